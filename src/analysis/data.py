@@ -1,0 +1,706 @@
+"""Open a data source as Ibis tables and validate it against the input contract (DESIGN.md §2).
+
+A data source is a folder holding ``members``, ``events`` and optionally ``assignments``, ``arms`` and
+``rewards`` as ``NAME.parquet``, ``NAME.csv`` or a folder ``NAME/`` of Parquet parts, or a DuckDB
+database file with tables of those names. Tables are opened on an in-process DuckDB connection through
+Ibis and exposed *normalised*: contract columns with contract types, timestamps as naive UTC, optional
+columns present (null when the source lacks them). Nothing under the data folder is written: DuckDB
+files are opened read-only, and a GB18030 CSV is transcoded into a temporary folder.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import shutil
+import tempfile
+import weakref
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import ibis
+import ibis.expr.datatypes as dt
+import ibis.expr.types as ir
+
+from analysis.definitions import DEFAULT_TZ, EVENT_TYPES
+
+# column -> (kind, required); kinds: string, timestamp, float, bool
+CONTRACT: dict[str, dict[str, tuple[str, bool]]] = {
+    "members": {
+        "member_id": ("string", True),
+        "joined_at": ("timestamp", True),
+        "community": ("string", False),
+        "channel": ("string", False),
+        "invited_by": ("string", False),
+    },
+    "events": {
+        "member_id": ("string", True),
+        "ts": ("timestamp", True),
+        "event_type": ("string", True),
+        "community": ("string", False),
+    },
+    "assignments": {
+        "experiment": ("string", True),
+        "member_id": ("string", True),
+        "arm": ("string", True),
+        "assigned_at": ("timestamp", True),
+    },
+    "arms": {
+        "experiment": ("string", True),
+        "arm": ("string", True),
+        "weight": ("float", True),
+        "is_control": ("bool", True),
+    },
+    "rewards": {
+        "member_id": ("string", True),
+        "ts": ("timestamp", True),
+        "experiment": ("string", False),
+        "arm": ("string", False),
+        "cost": ("float", True),
+    },
+}
+REQUIRED_TABLES = ("members", "events")
+OPTIONAL_TABLES = ("assignments", "arms", "rewards")
+MAX_EXAMPLES = 5
+_TRUE = ("true", "t", "1", "yes", "y")
+_FALSE = ("false", "f", "0", "no", "n")
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One violation of the input contract."""
+
+    severity: str  # "error" or "warning"
+    file: str
+    column: str | None
+    rule: str
+    examples: tuple[str, ...] = ()
+    count: int | None = None
+
+    def __str__(self) -> str:
+        where = self.file + (f", column '{self.column}'" if self.column else "")
+        rows = f" ({self.count:,} rows)" if self.count is not None else ""
+        ex = f"; e.g. {', '.join(repr(e) for e in self.examples)}" if self.examples else ""
+        return f"{self.severity.upper()}: {where}: {self.rule}{rows}{ex}"
+
+
+class DataContractError(ValueError):
+    """The data source does not meet the input contract; ``issues`` lists every error found."""
+
+    def __init__(self, issues: Iterable[Issue]):
+        self.issues = tuple(issues)
+        super().__init__("\n".join(str(i) for i in self.issues))
+
+
+@dataclass
+class DataSource:
+    """Normalised contract tables of one data source on one Ibis connection."""
+
+    path: Path
+    con: ibis.BaseBackend
+    tables: dict[str, ir.Table]
+    files: dict[str, str]
+    tz: str = DEFAULT_TZ
+    raw: dict[str, ir.Table] = field(default_factory=dict, repr=False)
+    columns: dict[str, dict[str, ir.Value]] = field(default_factory=dict, repr=False)
+    warnings: tuple[Issue, ...] = ()
+    _range: tuple[datetime, datetime] | None = field(default=None, repr=False)
+
+    @property
+    def members(self) -> ir.Table:
+        return self.tables["members"]
+
+    @property
+    def events(self) -> ir.Table:
+        return self.tables["events"]
+
+    def table(self, name: str) -> ir.Table | None:
+        return self.tables.get(name)
+
+    def ts_range(self) -> tuple[datetime, datetime]:
+        """First and last event timestamp (naive UTC)."""
+        if self._range is None:
+            e = self.events
+            row = e.aggregate(lo=e.ts.min(), hi=e.ts.max()).execute().iloc[0]
+            if row["lo"] is None or str(row["lo"]) == "NaT":
+                raise DataContractError(
+                    [Issue("error", self.files["events"], "ts", "the events table is empty")]
+                )
+            self._range = (row["lo"].to_pydatetime(), row["hi"].to_pydatetime())
+        return self._range
+
+    def local(self, ts: ir.TimestampValue) -> ir.TimestampValue:
+        """Local wall-clock time in ``tz`` of a naive-UTC timestamp expression."""
+        lo, hi = self.ts_range()
+        return to_local(ts, self.tz, lo - timedelta(days=400), hi + timedelta(days=2))
+
+    def day_range(self) -> tuple[date, date]:
+        """First and last local day with events."""
+        lo, hi = self.ts_range()
+        return local_date(lo, self.tz), local_date(hi, self.tz)
+
+    def default_as_of(self) -> date:
+        """The last complete local day: the day before the local day of the latest event.
+
+        An export is taken during a day, so the latest day is treated as partial.
+        """
+        first, last = self.day_range()
+        return max(first, last - timedelta(days=1))
+
+    def events_local(self, as_of: date | None = None) -> ir.Table:
+        """Events with ``local_ts`` and local ``day``; only days up to ``as_of`` when given."""
+        e = self.events
+        e = e.mutate(local_ts=self.local(e.ts))
+        e = e.mutate(day=e.local_ts.date())
+        if as_of is not None:
+            e = e.filter(e.day <= as_of)
+        return e
+
+    def members_local(self, as_of: date | None = None) -> ir.Table:
+        """Members with local ``join_day``; only members joined by ``as_of`` when given."""
+        m = self.members
+        m = m.mutate(join_day=self.local(m.joined_at).date())
+        if as_of is not None:
+            m = m.filter(m.join_day <= as_of)
+        return m
+
+    def fingerprint(self) -> str:
+        """SHA-256 over the source files' names and bytes (first 16 hex digits)."""
+        h = hashlib.sha256()
+        for name in sorted(self.files):
+            for f in _source_files(Path(self.files[name])):
+                h.update(f.name.encode())
+                with open(f, "rb") as fh:
+                    for block in iter(lambda fh=fh: fh.read(1 << 20), b""):
+                        h.update(block)
+        return h.hexdigest()[:16]
+
+
+def _source_files(p: Path) -> list[Path]:
+    if p.is_dir():
+        return sorted(p.glob("*.parquet"))
+    return [p] if p.exists() else []
+
+
+# --------------------------------------------------------------------------------------------------
+# time zones
+
+
+def local_date(ts_utc: datetime, tz: str) -> date:
+    return ts_utc.replace(tzinfo=UTC).astimezone(ZoneInfo(tz)).date()
+
+
+def utc_offsets(tz: str, start: datetime, end: datetime) -> list[tuple[datetime | None, int]]:
+    """UTC offset (seconds) of ``tz`` over [start, end] (naive UTC): [(valid_from_utc, offset)]."""
+    z = ZoneInfo(tz)
+
+    def off(t: datetime) -> int:
+        return int(t.replace(tzinfo=UTC).astimezone(z).utcoffset().total_seconds())
+
+    out: list[tuple[datetime | None, int]] = [(None, off(start))]
+    t = start
+    while t < end:
+        nxt = min(t + timedelta(days=1), end)
+        if off(nxt) != off(t):
+            lo, hi = t, nxt  # bisect to the second
+            while (hi - lo) > timedelta(seconds=1):
+                mid = lo + (hi - lo) / 2
+                if off(mid) == off(lo):
+                    lo = mid
+                else:
+                    hi = mid
+            out.append((hi.replace(microsecond=0), off(nxt)))
+        t = nxt
+    return out
+
+
+def to_local(ts: ir.TimestampValue, tz: str, start: datetime, end: datetime) -> ir.TimestampValue:
+    """Backend-portable UTC -> local conversion: a CASE over the zone's offsets in [start, end]."""
+    offsets = utc_offsets(tz, start, end)
+    if len(offsets) == 1:
+        return ts + ibis.interval(seconds=offsets[0][1])
+    branches = []
+    for (_, offset), (nxt, _) in zip(offsets[:-1], offsets[1:], strict=True):
+        branches.append((ts < ibis.timestamp(nxt), ts + ibis.interval(seconds=offset)))
+    return ibis.cases(*branches, else_=ts + ibis.interval(seconds=offsets[-1][1]))
+
+
+# --------------------------------------------------------------------------------------------------
+# opening
+
+
+class _TempDir:
+    def __init__(self) -> None:
+        self.path = Path(tempfile.mkdtemp(prefix="analysis-"))
+        self._fin = weakref.finalize(self, shutil.rmtree, self.path, True)
+
+
+def _detect_encoding(path: Path) -> str:
+    """'utf-8' (with or without BOM) or 'gb18030'; raises DataContractError otherwise."""
+    for enc in ("utf-8", "gb18030"):
+        dec = codecs.getincrementaldecoder(enc)()
+        try:
+            with open(path, "rb") as fh:
+                for block in iter(lambda fh=fh: fh.read(1 << 22), b""):
+                    dec.decode(block)
+                dec.decode(b"", final=True)
+            return enc
+        except UnicodeDecodeError:
+            continue
+    raise DataContractError([Issue("error", str(path), None, "file is neither UTF-8 nor GB18030 text")])
+
+
+def _find(folder: Path, name: str) -> Path | None:
+    for cand in (folder / f"{name}.parquet", folder / f"{name}.csv", folder / name):
+        if cand.is_file() or (cand.is_dir() and any(cand.glob("*.parquet"))):
+            return cand
+    return None
+
+
+def open_source(path: str | Path, tz: str = DEFAULT_TZ) -> DataSource:
+    """Open a folder of Parquet/CSV files or a DuckDB file; raise on missing tables or columns.
+
+    Types are normalised lazily; :func:`validate` checks the values.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DataContractError([Issue("error", str(path), None, "data source does not exist")])
+    ZoneInfo(tz)  # raises for an unknown zone
+    con = ibis.duckdb.connect()
+    raw: dict[str, ir.Table] = {}
+    files: dict[str, str] = {}
+    issues: list[Issue] = []
+    if path.is_file():
+        src = ibis.duckdb.connect(str(path), read_only=True)
+        con = src
+        names = set(src.list_tables())
+        for name in (*REQUIRED_TABLES, *OPTIONAL_TABLES):
+            if name in names:
+                raw[name] = src.table(name)
+                files[name] = f"{path}::{name}"
+    else:
+        tmp: _TempDir | None = None
+        for name in (*REQUIRED_TABLES, *OPTIONAL_TABLES):
+            f = _find(path, name)
+            if f is None:
+                continue
+            files[name] = str(f)
+            if f.is_dir():
+                raw[name] = con.read_parquet(str(f / "*.parquet"), table_name=f"raw_{name}")
+            elif f.suffix == ".parquet":
+                raw[name] = con.read_parquet(str(f), table_name=f"raw_{name}")
+            else:
+                read_from = f
+                if _detect_encoding(f) == "gb18030":
+                    tmp = tmp or _TempDir()
+                    read_from = tmp.path / f.name
+                    with open(f, encoding="gb18030") as src_fh, open(read_from, "w", encoding="utf-8") as dst:
+                        shutil.copyfileobj(src_fh, dst, 1 << 22)
+                try:
+                    raw[name] = con.read_csv(
+                        str(read_from), table_name=f"raw_{name}", all_varchar=True, header=True
+                    )
+                except Exception as exc:  # duckdb's sniffer message names the problem
+                    issues.append(
+                        Issue("error", str(f), None, f"cannot be read as CSV: {str(exc).splitlines()[0]}")
+                    )
+        if tmp is not None:
+            con._analysis_tmp = tmp  # keep the transcoded files alive with the connection
+    for name in REQUIRED_TABLES:
+        if name not in raw and not any(i.file == files.get(name) for i in issues):
+            issues.append(
+                Issue(
+                    "error",
+                    str(path / f"{name}.parquet") if path.is_dir() else f"{path}::{name}",
+                    None,
+                    f"required table '{name}' is missing (expected {name}.parquet, {name}.csv or {name}/)",
+                )
+            )
+    tables: dict[str, ir.Table] = {}
+    columns: dict[str, dict[str, ir.Value]] = {}
+    for name, t in raw.items():
+        missing = [c for c, (_, req) in CONTRACT[name].items() if req and c not in t.columns]
+        for c in missing:
+            issues.append(
+                Issue("error", files[name], c, f"required column '{c}' is missing; found {list(t.columns)}")
+            )
+        if missing:
+            continue
+        columns[name], type_issues = _normalise(t, name, files[name])
+        tables[name] = t.select(**columns[name])
+        issues.extend(type_issues)
+    if issues:
+        raise DataContractError(issues)
+    return DataSource(path=path, con=con, tables=tables, files=files, tz=tz, raw=raw, columns=columns)
+
+
+def _normalise(t: ir.Table, name: str, file: str) -> tuple[dict[str, ir.Value], list[Issue]]:
+    """Contract columns with contract types, as expressions on the raw table; wrong types are errors."""
+    cols = {}
+    issues = []
+    for c, (kind, _) in CONTRACT[name].items():
+        if c not in t.columns:
+            cols[c] = ibis.null().cast(_IBIS_TYPE[kind])
+            continue
+        col = t[c]
+        typ = col.type()
+        all_null = typ.is_null() or (typ.is_unknown() and "NULL" in str(typ).upper())
+        if not all_null and not _kind_accepts(kind, typ):
+            all_null = int(col.count().execute()) == 0  # e.g. an empty column that Parquet typed int32
+        if all_null:
+            cols[c] = ibis.null().cast(_IBIS_TYPE[kind])
+            continue
+        if kind == "string":
+            if not typ.is_string():
+                issues.append(Issue("error", file, c, f"wrong type: expected text, found {typ}"))
+                continue
+            cols[c] = col
+        elif kind == "timestamp":
+            if typ.is_timestamp():
+                cols[c] = (
+                    col.cast(dt.Timestamp())
+                    if typ.timezone is None
+                    else col.cast(dt.Timestamp(timezone="UTC")).cast(dt.Timestamp())
+                )
+            elif typ.is_unknown() and "TIMESTAMP" in str(typ).upper():  # e.g. DuckDB TIMESTAMPTZ_NS
+                cols[c] = col.cast(dt.Timestamp(timezone="UTC")).cast(dt.Timestamp())
+            elif typ.is_date():
+                cols[c] = col.cast(dt.Timestamp())
+            elif typ.is_string():
+                cols[c] = col.try_cast(dt.Timestamp(timezone="UTC")).cast(dt.Timestamp())
+            else:
+                issues.append(Issue("error", file, c, f"wrong type: expected a timestamp, found {typ}"))
+                continue
+        elif kind == "float":
+            if typ.is_numeric():
+                cols[c] = col.cast("float64")
+            elif typ.is_string():
+                cols[c] = col.try_cast("float64")
+            else:
+                issues.append(Issue("error", file, c, f"wrong type: expected a number, found {typ}"))
+                continue
+        elif kind == "bool":
+            if typ.is_boolean():
+                cols[c] = col
+            elif typ.is_string():
+                low = col.strip().lower()
+                cols[c] = ibis.cases(
+                    (low.isin(_TRUE), True), (low.isin(_FALSE), False), else_=ibis.null().cast("boolean")
+                )
+            elif typ.is_integer():
+                cols[c] = ibis.cases((col == 1, True), (col == 0, False), else_=ibis.null().cast("boolean"))
+            else:
+                issues.append(Issue("error", file, c, f"wrong type: expected true/false, found {typ}"))
+                continue
+    return cols, issues
+
+
+def _kind_accepts(kind: str, typ: dt.DataType) -> bool:
+    if kind == "string":
+        return typ.is_string()
+    if kind == "timestamp":
+        return typ.is_timestamp() or typ.is_date() or typ.is_string() or "TIMESTAMP" in str(typ).upper()
+    if kind == "float":
+        return typ.is_numeric() or typ.is_string()
+    return typ.is_boolean() or typ.is_string() or typ.is_integer()
+
+
+_IBIS_TYPE = {"string": "string", "timestamp": dt.Timestamp(), "float": "float64", "bool": "boolean"}
+
+
+# --------------------------------------------------------------------------------------------------
+# validation
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """Outcome of :func:`validate`: every issue found plus table sizes and the local day range."""
+
+    issues: tuple[Issue, ...]
+    rows: dict[str, int]
+    first_day: date | None
+    last_day: date | None
+    as_of: date | None
+
+    @property
+    def errors(self) -> tuple[Issue, ...]:
+        return tuple(i for i in self.issues if i.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Issue, ...]:
+        return tuple(i for i in self.issues if i.severity == "warning")
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _examples(expr: ir.Column, limit: int = MAX_EXAMPLES) -> tuple[str, ...]:
+    vals = expr.name("v").as_table().distinct().limit(limit).execute()["v"].tolist()
+    return tuple("<null>" if v is None or (isinstance(v, float) and v != v) else str(v) for v in vals)
+
+
+def validate(
+    source: DataSource | str | Path, as_of: date | None = None, tz: str = DEFAULT_TZ
+) -> ValidationReport:
+    """Check every rule of the input contract; never raises for data problems (see the report)."""
+    if not isinstance(source, DataSource):
+        try:
+            source = open_source(source, tz=tz)
+        except DataContractError as exc:
+            return ValidationReport(exc.issues, {}, None, None, as_of)
+    issues: list[Issue] = []
+    rows: dict[str, int] = {}
+    files = source.files
+    for name, cols in source.columns.items():
+        raw = source.raw[name]
+        f = files[name]
+        checks: dict[str, ir.Value] = {"n": raw.count()}
+        for c, (kind, req) in CONTRACT[name].items():
+            if c not in raw.columns:
+                continue
+            if req:
+                checks[f"null_{c}"] = raw[c].isnull().sum()
+            if kind != "string":
+                checks[f"bad_{c}"] = (raw[c].notnull() & cols[c].isnull()).sum()
+        agg = raw.aggregate(**checks).execute().iloc[0].to_dict()
+        rows[name] = int(agg["n"])
+        for c, (kind, _) in CONTRACT[name].items():
+            n_null = int(agg.get(f"null_{c}", 0) or 0)
+            if n_null:
+                issues.append(Issue("error", f, c, "null values are not allowed", count=n_null))
+            n_bad = int(agg.get(f"bad_{c}", 0) or 0)
+            if n_bad:
+                rule = {
+                    "timestamp": "unparseable timestamps",
+                    "float": "values are not numbers",
+                    "bool": "values are not true/false",
+                }[kind]
+                bad = raw.filter(raw[c].notnull() & cols[c].isnull())
+                issues.append(Issue("error", f, c, rule, _examples(bad[c].cast("string")), n_bad))
+    issues.extend(_check_members(source))
+    issues.extend(_check_events(source))
+    issues.extend(_check_experiments(source))
+    first = last = None
+    try:
+        first, last = source.day_range()
+    except DataContractError as exc:
+        issues.extend(exc.issues)
+    if as_of is not None and first is not None and not (first <= as_of <= last):
+        issues.append(
+            Issue(
+                "error",
+                files["events"],
+                "ts",
+                f"as_of {as_of} is outside the data: local days {first} .. {last} in {source.tz}",
+            )
+        )
+    return ValidationReport(tuple(issues), rows, first, last, as_of)
+
+
+def _anti(left: ir.Table, key: str, right: ir.Table, right_key: str = "member_id") -> ir.Table:
+    r = right.select(__k=right[right_key]).distinct()
+    return left.filter(left[key].notnull()).anti_join(r, left[key] == r["__k"])
+
+
+def _check_members(s: DataSource) -> list[Issue]:
+    m = s.members
+    f = s.files["members"]
+    out = []
+    dup = (
+        m.filter(m.member_id.notnull())
+        .group_by("member_id")
+        .aggregate(k=ibis._.count())
+        .filter(lambda x: x.k > 1)
+    )
+    n_dup = int(dup.count().execute())
+    if n_dup:
+        out.append(
+            Issue("error", f, "member_id", "member_id must be unique", _examples(dup.member_id), n_dup)
+        )
+    orphans = _anti(m, "invited_by", m)
+    n = int(orphans.count().execute())
+    if n:
+        out.append(
+            Issue(
+                "error",
+                f,
+                "invited_by",
+                "invited_by must refer to a member_id in members",
+                _examples(orphans.invited_by),
+                n,
+            )
+        )
+    return out
+
+
+def _check_events(s: DataSource) -> list[Issue]:
+    e = s.events
+    f = s.files["events"]
+    out = []
+    bad_type = e.filter(e.event_type.notnull() & ~e.event_type.isin(EVENT_TYPES))
+    counts = bad_type.group_by("event_type").aggregate(k=ibis._.count()).order_by(ibis.desc("k")).execute()
+    if len(counts):
+        out.append(
+            Issue(
+                "error",
+                f,
+                "event_type",
+                f"event_type must be one of {', '.join(EVENT_TYPES)}",
+                tuple(counts.event_type.astype(str).head(MAX_EXAMPLES)),
+                int(counts.k.sum()),
+            )
+        )
+    unknown = _anti(e, "member_id", s.members)
+    n = int(unknown.count().execute())
+    if n:
+        out.append(
+            Issue(
+                "error",
+                f,
+                "member_id",
+                "events refer to members not in members",
+                _examples(unknown.member_id),
+                n,
+            )
+        )
+    m = s.members
+    mj = m.select(mid=m.member_id, joined=m.joined_at)
+    early = e.join(mj, e.member_id == mj.mid).filter(lambda x: x.ts < x.joined - ibis.interval(minutes=1))
+    n = int(early.count().execute())
+    if n:
+        out.append(
+            Issue(
+                "warning",
+                f,
+                "ts",
+                "events before the member joined (kept as they are)",
+                _examples(early.member_id),
+                n,
+            )
+        )
+    return out
+
+
+def _check_experiments(s: DataSource) -> list[Issue]:
+    out: list[Issue] = []
+    a = s.table("assignments")
+    arms = s.table("arms")
+    if a is not None:
+        f = s.files["assignments"]
+        unknown = _anti(a, "member_id", s.members)
+        n = int(unknown.count().execute())
+        if n:
+            out.append(
+                Issue(
+                    "error",
+                    f,
+                    "member_id",
+                    "assignments refer to members not in members",
+                    _examples(unknown.member_id),
+                    n,
+                )
+            )
+        per = a.group_by(["experiment", "member_id"]).aggregate(k=ibis._.arm.nunique())
+        multi = per.filter(per.k > 1)
+        res = multi.group_by("experiment").aggregate(members=ibis._.count()).execute()
+        for _, r in res.iterrows():
+            out.append(
+                Issue(
+                    "warning",
+                    f,
+                    "arm",
+                    f"multiple exposure: {int(r['members']):,} members are in more than one arm of "
+                    f"experiment '{r['experiment']}'",
+                    _examples(multi.filter(multi.experiment == r["experiment"]).member_id),
+                    int(r["members"]),
+                )
+            )
+        if arms is not None:
+            pairs = arms.select("experiment", "arm").distinct()
+            missing = (
+                a.select("experiment", "arm")
+                .distinct()
+                .anti_join(pairs, [a.experiment == pairs.experiment, a.arm == pairs.arm])
+                .execute()
+            )
+            if len(missing):
+                out.append(
+                    Issue(
+                        "error",
+                        f,
+                        "arm",
+                        "assignment arms are not listed in arms",
+                        tuple(f"{r.experiment}/{r.arm}" for r in missing.head(MAX_EXAMPLES).itertuples()),
+                        len(missing),
+                    )
+                )
+    if arms is not None:
+        f = s.files["arms"]
+        dup = (
+            arms.group_by(["experiment", "arm"])
+            .aggregate(k=ibis._.count())
+            .filter(lambda x: x.k > 1)
+            .execute()
+        )
+        if len(dup):
+            out.append(
+                Issue(
+                    "error",
+                    f,
+                    "arm",
+                    "each (experiment, arm) must appear once",
+                    tuple(f"{r.experiment}/{r.arm}" for r in dup.head(MAX_EXAMPLES).itertuples()),
+                    len(dup),
+                )
+            )
+        neg = arms.filter(arms.weight.notnull() & (arms.weight <= 0))
+        n = int(neg.count().execute())
+        if n:
+            out.append(Issue("error", f, "weight", "planned weights must be positive", _examples(neg.arm), n))
+        ctrl = (
+            arms.group_by("experiment")
+            .aggregate(k=arms.is_control.cast("int64").sum())
+            .filter(lambda x: x.k != 1)
+        )
+        bad = ctrl.execute()
+        if len(bad):
+            out.append(
+                Issue(
+                    "error",
+                    f,
+                    "is_control",
+                    "each experiment needs exactly one control arm",
+                    tuple(bad.experiment.astype(str).head(MAX_EXAMPLES)),
+                    len(bad),
+                )
+            )
+    r = s.table("rewards")
+    if r is not None:
+        unknown = _anti(r, "member_id", s.members)
+        n = int(unknown.count().execute())
+        if n:
+            out.append(
+                Issue(
+                    "error",
+                    s.files["rewards"],
+                    "member_id",
+                    "rewards refer to members not in members",
+                    _examples(unknown.member_id),
+                    n,
+                )
+            )
+    return out
+
+
+def load(path: str | Path, as_of: date | None = None, tz: str = DEFAULT_TZ) -> DataSource:
+    """Open and validate; raise :class:`DataContractError` listing every error."""
+    source = open_source(path, tz=tz)
+    report = validate(source, as_of=as_of, tz=tz)
+    if not report.ok:
+        raise DataContractError(report.errors)
+    source.warnings = report.warnings
+    return source
