@@ -61,7 +61,12 @@ def valid_tables() -> dict[str, pd.DataFrame]:
             }
         ),
         "arms": pd.DataFrame(
-            {"experiment": ["e1", "e1"], "arm": ["control", "points"], "weight": [0.5, 0.5], "is_control": [True, False]}
+            {
+                "experiment": ["e1", "e1"],
+                "arm": ["control", "points"],
+                "weight": [0.5, 0.5],
+                "is_control": [True, False],
+            }
         ),
     }
 
@@ -72,3 +77,8 @@ def synth_small(tmp_path_factory) -> tuple[Path, dict]:
     out = tmp_path_factory.mktemp("synth_small")
     truth = generate(SynthConfig(members=3000, seed=11), out)
     return out, truth
+
+
+import sys  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))

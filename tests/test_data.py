@@ -10,10 +10,10 @@ import duckdb
 import ibis
 import pandas as pd
 import pytest
-from conftest import events_frame, members_frame, write_source
 
 from analysis.cli import main as cli_main
-from analysis.data import DataContractError, load, open_source, to_local, utc_offsets, validate
+from analysis.data import DataContractError, load, to_local, utc_offsets, validate
+from conftest import events_frame, members_frame, write_source
 
 
 def _rules(report):
@@ -55,7 +55,9 @@ def test_wrong_type_in_parquet(tmp_path, valid_tables):
     report = validate(write_source(tmp_path / "d", fmt="parquet", **valid_tables))
     cols = {(os.path.basename(i.file), i.column) for i in report.errors}
     assert ("members.parquet", "member_id") in cols and ("events.parquet", "member_id") in cols
-    assert all("wrong type: expected text, found int64" in i.rule for i in report.errors if i.column == "member_id")
+    assert all(
+        "wrong type: expected text, found int64" in i.rule for i in report.errors if i.column == "member_id"
+    )
 
 
 @pytest.mark.parametrize(
@@ -112,7 +114,12 @@ def test_invited_by_must_refer_to_a_member(tmp_path, valid_tables):
 
 def test_member_in_two_arms_is_a_warning_with_counts(tmp_path, valid_tables):
     extra = pd.DataFrame(
-        {"experiment": ["e1"], "member_id": ["u1"], "arm": ["points"], "assigned_at": ["2026-01-03T00:00:00Z"]}
+        {
+            "experiment": ["e1"],
+            "member_id": ["u1"],
+            "arm": ["points"],
+            "assigned_at": ["2026-01-03T00:00:00Z"],
+        }
     )
     valid_tables["assignments"] = pd.concat([valid_tables["assignments"], extra], ignore_index=True)
     report = validate(write_source(tmp_path / "d", **valid_tables))
@@ -166,7 +173,9 @@ def test_csv_encodings_load_the_same(tmp_path, valid_tables, encoding):
 
 def test_parquet_and_csv_give_identical_tables(tmp_path, valid_tables):
     a = load(write_source(tmp_path / "csv", **valid_tables))
-    b = load(write_source(tmp_path / "pq", fmt="parquet", **{k: _typed(k, v) for k, v in valid_tables.items()}))
+    b = load(
+        write_source(tmp_path / "pq", fmt="parquet", **{k: _typed(k, v) for k, v in valid_tables.items()})
+    )
     for name in valid_tables:
         x = a.tables[name].execute().sort_values(list(a.tables[name].columns)).reset_index(drop=True)
         y = b.tables[name].execute().sort_values(list(b.tables[name].columns)).reset_index(drop=True)
@@ -205,7 +214,11 @@ def test_timestamps_with_offsets_are_converted_to_utc(tmp_path, valid_tables):
     )
     src = load(write_source(tmp_path / "d", **valid_tables))
     e = src.events_local().order_by(["member_id", "ts"]).execute()
-    assert e["ts"].dt.strftime("%Y-%m-%d %H:%M").tolist() == ["2026-01-01 15:59", "2026-01-01 16:01", "2026-01-01 15:59"]
+    assert e["ts"].dt.strftime("%Y-%m-%d %H:%M").tolist() == [
+        "2026-01-01 15:59",
+        "2026-01-01 16:01",
+        "2026-01-01 15:59",
+    ]
     assert [str(pd.Timestamp(d).date()) for d in e["day"]] == ["2026-01-01", "2026-01-02", "2026-01-01"]
 
 

@@ -52,7 +52,10 @@ def test_tables_and_calendar(synth_small):
     assert r.bad[0] == 0
     assert truth["as_of"] == "2026-06-29"
     # nobody acts before joining; members who joined before the log exist (left truncation)
-    early = _q(folder, "select count(*) n from events e join members m using (member_id) where e.ts < m.joined_at - interval 1 hour")
+    early = _q(
+        folder,
+        "select count(*) n from events e join members m using (member_id) where e.ts < m.joined_at - interval 1 hour",
+    )
     assert early.n[0] == 0
     assert 0.08 < truth["members_joined_before_log"] / 3000 < 0.16
 
@@ -103,7 +106,14 @@ def test_invitations_name_an_earlier_active_member(synth_small):
         where m.joined_at >= timestamp '2026-01-01 00:00:00'
         """,
     )
-    assert ev.n[0] > 0.9 * _q(folder, "select count(*) n from members where invited_by is not null and joined_at >= '2026-01-01'").n[0]
+    assert (
+        ev.n[0]
+        > 0.9
+        * _q(
+            folder,
+            "select count(*) n from members where invited_by is not null and joined_at >= '2026-01-01'",
+        ).n[0]
+    )
 
 
 def test_experiment_tables_and_split(synth_small):
@@ -113,7 +123,10 @@ def test_experiment_tables_and_split(synth_small):
     shares = dict(zip(a.arm, a.n / a.n.sum(), strict=True))
     for arm, w in ARM_WEIGHTS.items():
         assert abs(shares[arm] - w) < 0.05
-    multi = _q(folder, "select count(*) n from (select member_id from assignments group by 1 having count(distinct arm) > 1)")
+    multi = _q(
+        folder,
+        "select count(*) n from (select member_id from assignments group by 1 having count(distinct arm) > 1)",
+    )
     assert multi.n[0] == exp["members_with_multiple_arms"] > 0
     # every assignment happens at one of the member's events
     at_event = _q(
@@ -150,7 +163,9 @@ def test_ground_truth_is_recorded_and_matches_a_naive_estimate(synth_small):
     )
     g = per.groupby("arm").checkins.agg(["mean", "var", "count"])
     diff = g.loc["cash", "mean"] - g.loc["control", "mean"]
-    se = np.sqrt(g.loc["cash", "var"] / g.loc["cash", "count"] + g.loc["control", "var"] / g.loc["control", "count"])
+    se = np.sqrt(
+        g.loc["cash", "var"] / g.loc["cash", "count"] + g.loc["control", "var"] / g.loc["control", "count"]
+    )
     true = eff[("cash", "checkins", "all")]["effect"]
     assert true > 1.0
     assert abs(diff - true) < 4 * se
@@ -168,7 +183,12 @@ def test_time_of_day_cdf_is_a_cdf():
 
 
 def test_cli_synth_csv(tmp_path, capsys):
-    assert cli_main(["synth", "--members", "300", "--seed", "2", "--out", str(tmp_path / "s"), "--format", "csv"]) == 0
+    assert (
+        cli_main(
+            ["synth", "--members", "300", "--seed", "2", "--out", str(tmp_path / "s"), "--format", "csv"]
+        )
+        == 0
+    )
     assert "wrote 300 members" in capsys.readouterr().out
     assert cli_main(["validate", "--data", str(tmp_path / "s")]) == 0
     assert (tmp_path / "s" / "events.csv").exists() and (tmp_path / "s" / "ground_truth.json").exists()

@@ -107,6 +107,7 @@ class DataSource:
     raw: dict[str, ir.Table] = field(default_factory=dict, repr=False)
     columns: dict[str, dict[str, ir.Value]] = field(default_factory=dict, repr=False)
     warnings: tuple[Issue, ...] = ()
+    cache: dict = field(default_factory=dict, repr=False)  # backend tables reused within a session
     _range: tuple[datetime, datetime] | None = field(default=None, repr=False)
 
     @property

@@ -1,0 +1,550 @@
+"""KPIs of DESIGN.md §3 "KPIs", as Ibis expressions on the connected backend.
+
+Conventions (all parameters of the functions below):
+
+- a *local day* is the calendar day in the source's ``tz``; ``as_of`` is the last complete local day
+  included and nothing after it is read;
+- **active** on a day = at least one event of any type; **contribution** = post, comment, share or like;
+- **UV(P)** = distinct members with a ``visit`` in P (never a sum of daily UVs);
+- **WAU/MAU(d)** = distinct active members in the 7 / 30 days ending at d, both ends inclusive;
+- a retention cell whose window ends after ``as_of`` is NaN with ``is_complete = False``, never 0;
+  pooled rates use complete cells only (Σ retained / Σ cohort size).
+
+Breakdowns (``by``) use the member's attributes from ``members`` (``community``, ``channel``) or any
+member -> group table passed in (for example tiers from :mod:`analysis.segments`).
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+import pandas as pd
+
+from analysis.data import DataSource
+from analysis.definitions import CONTRIBUTION_TYPES
+
+RETENTION_DAYS: tuple[int, ...] = (1, 7, 14, 30)
+RETENTION_BRACKETS: dict[str, tuple[int, int]] = {"8-14": (8, 14), "24-30": (24, 30)}
+TYPE_COLUMNS = {"visit": "visits", "post": "posts", "comment": "comments", "share": "shares", "like": "likes",
+                "checkin": "checkins", "invite": "invites"}  # fmt: skip
+CONTRIBUTION_COLUMNS = tuple(TYPE_COLUMNS[t] for t in CONTRIBUTION_TYPES)
+Breakdown = str | ir.Table | pd.DataFrame | None
+
+
+# --------------------------------------------------------------------------------------------------
+# the member-day table every KPI starts from
+
+
+def member_days(src: DataSource, as_of: date) -> ir.Table:
+    """One row per (member, local day) with at least one event, counts by type; cached on the backend.
+
+    Columns: member_id, day, events, visits, posts, comments, shares, likes, checkins, invites,
+    contributions.
+    """
+    key = ("member_days", as_of, src.tz)
+    cache = src.cache
+    if key not in cache:
+        e = src.events_local(as_of)
+        counts = {col: (e.event_type == t).cast("int64").sum() for t, col in TYPE_COLUMNS.items()}
+        md = e.group_by(["member_id", "day"]).aggregate(events=e.count(), **counts)
+        md = md.mutate(
+            contributions=sum((md[c] for c in CONTRIBUTION_COLUMNS[1:]), md[CONTRIBUTION_COLUMNS[0]])
+        )
+        cache[key] = src.con.create_table(f"_member_days_{uuid.uuid4().hex[:12]}", md, temp=True)
+    return cache[key]
+
+
+def _groups(src: DataSource, by: Breakdown) -> ir.Table | None:
+    """Member -> ``group`` table for a breakdown, or None."""
+    if by is None:
+        return None
+    if isinstance(by, str):
+        m = src.members
+        if by not in m.columns:
+            raise ValueError(f"cannot break down by {by!r}: members has no such column")
+        return m.select(member_id=m.member_id, group=m[by].fill_null("(none)"))
+    if isinstance(by, pd.DataFrame):
+        col = [c for c in by.columns if c != "member_id"][0]
+        t = src.con.create_table(
+            f"groups_{abs(hash(tuple(by.columns)))}", by[["member_id", col]], temp=True, overwrite=True
+        )
+        return t.select(member_id=t.member_id, group=t[col].cast("string"))
+    col = [c for c in by.columns if c != "member_id"][0]
+    return by.select(member_id=by.member_id, group=by[col].cast("string"))
+
+
+def _with_group(t: ir.Table, groups: ir.Table | None) -> tuple[ir.Table, list[str]]:
+    if groups is None:
+        return t, []
+    g = groups.rename(__mid="member_id")
+    j = t.join(g, t.member_id == g.__mid).drop("__mid")
+    return j, ["group"]
+
+
+def _calendar(first: date, last: date) -> pd.DatetimeIndex:
+    return pd.date_range(first, last, freq="D")
+
+
+def _as_date_index(s: pd.Series) -> pd.Series:
+    return pd.to_datetime(s).dt.normalize()
+
+
+# --------------------------------------------------------------------------------------------------
+# daily series
+
+
+def daily_kpis(src: DataSource, as_of: date, by: Breakdown = None) -> pd.DataFrame:
+    """A row per local day (and group) from the first day of data to ``as_of``.
+
+    Columns: date, [group], uv, dau, wau, mau, dau_mau, posts, comments, shares, likes, contributions,
+    contributors, contributions_per_contributor, checkins, invites, wau_is_complete, mau_is_complete
+    (False while the trailing window reaches before the first day of data).
+    """
+    first = src.day_range()[0]
+    md, gcols = _with_group(member_days(src, as_of), _groups(src, by))
+    keys = ["day", *gcols]
+    daily = (
+        md.group_by(keys)
+        .aggregate(
+            uv=(md.visits > 0).cast("int64").sum(),
+            dau=md.count(),
+            contributors=(md.contributions > 0).cast("int64").sum(),
+            **{c: md[c].sum() for c in (*CONTRIBUTION_COLUMNS, "contributions", "checkins", "invites")},
+        )
+        .execute()
+    )
+    daily["day"] = _as_date_index(daily["day"])
+    frames = []
+    cal = _calendar(first, as_of)
+    groups = sorted(daily["group"].unique()) if gcols else [None]
+    windows = {n: _trailing_distinct(md, gcols, n) for n in (7, 30)}
+    for g in groups:
+        d = daily[daily["group"] == g] if gcols else daily
+        d = d.set_index("day").reindex(cal).drop(columns=gcols, errors="ignore").fillna(0)
+        for n, counts in windows.items():
+            c = counts[counts["group"] == g] if gcols else counts
+            d[{7: "wau", 30: "mau"}[n]] = _cumulative_window(c, cal)
+        if gcols:
+            d.insert(0, "group", g)
+        frames.append(d)
+    out = pd.concat(frames).rename_axis("date").reset_index()
+    ints = [
+        "uv",
+        "dau",
+        "wau",
+        "mau",
+        "contributors",
+        *CONTRIBUTION_COLUMNS,
+        "contributions",
+        "checkins",
+        "invites",
+    ]
+    out[ints] = out[ints].astype("int64")
+    out["dau_mau"] = np.where(out["mau"] > 0, out["dau"] / out["mau"].where(out["mau"] > 0, 1), np.nan)
+    out["contributions_per_contributor"] = out["contributions"] / out["contributors"].where(
+        out["contributors"] > 0
+    )
+    out["wau_is_complete"] = out["date"] >= pd.Timestamp(first + timedelta(days=6))
+    out["mau_is_complete"] = out["date"] >= pd.Timestamp(first + timedelta(days=29))
+    cols = ["date", *gcols, "uv", "dau", "wau", "mau", "dau_mau", *CONTRIBUTION_COLUMNS, "contributions",
+            "contributors", "contributions_per_contributor", "checkins", "invites", "wau_is_complete",
+            "mau_is_complete"]  # fmt: skip
+    out["date"] = out["date"].dt.date
+    return out[cols]
+
+
+def _trailing_distinct(md: ir.Table, gcols: list[str], n: int) -> pd.DataFrame:
+    """Interval events for distinct actives in trailing n-day windows.
+
+    A member active on ``day`` (previous active day ``prev``) is counted in the windows ending on
+    [max(day, prev + n), day + n - 1]; these intervals are disjoint per member, so the distinct count
+    on d is the number of intervals covering d: +1 at the start, -1 at day + n.
+    """
+    w = ibis.window(group_by=["member_id", *gcols], order_by="day")
+    t = md.select("member_id", "day", *gcols).mutate(prev=md.day.lag().over(w))
+    t = t.mutate(
+        start=ibis.ifelse(t.prev.isnull(), t.day, ibis.greatest(t.day, t.prev + ibis.interval(days=n))),
+        stop=t.day + ibis.interval(days=n),
+    )
+    starts = t.group_by(["start", *gcols]).aggregate(k=t.count()).rename(at="start")
+    stops = t.group_by(["stop", *gcols]).aggregate(k=-t.count()).rename(at="stop")
+    res = starts.union(stops).execute()
+    res["at"] = _as_date_index(res["at"])
+    return res
+
+
+def _cumulative_window(events: pd.DataFrame, cal: pd.DatetimeIndex) -> np.ndarray:
+    s = events.groupby("at")["k"].sum()
+    full = s.reindex(s.index.union(cal), fill_value=0).sort_index().cumsum()
+    return full.reindex(cal).to_numpy()
+
+
+def monthly_stickiness(daily: pd.DataFrame) -> pd.DataFrame:
+    """Monthly mean of daily DAU/MAU ratios (days with a complete MAU window only)."""
+    d = daily[daily["mau_is_complete"]].copy()
+    d["month"] = pd.to_datetime(d["date"]).dt.strftime("%Y-%m")
+    keys = ["month", *(["group"] if "group" in d else [])]
+    return d.groupby(keys, as_index=False).agg(dau_mau=("dau_mau", "mean"), days=("dau_mau", "size"))
+
+
+# --------------------------------------------------------------------------------------------------
+# periods
+
+
+@dataclass(frozen=True)
+class Period:
+    """Inclusive local-day window."""
+
+    start: date
+    end: date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> Period:
+        return Period(self.start - timedelta(days=self.days), self.start - timedelta(days=1))
+
+    def year_earlier(self) -> Period:
+        return Period(_minus_year(self.start), _minus_year(self.end))
+
+    def __str__(self) -> str:
+        return f"{self.start} .. {self.end}"
+
+
+def _minus_year(d: date) -> date:
+    try:
+        return d.replace(year=d.year - 1)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year - 1, day=28)
+
+
+def period_summary(src: DataSource, period: Period, as_of: date) -> dict[str, float]:
+    """Headline numbers of one period: uv, active members, contributions, contributors, new members,
+    contributions per contributor, mean DAU, top-1% and top-10% contributor shares."""
+    md = member_days(src, as_of)
+    p = md.filter((md.day >= period.start) & (md.day <= period.end))
+    row = (
+        p.aggregate(
+            uv=p.member_id.nunique(where=p.visits > 0),
+            active=p.member_id.nunique(),
+            contributions=p.contributions.sum(),
+            contributors=p.member_id.nunique(where=p.contributions > 0),
+            active_days=p.count(),
+        )
+        .execute()
+        .iloc[0]
+    )
+    m = src.members_local(as_of)
+    new = int(m.filter((m.join_day >= period.start) & (m.join_day <= period.end)).count().execute())
+    conc = contribution_concentration(src, period, as_of)
+    contributions = float(row["contributions"] or 0)
+    contributors = int(row["contributors"])
+    return {
+        "uv": int(row["uv"]),
+        "active_members": int(row["active"]),
+        "mean_dau": float(row["active_days"]) / period.days,
+        "contributions": contributions,
+        "contributors": contributors,
+        "contributions_per_contributor": contributions / contributors if contributors else float("nan"),
+        "new_members": new,
+        "top1_share": conc["top1_share"],
+        "top10_share": conc["top10_share"],
+    }
+
+
+def contribution_concentration(src: DataSource, period: Period, as_of: date) -> dict[str, float]:
+    """Share of the period's contributions made by the top 1% and top 10% of contributors.
+
+    The top k% are the ⌈k/100 · n⌉ contributors with the most contributions (n = contributors);
+    ties at the cut do not change the share.
+    """
+    md = member_days(src, as_of)
+    p = md.filter((md.day >= period.start) & (md.day <= period.end) & (md.contributions > 0))
+    per = p.group_by("member_id").aggregate(c=p.contributions.sum())
+    stats = per.aggregate(n=per.count(), total=per.c.sum()).execute().iloc[0]
+    n, total = int(stats["n"]), float(stats["total"] or 0)
+    out = {"contributors": n, "contributions": total}
+    ranked = per.mutate(r=ibis.row_number().over(order_by=[ibis.desc(per.c), per.member_id]))
+    for share in (1, 10):
+        k = math.ceil(share / 100 * n)
+        top = float(ranked.filter(ranked.r < k).c.sum().execute() or 0) if n else 0.0  # row_number is 0-based
+        out[f"top{share}_share"] = top / total if total else float("nan")
+    return out
+
+
+def compare_periods(src: DataSource, period: Period, as_of: date) -> pd.DataFrame:
+    """Headline numbers for ``period``, the same-length window before it (环比) and the same window a
+    year earlier (同比), each only when the data cover it. Tidy: metric, current, previous,
+    change_vs_previous, year_earlier, change_vs_year_earlier (relative changes)."""
+    first, _ = src.day_range()
+    if period.end > as_of:
+        raise ValueError(f"period {period} ends after as_of {as_of}")
+    cur = period_summary(src, period, as_of)
+    prev_p, yoy_p = period.previous(), period.year_earlier()
+    prev = period_summary(src, prev_p, as_of) if prev_p.start >= first else None
+    yoy = period_summary(src, yoy_p, as_of) if yoy_p.start >= first else None
+    rows = []
+    for k, v in cur.items():
+        pv = prev[k] if prev else float("nan")
+        yv = yoy[k] if yoy else float("nan")
+        rows.append(
+            {
+                "metric": k,
+                "current": v,
+                "previous": pv,
+                "change_vs_previous": (v - pv) / pv if pv not in (0, None) and pv == pv else float("nan"),
+                "year_earlier": yv,
+                "change_vs_year_earlier": (v - yv) / yv if yv not in (0, None) and yv == yv else float("nan"),
+            }
+        )
+    out = pd.DataFrame(rows)
+    out.attrs.update(
+        current=str(period), previous=str(prev_p) if prev else None, year_earlier=str(yoy_p) if yoy else None
+    )
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# retention
+
+
+def _cohort_start(day: ir.DateValue, grain: str) -> ir.DateValue:
+    if grain == "day":
+        return day
+    if grain == "week":
+        return day.truncate("W")  # Monday
+    if grain == "month":
+        return day.truncate("M")
+    raise ValueError(f"cohort grain must be day, week or month, not {grain!r}")
+
+
+def _cohort_end(start: pd.Series, grain: str) -> pd.Series:
+    s = pd.to_datetime(start)
+    if grain == "day":
+        return s
+    if grain == "week":
+        return s + pd.Timedelta(days=6)
+    return s + pd.offsets.MonthEnd(0)
+
+
+def _new_member_cells(
+    src: DataSource, as_of: date, grain: str, by: Breakdown, windows: dict[str, tuple[int, int]]
+) -> pd.DataFrame:
+    """cohort_date, [group], cohort_size, window label, retained, last_offset for each window."""
+    first, _ = src.day_range()
+    m = src.members_local(as_of)
+    m = m.filter(m.join_day >= first)  # cohorts before the log cannot be observed
+    m, gcols = _with_group(m, _groups(src, by))
+    m = m.mutate(cohort=_cohort_start(m.join_day, grain))
+    sizes = m.group_by(["cohort", *gcols]).aggregate(cohort_size=m.count()).execute()
+    md = member_days(src, as_of).select("member_id", "day")
+    mm = m.select(*gcols, mid=m.member_id, join_day=m.join_day, cohort=m.cohort)
+    act = md.join(mm, md.member_id == mm.mid)
+    act = act.mutate(k=act.day.delta(act.join_day, unit="day"))
+    parts = []
+    for label, (lo, hi) in windows.items():
+        w = act.filter((act.k >= lo) & (act.k <= hi))
+        parts.append(
+            w.group_by(["cohort", *gcols])
+            .aggregate(retained=w.member_id.nunique())
+            .mutate(window=ibis.literal(label))
+        )
+    retained = parts[0]
+    for p in parts[1:]:
+        retained = retained.union(p)
+    retained = retained.execute()
+    grid = sizes.merge(pd.DataFrame({"window": list(windows)}), how="cross")
+    cells = grid.merge(retained, on=["cohort", *gcols, "window"], how="left")
+    cells["retained"] = cells["retained"].fillna(0)
+    cells["cohort"] = pd.to_datetime(cells["cohort"])
+    last = cells["window"].map({k: v[1] for k, v in windows.items()})
+    cohort_last_day = _cohort_end(cells["cohort"], grain)
+    cells["is_complete"] = (cohort_last_day + pd.to_timedelta(last, unit="D")) <= pd.Timestamp(as_of)
+    cells.loc[~cells["is_complete"], "retained"] = np.nan
+    cells["rate"] = cells["retained"] / cells["cohort_size"]
+    cells = cells.rename(columns={"cohort": "cohort_date"})
+    cells["cohort_date"] = cells["cohort_date"].dt.date
+    return cells
+
+
+def new_member_retention(
+    src: DataSource, as_of: date, grain: str = "day", by: Breakdown = None
+) -> pd.DataFrame:
+    """Retention of join cohorts at day 1, 7, 14 and 30 (join day = day 0; retained at day k = active
+    on local day join + k exactly). Columns: cohort_date, [group], cohort_size, day, retained, rate,
+    is_complete. Cohorts are the members whose local join date falls in the day / week / month."""
+    windows = {str(k): (k, k) for k in RETENTION_DAYS}
+    cells = _new_member_cells(src, as_of, grain, by, windows)
+    cells["day"] = cells.pop("window").astype(int)
+    gcols = ["group"] if "group" in cells else []
+    cols = ["cohort_date", *gcols, "cohort_size", "day", "retained", "rate", "is_complete"]
+    return cells[cols].sort_values(["cohort_date", *gcols, "day"]).reset_index(drop=True)
+
+
+def new_member_bracket_retention(
+    src: DataSource, as_of: date, grain: str = "day", by: Breakdown = None
+) -> pd.DataFrame:
+    """Two-week (active on any day 8..14 after joining, 次周留存) and monthly (any day 24..30)
+    retention of join cohorts. Columns: cohort_date, [group], cohort_size, window, retained, rate,
+    is_complete; window is ``8-14`` or ``24-30``."""
+    cells = _new_member_cells(src, as_of, grain, by, RETENTION_BRACKETS)
+    gcols = ["group"] if "group" in cells else []
+    cols = ["cohort_date", *gcols, "cohort_size", "window", "retained", "rate", "is_complete"]
+    return cells[cols].sort_values(["cohort_date", *gcols, "window"]).reset_index(drop=True)
+
+
+def pooled_retention(cells: pd.DataFrame, key: str = "day") -> pd.DataFrame:
+    """Summary per retention day/window: Σ retained / Σ cohort size over complete cells only.
+
+    Cohorts of size 0 never appear; complete cohorts with 0 retained count in full."""
+    gcols = ["group"] if "group" in cells else []
+    c = cells[cells["is_complete"]]
+    out = c.groupby([*gcols, key], as_index=False).agg(
+        cohorts=("cohort_size", "size"), members=("cohort_size", "sum"), retained=("retained", "sum")
+    )
+    out["rate"] = out["retained"] / out["members"]
+    return out
+
+
+def two_week_retention(src: DataSource, as_of: date, by: Breakdown = None) -> pd.DataFrame:
+    """Consecutive 14-day blocks, the last ending at ``as_of``. A row is a base block: members active
+    in it (``active``) and how many of them are active in the following block (``retained``). Blocks
+    starting before the first day of data are left out; the last block has no following block.
+    Columns: block_start, block_end, [group], active, retained, rate."""
+    return _block_retention(src, as_of, 14, by)
+
+
+def _block_retention(src: DataSource, as_of: date, n: int, by: Breakdown) -> pd.DataFrame:
+    first, _ = src.day_range()
+    md, gcols = _with_group(member_days(src, as_of), _groups(src, by))
+    mb = (
+        md.mutate(block=ibis.literal(as_of).delta(md.day, unit="day") // n)
+        .select("member_id", "block", *gcols)
+        .distinct()
+    )
+    nxt = mb.select(mid=mb.member_id, nblock=mb.block)
+    j = mb.left_join(nxt, (mb.member_id == nxt.mid) & (mb.block - 1 == nxt.nblock))
+    res = (
+        j.group_by(["block", *gcols])
+        .aggregate(active=j.count(), retained=j.mid.notnull().cast("int64").sum())
+        .execute()
+    )
+    # every whole block inside the data is a row, also when nobody was active in it
+    n_blocks = ((as_of - first).days + 1) // n
+    groups = sorted(res["group"].unique()) if gcols else [None]
+    full = pd.MultiIndex.from_product([range(1, n_blocks), groups], names=["block", "group"]).to_frame(
+        index=False
+    )
+    res = full.drop(columns=[] if gcols else ["group"]).merge(res, on=["block", *gcols], how="left")
+    res[["active", "retained"]] = res[["active", "retained"]].fillna(0).astype("int64")
+    res["block_end"] = [as_of - timedelta(days=int(b) * n) for b in res["block"]]
+    res["block_start"] = [e - timedelta(days=n - 1) for e in res["block_end"]]
+    res["rate"] = res["retained"] / res["active"].where(res["active"] > 0)
+    return (
+        res[["block_start", "block_end", *gcols, "active", "retained", "rate"]]
+        .sort_values(["block_start", *gcols])
+        .reset_index(drop=True)
+    )
+
+
+def monthly_retention(src: DataSource, as_of: date, by: Breakdown = None) -> pd.DataFrame:
+    """Members active in calendar month M who are also active in M+1, over actives in M; complete once
+    M+1 has ended by ``as_of`` (else retained and rate are NaN). Columns: month (YYYY-MM), [group],
+    active, retained, rate, is_complete."""
+    md, gcols = _with_group(member_days(src, as_of), _groups(src, by))
+    mm = md.mutate(month=md.day.truncate("M")).select("member_id", "month", *gcols).distinct()
+    nxt = mm.select(mid=mm.member_id, pmonth=(mm.month - ibis.interval(months=1)).cast("date"))
+    j = mm.left_join(nxt, (mm.member_id == nxt.mid) & (mm.month == nxt.pmonth))
+    res = (
+        j.group_by(["month", *gcols])
+        .aggregate(active=j.count(), retained=j.mid.notnull().cast("int64").sum())
+        .execute()
+    )
+    month = pd.to_datetime(res["month"])
+    next_end = month + pd.offsets.MonthBegin(2) - pd.Timedelta(days=1)
+    res["is_complete"] = next_end <= pd.Timestamp(as_of)
+    res["retained"] = res["retained"].astype(float).where(res["is_complete"])
+    res["rate"] = res["retained"] / res["active"]
+    res["month"] = month.dt.strftime("%Y-%m")
+    return (
+        res[["month", *gcols, "active", "retained", "rate", "is_complete"]]
+        .sort_values(["month", *gcols])
+        .reset_index(drop=True)
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# lifecycle
+
+
+def weekly_lifecycle(src: DataSource, as_of: date, by: Breakdown = None) -> pd.DataFrame:
+    """Weekly lifecycle over 7-day blocks ending at ``as_of``.
+
+    For week t, each member active in t is *returning* (also active in t-1), else *new* (joined in t),
+    else *resurrecting*; *dormant* = active in t-1 but not in t. By construction
+    new + returning + resurrecting = active(t) and returning + dormant = active(t-1). Weeks whose
+    previous week starts before the first day of data are left out.
+    Columns: week_start, week_end, [group], new, returning, resurrecting, dormant, active, active_prev.
+    """
+    first, _ = src.day_range()
+    md, gcols = _with_group(member_days(src, as_of), _groups(src, by))
+    lit = ibis.literal(as_of)
+    wk = md.mutate(week=lit.delta(md.day, unit="day") // 7).select("member_id", "week", *gcols).distinct()
+    m = src.members_local(as_of)
+    joined = m.select(jid=m.member_id, jweek=lit.delta(m.join_day, unit="day") // 7)
+    prev = wk.select(pid=wk.member_id, pweek=wk.week - 1)
+    cur = wk.left_join(prev, (wk.member_id == prev.pid) & (wk.week == prev.pweek))
+    cur = cur.left_join(joined, cur.member_id == joined.jid)
+    state = ibis.cases((cur.pid.notnull(), "returning"), (cur.jweek == cur.week, "new"), else_="resurrecting")
+    cur = cur.mutate(state=state)
+    counts = cur.group_by(["week", *gcols, "state"]).aggregate(k=cur.count()).execute()
+    # dormant in week t: active in t+1 (the week before), not in t
+    nxt = wk.select("week", *gcols, nid=wk.member_id).mutate(nweek=ibis._.week - 1).drop("week")
+    gone = nxt.anti_join(wk, (nxt.nid == wk.member_id) & (nxt.nweek == wk.week)).rename(week="nweek")
+    dormant = gone.group_by(["week", *gcols]).aggregate(dormant=gone.count()).execute()
+    wide = counts.pivot_table(
+        index=["week", *gcols], columns="state", values="k", aggfunc="sum", fill_value=0
+    )
+    for s in ("new", "returning", "resurrecting"):
+        if s not in wide:
+            wide[s] = 0
+    wide = wide.reset_index().merge(dormant, on=["week", *gcols], how="outer").fillna(0)
+    wide["active"] = wide["new"] + wide["returning"] + wide["resurrecting"]
+    wide["active_prev"] = wide["returning"] + wide["dormant"]
+    wide["week_end"] = [as_of - timedelta(days=7 * int(w)) for w in wide["week"]]
+    wide["week_start"] = [e - timedelta(days=6) for e in wide["week_end"]]
+    prev_start = [s - timedelta(days=7) for s in wide["week_start"]]
+    wide = wide[(np.array(prev_start) >= first) & (wide["week"] >= 0)]
+    cols = [
+        "week_start",
+        "week_end",
+        *gcols,
+        "new",
+        "returning",
+        "resurrecting",
+        "dormant",
+        "active",
+        "active_prev",
+    ]
+    out = wide[cols].sort_values(["week_start", *gcols]).reset_index(drop=True)
+    ints = ["new", "returning", "resurrecting", "dormant", "active", "active_prev"]
+    out[ints] = out[ints].astype("int64")
+    return out
+
+
+def check_lifecycle(lc: pd.DataFrame) -> None:
+    """Raise AssertionError unless the lifecycle invariants hold row by row and across weeks."""
+    assert (lc["new"] + lc["returning"] + lc["resurrecting"] == lc["active"]).all()
+    assert (lc["returning"] + lc["dormant"] == lc["active_prev"]).all()
+    keys = ["group"] if "group" in lc else []
+    for _, g in lc.groupby(keys) if keys else [(None, lc)]:
+        g = g.sort_values("week_start")
+        consecutive = (pd.to_datetime(g["week_start"]).diff().dt.days == 7).to_numpy()[1:]
+        assert (g["active_prev"].to_numpy()[1:] == g["active"].to_numpy()[:-1])[consecutive].all()
