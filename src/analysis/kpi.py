@@ -548,3 +548,75 @@ def check_lifecycle(lc: pd.DataFrame) -> None:
         g = g.sort_values("week_start")
         consecutive = (pd.to_datetime(g["week_start"]).diff().dt.days == 7).to_numpy()[1:]
         assert (g["active_prev"].to_numpy()[1:] == g["active"].to_numpy()[:-1])[consecutive].all()
+
+
+# --------------------------------------------------------------------------------------------------
+# narrative
+
+
+def _change(x: float) -> str:
+    if x != x:  # NaN
+        return "no earlier period to compare with"
+    word = "up" if x > 0 else "down" if x < 0 else "unchanged"
+    return f"{word} {abs(x):.1%} on the previous period" if x else "unchanged on the previous period"
+
+
+def headline(cmp: pd.DataFrame, two_week: pd.DataFrame | None = None) -> list[str]:
+    """Plain-language sentences for stakeholders from :func:`compare_periods` output."""
+    c = cmp.set_index("metric")
+    period = cmp.attrs.get("current", "the period")
+    out = [
+        f"In {period}, {c.loc['uv', 'current']:,.0f} members visited (UV), "
+        f"{_change(c.loc['uv', 'change_vs_previous'])}; on an average day {c.loc['mean_dau', 'current']:,.0f} "
+        f"were active.",
+        f"{c.loc['contributors', 'current']:,.0f} members contributed {c.loc['contributions', 'current']:,.0f} "
+        f"posts, comments, shares and likes ({_change(c.loc['contributions', 'change_vs_previous'])}); "
+        f"the top 10% of contributors made {c.loc['top10_share', 'current']:.0%} of them and the top 1% "
+        f"{c.loc['top1_share', 'current']:.0%}.",
+        f"{c.loc['new_members', 'current']:,.0f} new members joined "
+        f"({_change(c.loc['new_members', 'change_vs_previous'])}).",
+    ]
+    if c.loc["uv", "year_earlier"] == c.loc["uv", "year_earlier"]:
+        out.append(
+            f"Against the same days a year earlier, UV changed by {c.loc['uv', 'change_vs_year_earlier']:+.1%}."
+        )
+    if two_week is not None and len(two_week):
+        last = two_week.iloc[-1]
+        out.append(
+            f"Of the {last['active']:,.0f} members active in the two weeks {last['block_start']} .. "
+            f"{last['block_end']}, {last['rate']:.0%} were active again in the following two weeks."
+        )
+    return out
+
+
+COMPARE_LABELS = {
+    "uv": ("UV (distinct visitors)", "int"),
+    "active_members": ("active members", "int"),
+    "mean_dau": ("average DAU", "int"),
+    "contributions": ("contributions", "int"),
+    "contributors": ("contributors", "int"),
+    "contributions_per_contributor": ("contributions per contributor", "float2"),
+    "new_members": ("new members", "int"),
+    "top1_share": ("share of contributions from the top 1%", "pct"),
+    "top10_share": ("share of contributions from the top 10%", "pct"),
+}
+
+
+def compare_table(cmp: pd.DataFrame) -> pd.DataFrame:
+    """:func:`compare_periods` with readable labels and values formatted per metric (strings)."""
+    from analysis.tables import fmt
+
+    rows = []
+    for r in cmp.itertuples():
+        label, kind = COMPARE_LABELS.get(r.metric, (r.metric, "float2"))
+        rows.append(
+            {
+                "metric": label,
+                "current": fmt(r.current, kind),
+                "previous period": fmt(r.previous, kind),
+                "change": fmt(r.change_vs_previous, "signed_pct"),
+                "a year earlier": fmt(r.year_earlier, kind),
+                "change vs a year earlier": fmt(r.change_vs_year_earlier, "signed_pct"),
+            }
+        )
+    return pd.DataFrame(rows)

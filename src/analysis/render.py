@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -72,7 +73,7 @@ def _output_html(out: Mapping[str, Any]) -> str:
         return h if isinstance(h, str) else "".join(h)
     if "text/markdown" in data:
         md = data["text/markdown"]
-        return markdown2html_mistune(md if isinstance(md, str) else "".join(md))
+        return _markdown(md if isinstance(md, str) else "".join(md))
     if "text/plain" in data:
         txt = data["text/plain"]
         txt = txt if isinstance(txt, str) else "".join(txt)
@@ -80,6 +81,13 @@ def _output_html(out: Mapping[str, Any]) -> str:
             return ""
         return f"<pre>{_esc(txt)}</pre>"
     return ""
+
+
+_ANCHOR = re.compile(r'<a class="anchor-link" href="#[^"]*">[^<]*</a>')
+
+
+def _markdown(text: str) -> str:
+    return _ANCHOR.sub("", markdown2html_mistune(text))
 
 
 def notebook_body(nb: nbformat.NotebookNode) -> str:
@@ -90,7 +98,7 @@ def notebook_body(nb: nbformat.NotebookNode) -> str:
         if "remove" in tags or "parameters" in tags or "injected-parameters" in tags:
             continue
         if cell.cell_type == "markdown":
-            parts.append(markdown2html_mistune(cell.source))
+            parts.append(_markdown(cell.source))
         elif cell.cell_type == "code":
             parts.extend(_output_html(o) for o in cell.get("outputs", []))
     return "\n".join(p for p in parts if p)

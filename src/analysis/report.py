@@ -258,6 +258,23 @@ def _point_latest(out: Path, folder: str) -> None:
 # executing and rendering
 
 
+@contextlib.contextmanager
+def _stderr_to(path: Path) -> Iterator[None]:
+    """Send file descriptor 2 (inherited by kernels) to ``path`` for the duration."""
+    import sys
+
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(path, "ab") as fh:
+        os.dup2(fh.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
 def _execute(spec: ReportSpec, params: dict[str, Any], run_tmp: Path, timeout: int) -> ReportOutcome:
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -265,18 +282,20 @@ def _execute(spec: ReportSpec, params: dict[str, Any], run_tmp: Path, timeout: i
     nb_out = run_tmp / "notebooks" / spec.notebook
     nb_out.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
+    os.environ.setdefault("JUPYTER_PREFER_ENV_PATH", "1")  # the python3 kernel of this environment
     try:
-        papermill.execute_notebook(
-            str(notebooks_dir() / spec.notebook),
-            str(nb_out),
-            parameters=params,
-            kernel_name="python3",
-            cwd=str(run_tmp),
-            execution_timeout=timeout,
-            progress_bar=False,
-            log_output=False,
-            report_mode=False,
-        )
+        with _stderr_to(run_tmp / "run.log"):  # kernel chatter goes to the run log, not the terminal
+            papermill.execute_notebook(
+                str(notebooks_dir() / spec.notebook),
+                str(nb_out),
+                parameters=params,
+                kernel_name="python3",
+                cwd=str(run_tmp),
+                execution_timeout=timeout,
+                progress_bar=False,
+                log_output=False,
+                report_mode=False,
+            )
     except PapermillExecutionError as exc:
         return ReportOutcome(
             spec.name,

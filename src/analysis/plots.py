@@ -1,0 +1,191 @@
+"""Figures for the reports. Each function takes tidy data and returns a matplotlib ``Figure``
+(object-oriented API, no pyplot state, never ``plt.show()``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+PALETTE = ["#2f6f9f", "#e07b39", "#3a9e6f", "#b5485d", "#7d5ba6", "#8c8c8c", "#c9a227"]
+
+
+def _figure(width: float = 9.0, height: float = 3.6) -> tuple[Figure, object]:
+    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    ax = fig.subplots()
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.grid(axis="y", color="#e4e7eb", linewidth=0.8)
+    ax.set_axisbelow(True)
+    return fig, ax
+
+
+def _thousands(ax, axis: str = "y") -> None:
+    f = FuncFormatter(lambda v, _p: f"{v:,.0f}")
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(f)
+
+
+def _shade(ax, window: Sequence[date] | None, label: str = "highlight") -> None:
+    if window and len(window) == 2:
+        ax.axvspan(pd.Timestamp(window[0]), pd.Timestamp(window[1]) + pd.Timedelta(days=1),
+                   color="#f4d58d", alpha=0.45, label=label, linewidth=0)  # fmt: skip
+
+
+def _date_axis(ax) -> None:
+    loc = mdates.AutoDateLocator(minticks=4, maxticks=10)
+    ax.xaxis.set_major_locator(loc)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc))
+
+
+def daily_trend(
+    daily: pd.DataFrame,
+    columns: Sequence[str] = ("dau", "wau", "mau"),
+    labels: Sequence[str] | None = None,
+    highlight: Sequence[date] | None = None,
+    highlight_label: str = "festival",
+    title: str = "",
+    ylabel: str = "members",
+) -> Figure:
+    """Lines of daily series (e.g. DAU/WAU/MAU) with an optional shaded window."""
+    fig, ax = _figure()
+    x = pd.to_datetime(daily["date"])
+    for i, c in enumerate(columns):
+        ax.plot(x, daily[c], color=PALETTE[i % len(PALETTE)], linewidth=1.8, label=(labels or columns)[i])
+    _shade(ax, highlight, highlight_label)
+    _date_axis(ax)
+    _thousands(ax)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, loc="left")
+    ax.legend(frameon=False, ncols=len(columns) + 1, loc="upper left")
+    return fig
+
+
+def ratio_trend(daily: pd.DataFrame, column: str = "dau_mau", highlight: Sequence[date] | None = None,
+                title: str = "Stickiness (DAU/MAU)") -> Figure:  # fmt: skip
+    """A daily ratio as a percentage line."""
+    fig, ax = _figure(height=3.0)
+    x = pd.to_datetime(daily["date"])
+    ax.plot(x, daily[column], color=PALETTE[0], linewidth=1.8)
+    _shade(ax, highlight)
+    _date_axis(ax)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_title(title, loc="left")
+    return fig
+
+
+def contribution_mix(
+    daily: pd.DataFrame,
+    highlight: Sequence[date] | None = None,
+    highlight_label: str = "highlight",
+    title: str = "Contributions per week by type",
+) -> Figure:
+    """Stacked bars of posts, comments, shares and likes per 7-day block ending on the last date."""
+    d = daily.copy()
+    dates = pd.to_datetime(d["date"])
+    last = dates.max()
+    d["week_end"] = last - pd.to_timedelta(((last - dates).dt.days // 7) * 7, unit="D")
+    w = d.groupby("week_end")[["posts", "comments", "shares", "likes"]].sum()
+    fig, ax = _figure()
+    bottom = np.zeros(len(w))
+    starts = w.index - pd.Timedelta(days=6)
+    for i, c in enumerate(w.columns):
+        ax.bar(starts, w[c], bottom=bottom, width=6, color=PALETTE[i], label=c, align="edge")
+        bottom += w[c].to_numpy()
+    _shade(ax, highlight, highlight_label)
+    _date_axis(ax)
+    _thousands(ax)
+    ax.set_title(title, loc="left")
+    ax.legend(frameon=False, ncols=5, loc="upper left")
+    return fig
+
+
+def retention_heatmap(
+    cells: pd.DataFrame, key: str = "day", title: str = "New-member retention by cohort"
+) -> Figure:
+    """Cohort triangle: rows are cohorts, columns retention days; incomplete cells are grey."""
+    piv = cells.pivot_table(index="cohort_date", columns=key, values="rate", aggfunc="first", dropna=False)
+    comp = cells.pivot_table(
+        index="cohort_date", columns=key, values="is_complete", aggfunc="first", dropna=False
+    )
+    sizes = cells.groupby("cohort_date")["cohort_size"].first()
+    n = len(piv)
+    fig = Figure(figsize=(7.5, max(2.5, 0.32 * n + 1.2)), dpi=100, layout="constrained")
+    ax = fig.subplots()
+    data = np.ma.masked_invalid(piv.to_numpy(dtype=float))
+    ax.set_facecolor("#d9dde3")  # incomplete (masked) cells show the grey background
+    im = ax.imshow(
+        data,
+        aspect="auto",
+        cmap="Blues",
+        vmin=0,
+        vmax=max(0.05, float(np.nanmax(piv.to_numpy(dtype=float), initial=0.05))),
+    )
+    for i in range(n):
+        for j in range(piv.shape[1]):
+            v = piv.iat[i, j]
+            if bool(comp.iat[i, j]) and not np.isnan(v):
+                ax.text(j, i, f"{100 * v:.0f}%", ha="center", va="center", fontsize=8,
+                        color="white" if v > 0.6 * data.max() else "#1f2933")  # fmt: skip
+            else:
+                ax.text(j, i, "not yet", ha="center", va="center", fontsize=7, color="#616e7c")
+    ax.set_xticks(range(piv.shape[1]), [f"day {c}" if key == "day" else str(c) for c in piv.columns])
+    ax.set_yticks(range(n), [f"{pd.Timestamp(c):%Y-%m-%d} (n={sizes.loc[c]:,})" for c in piv.index])
+    ax.tick_params(length=0)
+    for s in ax.spines.values():
+        s.set_visible(False)
+    fig.colorbar(im, ax=ax, format=PercentFormatter(1.0, decimals=0), shrink=0.8, label="retained")
+    ax.set_title(title, loc="left")
+    return fig
+
+
+def retention_curves(cells: pd.DataFrame, title: str = "Retention curves by join month") -> Figure:
+    """Rate by retention day, one line per cohort (complete cells only)."""
+    fig, ax = _figure(width=7.5, height=3.6)
+    c = cells[cells["is_complete"]]
+    for i, (cohort, g) in enumerate(c.groupby("cohort_date")):
+        g = g.sort_values("day")
+        ax.plot(g["day"], g["rate"], marker="o", color=PALETTE[i % len(PALETTE)],
+                label=f"{pd.Timestamp(cohort):%Y-%m}")  # fmt: skip
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_xlabel("days since joining")
+    ax.set_ylim(0, None)
+    ax.set_title(title, loc="left")
+    ax.legend(frameon=False, title="cohort", fontsize=8)
+    return fig
+
+
+def lifecycle_bars(lc: pd.DataFrame, title: str = "Weekly lifecycle") -> Figure:
+    """New, returning and resurrecting members above zero, dormant below."""
+    fig, ax = _figure()
+    x = pd.to_datetime(lc["week_start"])
+    bottom = np.zeros(len(lc))
+    for i, c in enumerate(["returning", "new", "resurrecting"]):
+        ax.bar(x, lc[c], bottom=bottom, width=6, align="edge", color=PALETTE[i], label=c)
+        bottom += lc[c].to_numpy()
+    ax.bar(x, -lc["dormant"], width=6, align="edge", color=PALETTE[3], label="dormant")
+    ax.axhline(0, color="#1f2933", linewidth=0.8)
+    _date_axis(ax)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{abs(v):,.0f}"))
+    ax.set_ylabel("members")
+    ax.set_title(title, loc="left")
+    ax.legend(frameon=False, ncols=4, loc="upper left", fontsize=8)
+    return fig
+
+
+def grouped_bars(df: pd.DataFrame, category: str, value: str, title: str = "", pct: bool = False) -> Figure:
+    """Horizontal bars of one value per category, largest on top."""
+    d = df.sort_values(value)
+    fig = Figure(figsize=(7.5, 0.4 * len(d) + 1.2), dpi=100, layout="constrained")
+    ax = fig.subplots()
+    ax.barh(d[category].astype(str), d[value], color=PALETTE[0])
+    ax.spines[["top", "right"]].set_visible(False)
+    if pct:
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    else:
+        _thousands(ax, "x")
+    ax.set_title(title, loc="left")
+    return fig

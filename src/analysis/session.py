@@ -1,0 +1,59 @@
+"""What a report notebook opens first: the data source, the resolved ``as_of`` and where to save."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import matplotlib
+import pandas as pd
+from matplotlib.figure import Figure
+
+from analysis import tables
+from analysis.data import DataSource, load
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """The validated source, the last complete local day included, and the run's output folder."""
+
+    src: DataSource
+    as_of: date
+    output_dir: str
+
+    def save(self, df: pd.DataFrame, name: str) -> Path | None:
+        """``tables/NAME.csv`` in the run folder (nothing when run interactively without output_dir)."""
+        return tables.save(df, name, self.output_dir)
+
+    def save_restricted(self, df: pd.DataFrame, name: str) -> Path | None:
+        return tables.save_restricted(df, name, self.output_dir)
+
+
+def _png(fig: Figure) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100)
+    return buf.getvalue()
+
+
+def register_figure_display() -> None:
+    """Show matplotlib ``Figure`` objects as embedded PNG in IPython whatever the backend."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover
+        return
+    ip = get_ipython()
+    if ip is not None:
+        ip.display_formatter.formatters["image/png"].for_type(Figure, _png)
+
+
+def open_report(
+    data_dir: str, as_of: str = "", tz: str = "Asia/Shanghai", output_dir: str = ""
+) -> ReportContext:
+    """Load and validate ``data_dir`` (raises on contract errors); ``as_of`` empty = last complete day."""
+    matplotlib.rcParams.update({"figure.dpi": 100, "savefig.dpi": 100, "font.size": 9})
+    register_figure_display()
+    wanted = date.fromisoformat(as_of) if as_of else None
+    src = load(data_dir, as_of=wanted, tz=tz)
+    return ReportContext(src=src, as_of=wanted or src.default_as_of(), output_dir=output_dir)

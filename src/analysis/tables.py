@@ -1,0 +1,137 @@
+"""Tables for people and for machines: escaped HTML for the report pages, CSV under ``tables/``.
+
+Every string that reaches HTML here passes through :func:`html.escape`; numbers get thousands
+separators, percentages one decimal, and a value that cannot be observed yet shows as "n/a" (never 0).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from IPython.display import HTML
+
+NA = "n/a"
+
+
+def fmt(value: Any, kind: str = "auto") -> str:
+    """Format one value: kind in auto, int, float1, float2, pct, pct0, signed_pct, date, text."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+        return NA
+    if kind == "auto":
+        if isinstance(value, bool):
+            kind = "text"
+        elif isinstance(value, int) or (
+            isinstance(value, float) and value.is_integer() and abs(value) >= 1000
+        ):
+            kind = "int"
+        elif isinstance(value, float):
+            kind = "float2"
+        elif isinstance(value, date | datetime | pd.Timestamp):
+            kind = "date"
+        else:
+            kind = "text"
+    if kind == "int":
+        return f"{round(float(value)):,}"
+    if kind == "float1":
+        return f"{float(value):,.1f}"
+    if kind == "float2":
+        return f"{float(value):,.2f}"
+    if kind == "pct":
+        return f"{100 * float(value):.1f}%"
+    if kind == "pct0":
+        return f"{100 * float(value):.0f}%"
+    if kind == "signed_pct":
+        return f"{100 * float(value):+.1f}%"
+    if kind == "date":
+        return pd.Timestamp(value).strftime("%Y-%m-%d")
+    return str(value)
+
+
+def _is_num(kind: str, value: Any) -> bool:
+    return kind in ("int", "float1", "float2", "pct", "pct0", "signed_pct") or (
+        kind == "auto" and isinstance(value, int | float) and not isinstance(value, bool)
+    )
+
+
+def html_table(
+    df: pd.DataFrame,
+    formats: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    caption: str | None = None,
+    max_rows: int | None = 60,
+) -> HTML:
+    """An escaped HTML table of ``df`` (index dropped) with per-column formats and header labels."""
+    formats = dict(formats or {})
+    labels = dict(labels or {})
+    shown = df if max_rows is None or len(df) <= max_rows else df.tail(max_rows)
+    cols = list(shown.columns)
+    head = "".join(
+        f'<th class="{"num" if _is_num(formats.get(c, "auto"), shown[c].iloc[0] if len(shown) else None) else ""}">'
+        f"{html.escape(str(labels.get(c, c)))}</th>"
+        for c in cols
+    )
+    body = []
+    for row in shown.itertuples(index=False):
+        cells = []
+        for c, v in zip(cols, row, strict=True):
+            kind = formats.get(c, "auto")
+            cls = ' class="num"' if _is_num(kind, v) else ""
+            cells.append(f"<td{cls}>{html.escape(fmt(v, kind))}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    note = ""
+    if max_rows is not None and len(df) > max_rows:
+        note = f" (last {max_rows} of {len(df):,} rows; all rows in the CSV)"
+    cap = f"<caption>{html.escape((caption or '') + note)}</caption>" if caption or note else ""
+    return HTML(f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+
+
+def cards(items: Sequence[tuple[str, Any, str, float | None]]) -> HTML:
+    """Headline numbers: (label, value, format, relative change or None)."""
+    out = []
+    for label, value, kind, delta in items:
+        d = ""
+        if delta is not None and not (isinstance(delta, float) and math.isnan(delta)):
+            cls = "up" if delta > 0 else "down" if delta < 0 else ""
+            d = f'<div class="delta {cls}">{html.escape(fmt(delta, "signed_pct"))} vs previous</div>'
+        out.append(
+            f'<div class="kpi"><div class="label">{html.escape(label)}</div>'
+            f'<div class="value">{html.escape(fmt(value, kind))}</div>{d}</div>'
+        )
+    return HTML('<div class="kpis">' + "".join(out) + "</div>")
+
+
+def callout(text: str, kind: str = "info") -> HTML:
+    """A highlighted paragraph (kind: info, warn, bad); the text is escaped."""
+    cls = {"info": "callout", "warn": "callout warn", "bad": "callout bad"}[kind]
+    return HTML(f'<div class="{cls}">{html.escape(text)}</div>')
+
+
+def paragraphs(*texts: str) -> HTML:
+    """Plain paragraphs of narrative; each is escaped."""
+    return HTML("".join(f"<p>{html.escape(t)}</p>" for t in texts if t))
+
+
+def save(df: pd.DataFrame, name: str, output_dir: str | Path | None) -> Path | None:
+    """Write ``df`` to ``output_dir/tables/NAME.csv`` (UTF-8); nothing when output_dir is empty."""
+    if not output_dir:
+        return None
+    path = Path(output_dir) / "tables" / f"{name}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    df.to_csv(path, index=False, encoding="utf-8")
+    return path
+
+
+def save_restricted(df: pd.DataFrame, name: str, output_dir: str | Path | None) -> Path | None:
+    """Per-member exports go to ``output_dir/restricted/`` only, never into a page."""
+    if not output_dir:
+        return None
+    path = Path(output_dir) / "restricted" / f"{name}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    df.to_csv(path, index=False, encoding="utf-8")
+    return path
