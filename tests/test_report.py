@@ -1,0 +1,169 @@
+"""The run-and-render path: pages people can trust, failures that never hide, parameters checked early."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from analysis import report
+from analysis.cli import main as cli_main
+from analysis.report import RunError, run_reports
+from analysis.synth import SynthConfig, generate
+
+MEMBER_ID = re.compile(r"\bm\d{7}\b")
+EVIL = '<script>alert("x")</script> & Co'
+
+
+@pytest.fixture(scope="module")
+def evil_data(tmp_path_factory) -> Path:
+    """A small community whose largest community is named with markup."""
+    out = tmp_path_factory.mktemp("evil")
+    generate(SynthConfig(members=1500, seed=5), out)
+    m = pd.read_parquet(out / "members.parquet")
+    m.loc[m["community"] == "Photography", "community"] = EVIL
+    m.to_parquet(out / "members.parquet", index=False)
+    return out
+
+
+@pytest.fixture(scope="module")
+def good_run(evil_data, tmp_path_factory):
+    out = tmp_path_factory.mktemp("reports")
+    result = run_reports(evil_data, out=out)
+    return out, result
+
+
+def _pages(run_dir: Path) -> list[Path]:
+    return sorted(run_dir.glob("*.html"))
+
+
+def test_every_report_renders_a_clean_self_contained_page(good_run):
+    out, result = good_run
+    assert result.ok and result.outcomes
+    assert {o.name for o in result.outcomes} == {r.name for r in report.available_reports()}
+    for page in _pages(result.run_dir):
+        html = page.read_text(encoding="utf-8")
+        assert "Traceback" not in html and "Error" not in re.sub(r"<[^>]+>", "", html).split("Definitions")[0]
+        assert 'class="input' not in html and "In&nbsp;[" not in html and "In [" not in html
+        assert "import " not in html  # no code
+        assert not MEMBER_ID.search(html), MEMBER_ID.search(html)
+        assert "<script" not in html.lower()
+        imgs = re.findall(r"<img [^>]*src=\"([^\"]*)\"", html)
+        assert imgs and all(src.startswith("data:image/") for src in imgs)
+        assert not re.search(r"(src|href)=[\"']?(https?:)?//", html)
+        assert "Definitions and run details" in html and "data fingerprint" in html
+
+
+def test_data_strings_are_escaped(good_run):
+    _, result = good_run
+    html = (result.run_dir / "kpi.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co" in html
+
+
+def test_run_folder_contents_and_index(good_run):
+    out, result = good_run
+    meta = json.loads((result.run_dir / "run.json").read_text())
+    assert meta["status"] == "ok" and meta["as_of"] == result.as_of and len(meta["data_fingerprint"]) == 16
+    for name in ("kpi_daily", "retention_new_members", "retention_two_week", "retention_monthly"):
+        assert (result.run_dir / "tables" / f"{name}.csv").exists()
+    daily = pd.read_csv(result.run_dir / "tables" / "kpi_daily.csv")
+    assert list(daily.columns[:12]) == ["date", "uv", "dau", "wau", "mau", "dau_mau", "posts", "comments", "shares",
+                                        "likes", "contributions", "contributors"]  # fmt: skip
+    assert (result.run_dir / "run.log").exists()
+    assert (out / "latest").resolve() == result.run_dir.resolve()
+    index = (out / "index.html").read_text()
+    assert result.run_dir.name in index and "ok" in index
+    assert not list((out / "runs").glob(".tmp-*"))
+
+
+def test_failing_notebook_keeps_latest_and_is_shown_failed(
+    good_run, evil_data, tmp_path, monkeypatch, capsys
+):
+    out, good = good_run
+    nbdir = tmp_path / "notebooks"
+    shutil.copytree(report.notebooks_dir(), nbdir)
+    nb = nbformat.read(nbdir / "kpi_report.ipynb", as_version=4)
+    nb.cells.insert(3, nbformat.v4.new_code_cell('raise RuntimeError("boom")'))
+    nbformat.write(nb, nbdir / "kpi_report.ipynb")
+    monkeypatch.setenv("ANALYSIS_NOTEBOOKS", str(nbdir))
+    code = cli_main(["run", "--data", str(evil_data), "--out", str(out), "--report", "kpi"])
+    assert code == 1
+    assert "FAILED" in capsys.readouterr().out
+    assert (out / "latest").resolve() == good.run_dir.resolve()
+    runs = json.loads(json.dumps([json.loads(p.read_text()) for p in (out / "runs").glob("*/run.json")]))
+    failed = [r for r in runs if r["status"] == "failed"]
+    assert len(failed) == 1 and failed[0]["reports"][0]["error"] == "RuntimeError"
+    folder = next(
+        p.parent for p in (out / "runs").glob("*/run.json") if json.loads(p.read_text())["status"] == "failed"
+    )
+    executed = nbformat.read(folder / "notebooks" / "kpi_report.ipynb", as_version=4)
+    assert any(o.get("output_type") == "error" for c in executed.cells for o in c.get("outputs", []))
+    assert not (folder / "kpi.html").exists()
+    index = (out / "index.html").read_text()
+    assert "failed at cell" in index and "boom" not in index
+
+
+def test_unknown_and_wrong_typed_parameters_fail_before_any_kernel(evil_data, tmp_path):
+    with pytest.raises(RunError, match="unknown parameter"):
+        run_reports(evil_data, out=tmp_path / "r", params={"nonsense": 1})
+    with pytest.raises(RunError, match="'weeks' must be int"):
+        run_reports(evil_data, out=tmp_path / "r", params={"weeks": "twelve"})
+    with pytest.raises(RunError, match="must be a date"):
+        run_reports(
+            evil_data,
+            out=tmp_path / "r",
+            reports=["kpi"],
+            params_file=_yaml(tmp_path, "reports:\n  kpi:\n    as_of: soon\n"),
+        )
+    with pytest.raises(RunError, match="set by the runner"):
+        run_reports(evil_data, out=tmp_path / "r", params={"output_dir": "/tmp"})
+    with pytest.raises(RunError, match="unknown report"):
+        run_reports(evil_data, out=tmp_path / "r", reports=["nope"])
+    assert not (tmp_path / "r").exists()
+
+
+def _yaml(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "params.yaml"
+    p.write_text(text)
+    return p
+
+
+def test_cli_reports_parameter_errors_with_exit_code_2(evil_data, tmp_path, capsys):
+    code = cli_main(["run", "--data", str(evil_data), "--out", str(tmp_path / "r"), "--params",
+                     str(_yaml(tmp_path, "weeks: many\n"))])  # fmt: skip
+    assert code == 2 and "'weeks' must be int" in capsys.readouterr().err
+
+
+def test_bad_data_stops_the_run_before_anything_is_written(tmp_path, valid_tables):
+    from conftest import write_source
+
+    valid_tables["events"].loc[0, "event_type"] = "upvote"
+    bad = write_source(tmp_path / "bad", **valid_tables)
+    with pytest.raises(RunError, match="event_type"):
+        run_reports(bad, out=tmp_path / "r")
+    assert not (tmp_path / "r").exists()
+
+
+def test_second_concurrent_run_is_refused(evil_data, tmp_path):
+    out = tmp_path / "r"
+    with report._lock(out), pytest.raises(RunError, match="another 'analysis run' is writing"):
+        run_reports(evil_data, out=out, reports=["kpi"])
+
+
+def test_rerun_of_the_same_as_of_creates_a_new_run(evil_data, tmp_path):
+    out = tmp_path / "r"
+    a = run_reports(evil_data, out=out, reports=["kpi"])
+    b = run_reports(evil_data, out=out, reports=["kpi"])
+    assert a.as_of == b.as_of and a.run_dir != b.run_dir
+    assert a.run_dir.exists() and b.run_dir.exists()
+    assert (out / "latest").resolve() == b.run_dir.resolve()
+    assert sorted(p.name for p in (a.run_dir / "tables").iterdir()) == sorted(
+        p.name for p in (b.run_dir / "tables").iterdir()
+    )
+    index = (out / "index.html").read_text()
+    assert index.index(b.run_dir.name) < index.index(a.run_dir.name)  # newest first
