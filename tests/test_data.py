@@ -13,6 +13,7 @@ import pytest
 
 from analysis.cli import main as cli_main
 from analysis.data import DataContractError, load, to_local, utc_offsets, validate
+
 from conftest import events_frame, members_frame, write_source
 
 

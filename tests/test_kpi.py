@@ -12,9 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import pandas_kpi as ref
 from analysis import kpi
 from analysis.data import load
+
+import pandas_kpi as ref
 from conftest import write_source
 
 

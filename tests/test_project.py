@@ -61,3 +61,16 @@ def test_ci_runs_the_readme_test_command():
     assert "make test" in (ROOT / ".ci" / "run").read_text()
     readme = (ROOT / "README.md").read_text()
     assert "make test" in readme and "make report" in readme
+
+
+def test_every_notebook_parameter_is_parsed_with_a_type():
+    """papermill must parse each parameter line (an '=' in a comment breaks it silently)."""
+    from analysis.report import _TYPE_CHECKS, notebook_parameters
+
+    for f in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        nb = json.loads(f.read_text(encoding="utf-8"))
+        cell = next(c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", []))
+        names = {line.split("=")[0].strip() for line in "".join(cell["source"]).splitlines() if "=" in line}
+        declared = notebook_parameters(f)
+        assert set(declared) == names, f
+        assert all(t in _TYPE_CHECKS for t in declared.values()), (f, declared)

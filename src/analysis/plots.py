@@ -189,3 +189,68 @@ def grouped_bars(df: pd.DataFrame, category: str, value: str, title: str = "", p
         _thousands(ax, "x")
     ax.set_title(title, loc="left")
     return fig
+
+
+TIER_COLORS = {
+    "core": "#b5485d",
+    "active": "#2f6f9f",
+    "novice": "#3a9e6f",
+    "lurker": "#c9a227",
+    "dormant": "#b8bfc7",
+}
+
+
+def tier_trend(trend: pd.DataFrame, title: str = "Members by tier, weekly") -> Figure:
+    """One line per tier over the reference dates (core on its own axis so it stays readable)."""
+    fig = Figure(figsize=(9, 3.6), dpi=100, layout="constrained")
+    ax, ax_core = fig.subplots(1, 2, width_ratios=[2, 1])
+    for tier, g in trend.groupby("tier", observed=True, sort=False):
+        target = ax_core if tier == "core" else ax
+        target.plot(pd.to_datetime(g["ref_date"]), g["members"], marker="o", markersize=3,
+                    color=TIER_COLORS.get(str(tier), "#555"), label=str(tier))  # fmt: skip
+    for a, t in ((ax, title), (ax_core, "Core members")):
+        a.spines[["top", "right"]].set_visible(False)
+        a.grid(axis="y", color="#e4e7eb")
+        _date_axis(a)
+        _thousands(a)
+        a.set_title(t, loc="left")
+    ax.legend(frameon=False, ncols=4, fontsize=8, loc="upper left")
+    ax_core.set_ylim(0, None)
+    return fig
+
+
+def migration_heatmap(matrix: pd.DataFrame, title: str = "Tier migration") -> Figure:
+    """Counts of members by tier before (rows) and after (columns)."""
+    fig = Figure(figsize=(7, 4), dpi=100, layout="constrained")
+    ax = fig.subplots()
+    data = matrix.to_numpy(dtype=float)
+    share = data / np.maximum(data.sum(axis=1, keepdims=True), 1)
+    im = ax.imshow(share, cmap="Blues", vmin=0, vmax=1, aspect="auto")
+    for i in range(data.shape[0]):
+        for j in range(data.shape[1]):
+            ax.text(j, i, f"{int(data[i, j]):,}", ha="center", va="center", fontsize=8,
+                    color="white" if share[i, j] > 0.6 else "#1f2933")  # fmt: skip
+    ax.set_xticks(range(data.shape[1]), [str(c) for c in matrix.columns])
+    ax.set_yticks(range(data.shape[0]), [str(r) for r in matrix.index])
+    ax.set_xlabel(matrix.columns.name or "after")
+    ax.set_ylabel(matrix.index.name or "before")
+    ax.tick_params(length=0)
+    fig.colorbar(im, ax=ax, format=PercentFormatter(1.0, decimals=0), shrink=0.8, label="share of row")
+    ax.set_title(title, loc="left")
+    return fig
+
+
+def lorenz_curve(curve: pd.DataFrame, gini: float, title: str = "Concentration of contribution") -> Figure:
+    """Lorenz curve with the line of equality."""
+    fig, ax = _figure(width=5.5, height=4.2)
+    ax.plot([0, 1], [0, 1], color="#8c8c8c", linestyle="--", linewidth=1, label="equal shares")
+    ax.plot(curve["share_of_members"], curve["share_of_total"], color=PALETTE[0], linewidth=2,
+            label=f"contributors (Gini {gini:.2f})")  # fmt: skip
+    ax.fill_between(curve["share_of_members"], curve["share_of_total"], curve["share_of_members"], alpha=0.12)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_xlabel("contributors, fewest first")
+    ax.set_ylabel("share of contribution score")
+    ax.set_title(title, loc="left")
+    ax.legend(frameon=False, loc="upper left")
+    return fig

@@ -75,6 +75,8 @@ def _output_html(out: Mapping[str, Any]) -> str:
         md = data["text/markdown"]
         return _markdown(md if isinstance(md, str) else "".join(md))
     if "text/plain" in data:
+        if kind == "execute_result":  # a bare Python repr of a cell's last value: not for readers
+            return ""
         txt = data["text/plain"]
         txt = txt if isinstance(txt, str) else "".join(txt)
         if txt.startswith("<Figure") or txt.startswith("<matplotlib"):

@@ -1,0 +1,32 @@
+"""`analysis synth` speed and memory at three sizes (targets: 20k < 30 s; 1M < 10 min and < 8 GB)."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+
+from common import measure
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", type=int, nargs="+", default=[20_000, 200_000, 1_000_000])
+    args = ap.parse_args()
+    print(f"{'members':>10} {'seconds':>9} {'peak MB':>9} {'events':>12} {'target':>22}")
+    for n in args.sizes:
+        out = tempfile.mkdtemp(prefix="bench-synth-")
+        r = measure(
+            "from analysis.synth import SynthConfig, generate\n"
+            "import pyarrow.parquet as pq\n"
+            f"generate(SynthConfig(members={n}, seed=1), {out!r})\n"
+            "result['seconds'] = time.perf_counter() - t0\n"
+            f"result['events'] = pq.ParquetFile({out!r} + '/events.parquet').metadata.num_rows\n"
+        )
+        shutil.rmtree(out, ignore_errors=True)
+        target = "< 30 s" if n <= 20_000 else "< 600 s, < 8192 MB" if n >= 1_000_000 else ""
+        print(f"{n:>10,} {r['seconds']:>9.1f} {r['peak_rss_mb']:>9.0f} {r['events']:>12,} {target:>22}")
+
+
+if __name__ == "__main__":
+    main()

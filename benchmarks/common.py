@@ -1,0 +1,42 @@
+"""Helpers for the benchmarks: each measurement runs in a fresh process that reports its own wall time
+and peak resident memory (which includes DuckDB's native memory)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "benchmarks" / "data"
+
+
+def measure(code: str) -> dict:
+    """Run ``code`` in a child Python; it must set ``result`` (a dict). Adds seconds and peak_rss_mb."""
+    wrapper = f"""
+import json, resource, sys, time
+sys.path.insert(0, {str(ROOT / "benchmarks")!r})
+t0 = time.perf_counter()
+result = {{}}
+{code}
+result.setdefault("seconds", time.perf_counter() - t0)
+result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print("RESULT " + json.dumps(result, default=str))
+"""
+    out = subprocess.run([sys.executable, "-c", wrapper], capture_output=True, text=True, check=False)
+    for line in out.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[7:])
+    raise RuntimeError(f"benchmark child failed:\n{out.stdout[-2000:]}\n{out.stderr[-4000:]}")
+
+
+def ensure_synth(members: int, seed: int = 1) -> Path:
+    """A simulated community of ``members`` under benchmarks/data (generated once)."""
+    path = DATA / f"synth_{members}"
+    if not (path / "ground_truth.json").exists():
+        measure(
+            f"from analysis.synth import SynthConfig, generate\n"
+            f"generate(SynthConfig(members={members}, seed={seed}), {str(path)!r})"
+        )
+    return path
