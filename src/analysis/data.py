@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import os
 import shutil
 import tempfile
 import weakref
@@ -239,6 +240,22 @@ class _TempDir:
         self._fin = weakref.finalize(self, shutil.rmtree, self.path, True)
 
 
+DUCKDB_MEMORY_LIMIT = os.environ.get("ANALYSIS_DUCKDB_MEMORY", "3GB")
+
+
+def _duckdb_connection(database: str = ":memory:", read_only: bool = False) -> ibis.BaseBackend:
+    """In-process DuckDB with a memory cap (``$ANALYSIS_DUCKDB_MEMORY``, default 3GB) that spills to a
+    private temporary folder, and without insertion-order bookkeeping (big aggregates need less memory)."""
+    con = ibis.duckdb.connect(database, read_only=read_only)
+    tmp = _TempDir()
+    con._analysis_spill = tmp
+    con.raw_sql(f"SET memory_limit='{DUCKDB_MEMORY_LIMIT}'")
+    con.raw_sql(f"SET temp_directory='{tmp.path}'")
+    con.raw_sql("SET preserve_insertion_order=false")
+    con.raw_sql("SET enable_progress_bar=false")
+    return con
+
+
 def _detect_encoding(path: Path) -> str:
     """'utf-8' (with or without BOM) or 'gb18030'; raises DataContractError otherwise."""
     for enc in ("utf-8", "gb18030"):
@@ -270,12 +287,12 @@ def open_source(path: str | Path, tz: str = DEFAULT_TZ) -> DataSource:
     if not path.exists():
         raise DataContractError([Issue("error", str(path), None, "data source does not exist")])
     ZoneInfo(tz)  # raises for an unknown zone
-    con = ibis.duckdb.connect()
+    con = _duckdb_connection()
     raw: dict[str, ir.Table] = {}
     files: dict[str, str] = {}
     issues: list[Issue] = []
     if path.is_file():
-        src = ibis.duckdb.connect(str(path), read_only=True)
+        src = _duckdb_connection(str(path), read_only=True)
         con = src
         names = set(src.list_tables())
         for name in (*REQUIRED_TABLES, *OPTIONAL_TABLES):
@@ -340,6 +357,7 @@ def open_source(path: str | Path, tz: str = DEFAULT_TZ) -> DataSource:
 
 def _normalise(t: ir.Table, name: str, file: str) -> tuple[dict[str, ir.Value], list[Issue]]:
     """Contract columns with contract types, as expressions on the raw table; wrong types are errors."""
+    duckdb = t.get_backend().name == "duckdb"
     cols = {}
     issues = []
     for c, (kind, _) in CONTRACT[name].items():
@@ -360,18 +378,14 @@ def _normalise(t: ir.Table, name: str, file: str) -> tuple[dict[str, ir.Value], 
                 continue
             cols[c] = col
         elif kind == "timestamp":
-            if typ.is_timestamp():
-                cols[c] = (
-                    col.cast(dt.Timestamp())
-                    if typ.timezone is None
-                    else col.cast(dt.Timestamp(timezone="UTC")).cast(dt.Timestamp())
-                )
-            elif typ.is_unknown() and "TIMESTAMP" in str(typ).upper():  # e.g. DuckDB TIMESTAMPTZ_NS
-                cols[c] = col.cast(dt.Timestamp(timezone="UTC")).cast(dt.Timestamp())
+            if typ.is_timestamp() and typ.timezone is None:
+                cols[c] = col.cast(dt.Timestamp())
+            elif typ.is_timestamp() or (typ.is_unknown() and "TIMESTAMP" in str(typ).upper()):
+                cols[c] = _utc_naive(col.cast(dt.Timestamp(timezone="UTC")), duckdb)
             elif typ.is_date():
                 cols[c] = col.cast(dt.Timestamp())
             elif typ.is_string():
-                cols[c] = col.try_cast(dt.Timestamp(timezone="UTC")).cast(dt.Timestamp())
+                cols[c] = _utc_naive(col.try_cast(dt.Timestamp(timezone="UTC")), duckdb)
             else:
                 issues.append(Issue("error", file, c, f"wrong type: expected a timestamp, found {typ}"))
                 continue
@@ -397,6 +411,22 @@ def _normalise(t: ir.Table, name: str, file: str) -> tuple[dict[str, ir.Value], 
                 issues.append(Issue("error", file, c, f"wrong type: expected true/false, found {typ}"))
                 continue
     return cols, issues
+
+
+@ibis.udf.scalar.builtin(name="epoch_us")
+def _epoch_us(x: dt.Timestamp(timezone="UTC")) -> dt.int64:  # type: ignore[empty-body]
+    """DuckDB: microseconds since the epoch of a TIMESTAMPTZ."""
+
+
+@ibis.udf.scalar.builtin(name="make_timestamp")
+def _make_timestamp(x: dt.int64) -> dt.Timestamp():  # type: ignore[empty-body]
+    """DuckDB: TIMESTAMP from microseconds since the epoch."""
+
+
+def _utc_naive(ts_utc: ir.TimestampValue, duckdb: bool) -> ir.TimestampValue:
+    """A tz-aware timestamp as naive UTC. On DuckDB through epoch microseconds: plain arithmetic, about
+    ten times faster than its ICU cast; other backends use the cast."""
+    return _make_timestamp(_epoch_us(ts_utc)) if duckdb else ts_utc.cast(dt.Timestamp())
 
 
 def _kind_accepts(kind: str, typ: dt.DataType) -> bool:
@@ -539,50 +569,40 @@ def _check_members(s: DataSource) -> list[Issue]:
 
 
 def _check_events(s: DataSource) -> list[Issue]:
+    """Event types, unknown members and events before joining in one pass over the events."""
     e = s.events
     f = s.files["events"]
     out = []
-    bad_type = e.filter(e.event_type.notnull() & ~e.event_type.isin(EVENT_TYPES))
-    counts = bad_type.group_by("event_type").aggregate(k=ibis._.count()).order_by(ibis.desc("k")).execute()
-    if len(counts):
-        out.append(
-            Issue(
-                "error",
-                f,
-                "event_type",
-                f"event_type must be one of {', '.join(EVENT_TYPES)}",
-                tuple(counts.event_type.astype(str).head(MAX_EXAMPLES)),
-                int(counts.k.sum()),
-            )
-        )
-    unknown = _anti(e, "member_id", s.members)
-    n = int(unknown.count().execute())
-    if n:
-        out.append(
-            Issue(
-                "error",
-                f,
-                "member_id",
-                "events refer to members not in members",
-                _examples(unknown.member_id),
-                n,
-            )
-        )
     m = s.members
     mj = m.select(mid=m.member_id, joined=m.joined_at)
-    early = e.join(mj, e.member_id == mj.mid).filter(lambda x: x.ts < x.joined - ibis.interval(minutes=1))
-    n = int(early.count().execute())
-    if n:
-        out.append(
-            Issue(
-                "warning",
-                f,
-                "ts",
-                "events before the member joined (kept as they are)",
-                _examples(early.member_id),
-                n,
-            )
+    j = e.select("member_id", "ts", "event_type").left_join(mj, e.member_id == mj.mid)
+    bad_type = j.event_type.notnull() & ~j.event_type.isin(EVENT_TYPES)
+    unknown = j.member_id.notnull() & j.mid.isnull()
+    early = j.ts < j.joined - ibis.interval(minutes=1)
+    agg = (
+        j.aggregate(
+            bad_type=bad_type.cast("int64").sum(),
+            unknown=unknown.cast("int64").sum(),
+            early=early.cast("int64").sum(),
+            lo=j.ts.min(),
+            hi=j.ts.max(),
         )
+        .execute()
+        .iloc[0]
+    )
+    if agg["lo"] is not None and str(agg["lo"]) != "NaT":
+        s._range = (agg["lo"].to_pydatetime(), agg["hi"].to_pydatetime())
+    if agg["bad_type"]:
+        bad = e.filter(e.event_type.notnull() & ~e.event_type.isin(EVENT_TYPES))
+        counts = bad.group_by("event_type").aggregate(k=ibis._.count()).order_by(ibis.desc("k")).execute()
+        out.append(Issue("error", f, "event_type", f"event_type must be one of {', '.join(EVENT_TYPES)}",
+                         tuple(counts.event_type.astype(str).head(MAX_EXAMPLES)), int(agg["bad_type"])))  # fmt: skip
+    if agg["unknown"]:
+        out.append(Issue("error", f, "member_id", "events refer to members not in members",
+                         _examples(j.filter(unknown).member_id), int(agg["unknown"])))  # fmt: skip
+    if agg["early"]:
+        out.append(Issue("warning", f, "ts", "events before the member joined (kept as they are)",
+                         _examples(j.filter(early).member_id), int(agg["early"])))  # fmt: skip
     return out
 
 

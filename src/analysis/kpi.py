@@ -51,8 +51,8 @@ def member_days(src: DataSource, as_of: date) -> ir.Table:
     cache = src.cache
     if key not in cache:
         e = src.events_local(as_of)
-        counts = {col: (e.event_type == t).cast("int64").sum() for t, col in TYPE_COLUMNS.items()}
-        md = e.group_by(["member_id", "day"]).aggregate(events=e.count(), **counts)
+        counts = {col: e.count(where=e.event_type == t).cast("int32") for t, col in TYPE_COLUMNS.items()}
+        md = e.group_by(["member_id", "day"]).aggregate(events=e.count().cast("int32"), **counts)
         md = md.mutate(
             contributions=sum((md[c] for c in CONTRIBUTION_COLUMNS[1:]), md[CONTRIBUTION_COLUMNS[0]])
         )
@@ -123,7 +123,7 @@ def daily_kpis(src: DataSource, as_of: date, by: Breakdown = None) -> pd.DataFra
     frames = []
     cal = _calendar(first, as_of)
     groups = sorted(daily["group"].unique()) if gcols else [None]
-    windows = {n: _trailing_distinct(md, gcols, n) for n in (7, 30)}
+    windows = _trailing_distinct(md, gcols, (7, 30))
     for g in groups:
         d = daily[daily["group"] == g] if gcols else daily
         d = d.set_index("day").reindex(cal).drop(columns=gcols, errors="ignore").fillna(0)
@@ -159,24 +159,29 @@ def daily_kpis(src: DataSource, as_of: date, by: Breakdown = None) -> pd.DataFra
     return out[cols]
 
 
-def _trailing_distinct(md: ir.Table, gcols: list[str], n: int) -> pd.DataFrame:
-    """Interval events for distinct actives in trailing n-day windows.
+def _trailing_distinct(md: ir.Table, gcols: list[str], windows: tuple[int, ...]) -> dict[int, pd.DataFrame]:
+    """Interval events for distinct actives in trailing n-day windows, for each n in ``windows``.
 
     A member active on ``day`` (previous active day ``prev``) is counted in the windows ending on
     [max(day, prev + n), day + n - 1]; these intervals are disjoint per member, so the distinct count
-    on d is the number of intervals covering d: +1 at the start, -1 at day + n.
+    on d is the number of intervals covering d: +1 at the start, -1 at day + n. One ordered pass
+    (the lag) serves every n.
     """
     w = ibis.window(group_by=["member_id", *gcols], order_by="day")
     t = md.select("member_id", "day", *gcols).mutate(prev=md.day.lag().over(w))
-    t = t.mutate(
-        start=ibis.ifelse(t.prev.isnull(), t.day, ibis.greatest(t.day, t.prev + ibis.interval(days=n))),
-        stop=t.day + ibis.interval(days=n),
-    )
-    starts = t.group_by(["start", *gcols]).aggregate(k=t.count()).rename(at="start")
-    stops = t.group_by(["stop", *gcols]).aggregate(k=-t.count()).rename(at="stop")
-    res = starts.union(stops).execute()
+    parts = []
+    for n in windows:
+        start = ibis.ifelse(t.prev.isnull(), t.day, ibis.greatest(t.day, t.prev + ibis.interval(days=n)))
+        tn = t.mutate(start=start.cast("date"), stop=(t.day + ibis.interval(days=n)).cast("date"))
+        starts = tn.group_by(["start", *gcols]).aggregate(k=tn.count()).rename(at="start")
+        stops = tn.group_by(["stop", *gcols]).aggregate(k=-tn.count()).rename(at="stop")
+        parts += [starts.mutate(n=n), stops.mutate(n=n)]
+    res = parts[0]
+    for p in parts[1:]:
+        res = res.union(p)
+    res = res.execute()
     res["at"] = _as_date_index(res["at"])
-    return res
+    return {n: res[res["n"] == n] for n in windows}
 
 
 def _cumulative_window(events: pd.DataFrame, cal: pd.DatetimeIndex) -> np.ndarray:
