@@ -1,0 +1,501 @@
+"""Churn as survival (DESIGN.md §3 "Churn (survival)").
+
+- A member **churns** at their last active day before the first run of ``churn_days`` (30) inactive
+  days. The join day counts as active (day 0). Churn is only visible ``churn_days`` later, so follow-up
+  ends at ``cutoff = as_of - churn_days`` for everyone: members with no churn by then are censored at
+  the cutoff, and members who joined after it are left out.
+- Duration T = local days from the join day to the churn day or the cutoff.
+- **Landmark**: covariates are measured in the first ``landmark_days`` (14) days after joining
+  (days 0 .. landmark-1); only members with T >= landmark (neither churned nor censored before it) enter,
+  and time is counted from the landmark. Lifetime totals are never used as covariates: they credit
+  survival time to the covariate (immortal-time bias).
+- **Left truncation**: members who joined before the first day of the log are left out by default
+  (their early churn is unobservable); ``left_truncation="entry"`` keeps those active in the log's
+  first ``churn_days`` days with delayed entry at the log start instead.
+
+Event-level work (active days, gaps, landmark windows) is Ibis; lifelines and statsmodels work on the
+per-member table. Cox models are fitted on rows compressed to unique (covariates, duration, event)
+with case weights, which gives the same estimates as the raw rows.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import ibis
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from analysis.data import DataSource
+from analysis.definitions import CONTRIBUTION_TYPES, DEFAULT_WEIGHTS
+from analysis.kpi import TYPE_COLUMNS, member_days
+from analysis.segments import core_threshold
+
+LANDMARK_TIERS = ("core", "active", "lurker", "dormant")
+
+
+@dataclass(frozen=True)
+class ChurnRules:
+    """Parameters of the churn definition (defaults from DESIGN.md)."""
+
+    churn_days: int = 30
+    landmark_days: int = 14
+    left_truncation: str = "exclude"  # or "entry"
+    core_share: float = 0.05
+
+    def __post_init__(self) -> None:
+        if self.churn_days < 1 or self.landmark_days < 0:
+            raise ValueError("churn_days must be >= 1 and landmark_days >= 0")
+        if self.left_truncation not in ("exclude", "entry"):
+            raise ValueError("left_truncation must be 'exclude' or 'entry'")
+
+
+# --------------------------------------------------------------------------------------------------
+# the per-member churn table
+
+
+def churn_table(src: DataSource, as_of: date, rules: ChurnRules | None = None) -> pd.DataFrame:
+    """One row per member in the analysis: member_id, join_day, channel, community, churn_day (NaT when
+    none by the cutoff), event (bool), duration (days), entry (days; > 0 only with delayed entry),
+    came_back (churned and active again later), left_truncated (joined before the log).
+
+    ``attrs`` carry the counts the report must state: members joined after the cutoff and members
+    joined before the log (left out or entered late)."""
+    rules = rules or ChurnRules()
+    first, _ = src.day_range()
+    cutoff = as_of - timedelta(days=rules.churn_days)
+    if cutoff < first:
+        raise ValueError(
+            f"as_of {as_of} leaves no follow-up: the cutoff {cutoff} is before the log starts ({first})"
+        )
+    m = src.members_local(as_of).select("member_id", "join_day", "channel", "community")
+    md = member_days(src, as_of).select("member_id", "day")
+    # the join day counts as activity (day 0) for members who joined inside the log
+    joins = m.filter(m.join_day >= first).select(member_id=m.member_id, day=m.join_day)
+    acts = md.union(joins, distinct=True)
+    mj = m.select(mid=m.member_id, jd=m.join_day)
+    acts = acts.join(mj, acts.member_id == mj.mid).filter(lambda t: t.day >= t.jd).select("member_id", "day")
+    w = ibis.window(group_by="member_id", order_by="day")
+    acts = acts.mutate(nxt=acts.day.lead().over(w))
+    end = ibis.literal(as_of + timedelta(days=1))
+    gap = acts.nxt.fill_null(end).delta(acts.day, unit="day") - 1
+    cand = acts.filter(gap >= rules.churn_days)
+    churn = cand.group_by("member_id").aggregate(
+        churn_day=cand.day.min(), back=cand.nxt.argmin(cand.day).notnull()
+    )
+    firsts = md.group_by("member_id").aggregate(first_active=md.day.min())
+    churn = churn.rename(cid="member_id")
+    firsts = firsts.rename(fid="member_id")
+    j = m.left_join(churn, m.member_id == churn.cid).drop("cid")
+    j = j.left_join(firsts, j.member_id == firsts.fid).drop("fid")
+    df = j.execute()
+    for c in ("join_day", "churn_day", "first_active"):
+        df[c] = pd.to_datetime(df[c])
+    first_ts, cutoff_ts = pd.Timestamp(first), pd.Timestamp(cutoff)
+    n_after_cutoff = int((df["join_day"] > cutoff_ts).sum())
+    df = df[df["join_day"] <= cutoff_ts].copy()
+    df["left_truncated"] = df["join_day"] < first_ts
+    n_left = int(df["left_truncated"].sum())
+    if rules.left_truncation == "exclude":
+        df = df[~df["left_truncated"]].copy()
+        df["entry"] = 0
+    else:
+        # enter at the log start only if active within its first churn_days days (else churned before)
+        early = df["first_active"] < first_ts + pd.Timedelta(days=rules.churn_days)
+        df = df[~df["left_truncated"] | early].copy()
+        df["entry"] = np.where(df["left_truncated"], (first_ts - df["join_day"]).dt.days, 0)
+    df["event"] = df["churn_day"].notna() & (df["churn_day"] <= cutoff_ts)
+    end_day = df["churn_day"].where(df["event"], cutoff_ts)
+    df["duration"] = (end_day - df["join_day"]).dt.days.astype("int64")
+    df["came_back"] = df["event"] & df["back"].astype("boolean").fillna(False).astype(bool)
+    df.loc[~df["event"], "churn_day"] = pd.NaT
+    df["community"] = df["community"].fillna("(none)")
+    df["channel"] = df["channel"].fillna("(none)")
+    df["cohort_month"] = df["join_day"].dt.strftime("%Y-%m")
+    out = df[["member_id", "join_day", "channel", "community", "cohort_month", "churn_day", "event", "duration",
+              "entry", "came_back", "left_truncated"]].reset_index(drop=True)  # fmt: skip
+    out.attrs.update(
+        as_of=str(as_of), cutoff=str(cutoff), churn_days=rules.churn_days, joined_after_cutoff=n_after_cutoff,
+        left_truncated=n_left, left_truncation=rules.left_truncation,
+    )  # fmt: skip
+    return out
+
+
+def landmark_table(src: DataSource, churn: pd.DataFrame, as_of: date, rules: ChurnRules | None = None,
+                   weights: Mapping[str, float] | None = None) -> pd.DataFrame:  # fmt: skip
+    """Members still in the risk set at the landmark (duration >= landmark_days), with covariates from
+    days 0 .. landmark-1 after joining and time counted from the landmark.
+
+    Adds: lm_contributions, lm_active_days, lm_score, lm_tier (core / active / lurker / dormant: the
+    tier rules on the landmark window, with the core cut pooled over all members at their landmark),
+    and ``t`` = duration - landmark_days."""
+    rules = rules or ChurnRules()
+    weights = dict(weights or DEFAULT_WEIGHTS)
+    L = rules.landmark_days
+    d = churn[churn["duration"] >= L].copy()
+    md = member_days(src, as_of)
+    m = src.members_local(as_of).select(mid="member_id", jd="join_day")
+    j = md.join(m, md.member_id == m.mid)
+    j = j.filter((j.day >= j.jd) & (j.day < j.jd + ibis.interval(days=L)))
+    score = sum((j[TYPE_COLUMNS[t]] * float(weights.get(t, 0)) for t in CONTRIBUTION_TYPES[1:]),
+                j[TYPE_COLUMNS[CONTRIBUTION_TYPES[0]]] * float(weights.get(CONTRIBUTION_TYPES[0], 0)))  # fmt: skip
+    cov = (
+        j.group_by("member_id")
+        .aggregate(lm_contributions=j.contributions.sum(), lm_active_days=j.count(), lm_score=score.sum())
+        .execute()
+    )
+    d = d.merge(cov, on="member_id", how="left")
+    for c in ("lm_contributions", "lm_active_days", "lm_score"):
+        d[c] = d[c].fillna(0)
+    d["lm_contributions"] = d["lm_contributions"].astype("int64")
+    d["lm_active_days"] = d["lm_active_days"].astype("int64")
+    contrib = d["lm_contributions"] >= 1
+    eligible = contrib & (d["lm_active_days"] >= 4)
+    cut = core_threshold(d.loc[eligible, "lm_score"].to_numpy(), rules.core_share)
+    core = eligible & (d["lm_score"] >= cut)
+    active = ~core & (contrib | (d["lm_active_days"] >= 8))
+    lurker = ~core & ~active & (d["lm_active_days"] >= 1)
+    d["lm_tier"] = pd.Categorical(np.select([core, active, lurker], ["core", "active", "lurker"], "dormant"),
+                                  categories=list(LANDMARK_TIERS))  # fmt: skip
+    d["t"] = d["duration"] - L
+    d["entry_t"] = np.maximum(d["entry"] - L, 0)
+    d.attrs.update(churn.attrs, landmark_days=L, dropped_before_landmark=int(len(churn) - len(d)))
+    return d
+
+
+# --------------------------------------------------------------------------------------------------
+# Kaplan-Meier, log-rank
+
+
+def kaplan_meier(df: pd.DataFrame, group: str | None = None, duration: str = "duration", event: str = "event",
+                 entry: str | None = "entry") -> pd.DataFrame:  # fmt: skip
+    """KM survival with 95% CI (lifelines' exponential Greenwood) and at-risk counts, per group.
+
+    Columns: group, timeline, survival, ci_lower, ci_upper, at_risk, events. Group ``all`` = everyone."""
+    from lifelines import KaplanMeierFitter
+
+    frames = []
+    groups = [("all", df)] + ([(str(k), g) for k, g in df.groupby(group, observed=True)] if group else [])
+    for name, g in groups:
+        kmf = KaplanMeierFitter()
+        ent = g[entry] if entry and entry in g and (g[entry] > 0).any() else None
+        kmf.fit(g[duration], g[event], entry=ent, label="s")
+        sf = kmf.survival_function_
+        ci = kmf.confidence_interval_
+        tab = kmf.event_table
+        frames.append(
+            pd.DataFrame(
+                {
+                    "group": name,
+                    "timeline": sf.index.to_numpy(),
+                    "survival": sf["s"].to_numpy(),
+                    "ci_lower": ci.iloc[:, 0].to_numpy(),
+                    "ci_upper": ci.iloc[:, 1].to_numpy(),
+                    "at_risk": tab["at_risk"].reindex(sf.index).to_numpy(),
+                    "events": tab["observed"].reindex(sf.index).to_numpy(),
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def _step_at(km: pd.DataFrame, t: float, col: str) -> float:
+    k = km[km["timeline"] <= t]
+    if k.empty:
+        return 1.0
+    if t > km["timeline"].max():
+        return float("nan")
+    return float(k[col].iloc[-1])
+
+
+def survival_summary(km: pd.DataFrame, at: Sequence[int] = (30, 60, 90)) -> pd.DataFrame:
+    """Per group: members at start, median lifetime with 95% CI, survival at ``at`` days with CI.
+
+    Medians are NaN (not reached) when survival stays above 50% during follow-up."""
+    rows = []
+    for g, k in km.groupby("group", sort=False):
+        row = {"group": g, "members": int(k["at_risk"].iloc[0]), "events": int(k["events"].sum())}
+        for label, col in (
+            ("median", "survival"),
+            ("median_ci_lower", "ci_lower"),
+            ("median_ci_upper", "ci_upper"),
+        ):
+            below = k[k[col] <= 0.5]
+            row[label] = float(below["timeline"].iloc[0]) if len(below) else float("nan")
+        for t in at:
+            row[f"s{t}"] = _step_at(k, t, "survival")
+            row[f"s{t}_ci_lower"] = _step_at(k, t, "ci_lower")
+            row[f"s{t}_ci_upper"] = _step_at(k, t, "ci_upper")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def logrank(
+    df: pd.DataFrame, group: str, duration: str = "duration", event: str = "event"
+) -> tuple[dict, pd.DataFrame]:
+    """Overall k-group log-rank test and pairwise tests with Holm-adjusted p-values."""
+    from lifelines.statistics import multivariate_logrank_test, pairwise_logrank_test
+    from statsmodels.stats.multitest import multipletests
+
+    d = df[df[group].notna()]
+    overall = multivariate_logrank_test(d[duration], d[group].astype(str), d[event])
+    pw = pairwise_logrank_test(d[duration], d[group].astype(str), d[event]).summary.reset_index()
+    pw.columns = ["group_a", "group_b", *pw.columns[2:]]
+    pw = pw.rename(columns={"test_statistic": "chi2", "p": "p_value"})[
+        ["group_a", "group_b", "chi2", "p_value"]
+    ]
+    pw["p_holm"] = multipletests(pw["p_value"], method="holm")[1] if len(pw) else []
+    return {"chi2": float(overall.test_statistic), "df": int(overall.degrees_of_freedom),
+            "p_value": float(overall.p_value)}, pw  # fmt: skip
+
+
+# --------------------------------------------------------------------------------------------------
+# RMST with a Greenwood standard error
+
+
+@dataclass(frozen=True)
+class RMST:
+    """Restricted mean survival time up to ``tau`` and its Greenwood-type standard error."""
+
+    tau: float
+    rmst: float
+    se: float
+
+
+def rmst(durations: np.ndarray, events: np.ndarray, tau: float, weights: np.ndarray | None = None) -> RMST:
+    """Area under the KM curve on [0, tau] with Var = Σ_{t_j <= tau} A_j² d_j / (n_j (n_j - d_j)),
+    A_j = area under the curve from t_j to tau (the estimator's variance, as in survRM2)."""
+    t = np.asarray(durations, float)
+    e = np.asarray(events, bool)
+    w = np.ones_like(t) if weights is None else np.asarray(weights, float)
+    times = np.unique(t[e & (t <= tau)])
+    n_at = np.array([w[t >= u].sum() for u in times])
+    d_at = np.array([w[(t == u) & e].sum() for u in times])
+    s = np.cumprod(1 - d_at / n_at)
+    grid = np.concatenate([[0.0], times, [tau]])
+    surv = np.concatenate([[1.0], s])
+    area = np.diff(grid) * surv  # area of each step
+    total = float(area.sum())
+    tail = np.cumsum(area[::-1])[::-1][1:]  # A_j: area after t_j
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(n_at > d_at, tail**2 * d_at / (n_at * (n_at - d_at)), 0.0)
+    return RMST(float(tau), total, float(math.sqrt(terms.sum())))
+
+
+def rmst_table(df: pd.DataFrame, group: str, tau: float, reference: str | None = None,
+               duration: str = "duration", event: str = "event") -> pd.DataFrame:  # fmt: skip
+    """RMST per group with 95% CI, and the difference to ``reference`` (default: the largest group)
+    with CI and two-sided z-test p-value."""
+    groups = {str(k): g for k, g in df.groupby(group, observed=True)}
+    ref = reference or max(groups, key=lambda k: len(groups[k]))
+    res = {k: rmst(g[duration].to_numpy(), g[event].to_numpy(), tau) for k, g in groups.items()}
+    z = stats.norm.ppf(0.975)
+    rows = []
+    for k, r in res.items():
+        diff = r.rmst - res[ref].rmst
+        se_d = math.hypot(r.se, res[ref].se)
+        rows.append({
+            "group": k, "members": len(groups[k]), "tau": tau, "rmst": r.rmst, "se": r.se,
+            "ci_lower": r.rmst - z * r.se, "ci_upper": r.rmst + z * r.se, "reference": ref,
+            "difference": diff, "diff_ci_lower": diff - z * se_d, "diff_ci_upper": diff + z * se_d,
+            "p_value": float(2 * stats.norm.sf(abs(diff) / se_d)) if k != ref and se_d > 0 else float("nan"),
+        })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------------------------------
+# Cox proportional hazards on compressed rows
+
+
+@dataclass(frozen=True)
+class CoxResult:
+    """A fitted Cox model: tidy hazard ratios plus fit facts."""
+
+    hazard_ratios: pd.DataFrame  # covariate, hazard_ratio, ci_lower, ci_upper, p_value, coef, se
+    members: int
+    events: int
+    rows_fitted: int
+    concordance: float
+    log_likelihood: float
+    ph_test: pd.DataFrame  # covariate, period, start, end, hazard_ratio, ci_lower, ci_upper
+    model: object
+
+
+def design(df: pd.DataFrame, categorical: Mapping[str, str], numeric: Sequence[str] = ()) -> pd.DataFrame:
+    """Dummy columns ``var[level]`` for each categorical (``categorical`` maps var -> reference level,
+    which is dropped) plus numeric columns."""
+    out = pd.DataFrame(index=df.index)
+    for var, ref in categorical.items():
+        levels = [lv for lv in pd.Series(df[var].astype(str)).value_counts().index if lv != str(ref)]
+        for lv in sorted(levels):
+            out[f"{var}[{lv}]"] = (df[var].astype(str) == lv).astype("int8")
+    for c in numeric:
+        out[c] = df[c].astype(float)
+    return out
+
+
+def compress(
+    x: pd.DataFrame, duration: pd.Series, event: pd.Series, strata: pd.Series | None = None
+) -> pd.DataFrame:
+    """Unique (covariates, duration, event[, strata]) rows with a case-weight column ``w``."""
+    d = x.copy()
+    d["_t"] = duration.to_numpy()
+    d["_e"] = event.astype(int).to_numpy()
+    if strata is not None:
+        d["_s"] = strata.astype(str).to_numpy()
+    return d.groupby(list(d.columns), observed=True, sort=False).size().rename("w").reset_index()
+
+
+def fit_cox(df: pd.DataFrame, categorical: Mapping[str, str], numeric: Sequence[str] = (),
+            duration: str = "t", event: str = "event", strata: str | None = None,
+            compressed: bool = True, penalizer: float = 0.0, ph_check: bool = True) -> CoxResult:  # fmt: skip
+    """Cox PH (Efron ties) on the landmark table; compressed rows with case weights by default."""
+    from lifelines import CoxPHFitter
+
+    x = design(df, categorical, numeric)
+    x = x.loc[:, x.std() > 0]  # a constant column cannot be estimated
+    covariates = list(x.columns)
+    if compressed:
+        fit_df = compress(x, df[duration], df[event], df[strata] if strata else None)
+        wcol = "w"
+    else:
+        fit_df = x.assign(_t=df[duration].to_numpy(), _e=df[event].astype(int).to_numpy())
+        if strata:
+            fit_df["_s"] = df[strata].astype(str).to_numpy()
+        wcol = None
+    cph = CoxPHFitter(penalizer=penalizer)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=RuntimeWarning)
+        cph.fit(
+            fit_df, duration_col="_t", event_col="_e", weights_col=wcol, strata=["_s"] if strata else None
+        )
+    s = cph.summary
+    hr = pd.DataFrame({
+        "covariate": covariates, "hazard_ratio": s.loc[covariates, "exp(coef)"].to_numpy(),
+        "ci_lower": s.loc[covariates, "exp(coef) lower 95%"].to_numpy(),
+        "ci_upper": s.loc[covariates, "exp(coef) upper 95%"].to_numpy(),
+        "p_value": s.loc[covariates, "p"].to_numpy(), "coef": s.loc[covariates, "coef"].to_numpy(),
+        "se": s.loc[covariates, "se(coef)"].to_numpy(),
+    })  # fmt: skip
+    return CoxResult(
+        hazard_ratios=hr, members=int(len(df)), events=int(df[event].sum()), rows_fitted=int(len(fit_df)),
+        concordance=float(cph.concordance_index_), log_likelihood=float(cph.log_likelihood_),
+        ph_test=_ph_check(df, categorical, numeric, duration, event, covariates) if ph_check else pd.DataFrame(),
+        model=cph,
+    )  # fmt: skip
+
+
+def _ph_check(df, categorical, numeric, duration, event, covariates, periods: int = 3) -> pd.DataFrame:
+    """Proportional hazards as an effect size, not only a p-value (at large n every test "fails"):
+    the hazard ratio fitted separately in each of ``periods`` follow-up intervals (split at event-time
+    quantiles; members at risk in an interval, clock from its start). Columns: covariate, period,
+    start, end, hazard_ratio, ci_lower, ci_upper. Under PH the ratios agree across periods."""
+    from lifelines import CoxPHFitter
+
+    ev_times = df.loc[df[event].astype(bool), duration]
+    if len(ev_times) < 30 * periods:
+        return pd.DataFrame(
+            columns=["covariate", "period", "start", "end", "hazard_ratio", "ci_lower", "ci_upper"]
+        )
+    cuts = [
+        0.0,
+        *np.quantile(ev_times, np.arange(1, periods) / periods).tolist(),
+        float(df[duration].max()) + 1,
+    ]
+    x = design(df, categorical, numeric).reindex(columns=covariates, fill_value=0)
+    rows = []
+    for k in range(periods):
+        lo, hi = cuts[k], cuts[k + 1]
+        at_risk = (df[duration] >= lo).to_numpy()
+        t = np.minimum(df.loc[at_risk, duration], hi) - lo
+        e = df.loc[at_risk, event].astype(bool) & (df.loc[at_risk, duration] < hi)
+        xx = x.loc[at_risk]
+        keep = [c for c in covariates if xx[c].std() > 0]
+        c = compress(xx[keep], pd.Series(np.asarray(t)), pd.Series(np.asarray(e)))
+        f = CoxPHFitter(penalizer=1e-6)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            f.fit(c, duration_col="_t", event_col="_e", weights_col="w")
+        sm = f.summary
+        for cov in keep:
+            rows.append({"covariate": cov, "period": k + 1, "start": lo, "end": hi,
+                         "hazard_ratio": float(sm.loc[cov, "exp(coef)"]),
+                         "ci_lower": float(sm.loc[cov, "exp(coef) lower 95%"]),
+                         "ci_upper": float(sm.loc[cov, "exp(coef) upper 95%"])})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def ph_effect_size(ph: pd.DataFrame) -> pd.DataFrame:
+    """Per covariate: hazard ratio in the first and last follow-up period and their ratio (1 = PH)."""
+    if ph.empty:
+        return pd.DataFrame(columns=["covariate", "hr_first", "hr_last", "ratio_last_first"])
+    g = ph.sort_values("period").groupby("covariate", sort=False)
+    out = pd.DataFrame(
+        {"hr_first": g["hazard_ratio"].first(), "hr_last": g["hazard_ratio"].last()}
+    ).reset_index()
+    out["ratio_last_first"] = out["hr_last"] / out["hr_first"]
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# reactivation, sensitivity, risk now
+
+
+def reactivation(churn: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+    """Share of churned members who were active again later: [by], churned, came_back, rate."""
+    d = churn[churn["event"]]
+    keys = [by] if by else []
+    g = d.groupby(keys, observed=True) if keys else [((), d)]
+    rows = [{**({by: k[0] if isinstance(k, tuple) else k} if by else {}), "churned": len(x),
+             "came_back": int(x["came_back"].sum())} for k, x in g]  # fmt: skip
+    out = pd.DataFrame(rows)
+    out["rate"] = out["came_back"] / out["churned"].where(out["churned"] > 0)
+    return out
+
+
+def sensitivity(src: DataSource, as_of: date, churn_days: Sequence[int] = (14, 30, 60, 90),
+                left_truncation: str = "exclude") -> pd.DataFrame:  # fmt: skip
+    """How the answers move with the churn threshold: per churn_days, members, churned, median lifetime,
+    S(30), S(60), S(90) and the share of churned who came back."""
+    rows = []
+    first, _ = src.day_range()
+    for w in churn_days:
+        if as_of - timedelta(days=w) < first + timedelta(days=7):
+            continue
+        c = churn_table(src, as_of, ChurnRules(churn_days=w, left_truncation=left_truncation))
+        s = survival_summary(kaplan_meier(c)).iloc[0]
+        r = reactivation(c).iloc[0]
+        rows.append({"churn_days": w, "cutoff": c.attrs["cutoff"], "members": len(c), "churned": int(c["event"].sum()),
+                     "median": s["median"], "s30": s["s30"], "s60": s["s60"], "s90": s["s90"],
+                     "came_back_rate": r["rate"]})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def churn_risk_now(
+    churn: pd.DataFrame, km: pd.DataFrame, as_of: date, group: str, horizon: int = 30
+) -> pd.DataFrame:
+    """For members not churned by the cutoff: P(churn within ``horizon`` more days | survived so far)
+    = 1 - S(a + horizon) / S(a) from the KM of their ``group`` (a = days since joining at the cutoff).
+
+    Per member (IDs: restricted exports only): member_id, group, age_days, risk (NaN beyond follow-up)."""
+    alive = churn[~churn["event"]].copy()
+    alive["age_days"] = alive["duration"]
+    risks = []
+    for g, k in km.groupby("group"):
+        sel = alive[alive[group].astype(str) == g] if g != "all" else None
+        if sel is None or sel.empty:
+            continue
+        s_a = np.array([_step_at(k, a, "survival") for a in sel["age_days"]])
+        s_b = np.array([_step_at(k, a + horizon, "survival") for a in sel["age_days"]])
+        risks.append(pd.DataFrame({"member_id": sel["member_id"].to_numpy(), "group": g,
+                                   "age_days": sel["age_days"].to_numpy(), "risk": 1 - s_b / s_a}))  # fmt: skip
+    return (
+        pd.concat(risks, ignore_index=True)
+        if risks
+        else pd.DataFrame(columns=["member_id", "group", "age_days", "risk"])
+    )
