@@ -11,6 +11,7 @@ files are opened read-only, and a GB18030 CSV is transcoded into a temporary fol
 from __future__ import annotations
 
 import codecs
+import contextlib
 import hashlib
 import os
 import shutil
@@ -252,7 +253,8 @@ def _duckdb_connection(database: str = ":memory:", read_only: bool = False) -> i
     con.raw_sql(f"SET memory_limit='{DUCKDB_MEMORY_LIMIT}'")
     con.raw_sql(f"SET temp_directory='{tmp.path}'")
     con.raw_sql("SET preserve_insertion_order=false")
-    con.raw_sql("SET enable_progress_bar=false")
+    with contextlib.suppress(Exception):  # inside Jupyter DuckDB refuses the setting (no ipywidgets)
+        con.raw_sql("SET enable_progress_bar=false")
     return con
 
 

@@ -254,3 +254,106 @@ def lorenz_curve(curve: pd.DataFrame, gini: float, title: str = "Concentration o
     ax.set_title(title, loc="left")
     ax.legend(frameon=False, loc="upper left")
     return fig
+
+
+def km_curves(km: pd.DataFrame, title: str = "Share of members not yet churned", max_days: float | None = None,
+              risk_times: Sequence[int] | None = None) -> Figure:  # fmt: skip
+    """Kaplan-Meier step curves with 95% bands per group and an at-risk table underneath."""
+    groups = list(dict.fromkeys(km["group"]))
+    fig = Figure(figsize=(9, 4.6 + 0.22 * len(groups)), dpi=100, layout="constrained")
+    ax, tab = fig.subplots(2, 1, height_ratios=[4, 0.45 + 0.22 * len(groups)], sharex=True)
+    tmax = max_days or float(km["timeline"].max())
+    for i, g in enumerate(groups):
+        k = km[(km["group"] == g) & (km["timeline"] <= tmax)]
+        color = "#1f2933" if g == "all" else PALETTE[i % len(PALETTE)]
+        ax.step(
+            k["timeline"],
+            k["survival"],
+            where="post",
+            color=color,
+            linewidth=2 if g == "all" else 1.6,
+            label=g,
+        )
+        ax.fill_between(
+            k["timeline"], k["ci_lower"], k["ci_upper"], step="post", color=color, alpha=0.12, linewidth=0
+        )
+    ax.set_ylim(0, 1.02)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.grid(axis="y", color="#e4e7eb")
+    ax.set_title(title, loc="left")
+    ax.legend(frameon=False, fontsize=8, ncols=min(len(groups), 5), loc="lower left")
+    times = list(risk_times or np.linspace(0, tmax, 7).round().astype(int))
+    for i, g in enumerate(groups):
+        k = km[km["group"] == g]
+        for t in times:
+            at = k.loc[k["timeline"] >= t, "at_risk"]
+            tab.text(t, i, f"{int(at.iloc[0]):,}" if len(at) else "0", ha="center", va="center", fontsize=7)
+    tab.set_yticks(range(len(groups)), groups, fontsize=8)
+    tab.set_ylim(len(groups) - 0.5, -0.5)
+    tab.set_xlabel("days since the landmark" if "landmark" in title else "days")
+    tab.set_title("members at risk", loc="left", fontsize=8)
+    for s in tab.spines.values():
+        s.set_visible(False)
+    tab.tick_params(length=0)
+    return fig
+
+
+def forest(hr: pd.DataFrame, title: str = "Hazard ratios (95% CI)", label: str = "covariate") -> Figure:
+    """Forest plot of hazard ratios on a log axis; 1 = no difference."""
+    d = hr.iloc[::-1]
+    fig = Figure(figsize=(7.5, 0.42 * len(d) + 1.3), dpi=100, layout="constrained")
+    ax = fig.subplots()
+    y = np.arange(len(d))
+    ax.errorbar(d["hazard_ratio"], y, xerr=[d["hazard_ratio"] - d["ci_lower"], d["ci_upper"] - d["hazard_ratio"]],
+                fmt="o", color=PALETTE[0], ecolor="#8c8c8c", capsize=3)  # fmt: skip
+    ax.axvline(1, color="#b5485d", linewidth=1, linestyle="--")
+    ax.set_xscale("log")
+    ax.set_yticks(y, d[label].astype(str))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:g}"))
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.set_xlabel("hazard ratio (below 1: churns less)")
+    ax.set_title(title, loc="left")
+    return fig
+
+
+def ph_periods(
+    ph: pd.DataFrame, title: str = "Hazard ratio by follow-up period (flat = proportional)"
+) -> Figure:
+    """Hazard ratio of each covariate per follow-up period, with CIs."""
+    fig, ax = _figure(width=8, height=3.8)
+    covs = list(dict.fromkeys(ph["covariate"]))
+    for i, c in enumerate(covs):
+        d = ph[ph["covariate"] == c]
+        x = d["period"].to_numpy() + (i - len(covs) / 2) * 0.06
+        ax.errorbar(x, d["hazard_ratio"], yerr=[d["hazard_ratio"] - d["ci_lower"], d["ci_upper"] - d["hazard_ratio"]],
+                    fmt="-o", color=PALETTE[i % len(PALETTE)], label=c, capsize=2, markersize=4)  # fmt: skip
+    ax.axhline(1, color="#8c8c8c", linewidth=1, linestyle="--")
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:g}"))
+    periods = ph.drop_duplicates("period").sort_values("period")
+    ax.set_xticks(
+        periods["period"],
+        [f"days {int(a)}-{int(b)}" for a, b in zip(periods["start"], periods["end"], strict=True)],
+    )
+    ax.set_title(title, loc="left")
+    ax.legend(frameon=False, fontsize=7, ncols=2, loc="best")
+    return fig
+
+
+def sensitivity_lines(
+    sweep: pd.DataFrame, title: str = "How the churn threshold changes the answer"
+) -> Figure:
+    """Survival at 30/60/90 days and the come-back rate against churn_days."""
+    fig, ax = _figure(width=7, height=3.4)
+    for i, c in enumerate(["s30", "s60", "s90", "came_back_rate"]):
+        label = {"s30": "not churned at 30 days", "s60": "at 60 days", "s90": "at 90 days",
+                 "came_back_rate": "churned who came back"}[c]  # fmt: skip
+        ax.plot(sweep["churn_days"], sweep[c], marker="o", color=PALETTE[i], label=label)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_xticks(sweep["churn_days"])
+    ax.set_xlabel("churn = this many inactive days")
+    ax.set_ylim(0, 1)
+    ax.set_title(title, loc="left")
+    ax.legend(frameon=False, fontsize=8)
+    return fig

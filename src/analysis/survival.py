@@ -499,3 +499,44 @@ def churn_risk_now(
         if risks
         else pd.DataFrame(columns=["member_id", "group", "age_days", "risk"])
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# narrative
+
+
+def _pct_change(hr: float) -> str:
+    if hr < 1:
+        return f"{1 - hr:.0%} less likely"
+    return f"{hr - 1:.0%} more likely"
+
+
+def describe(cox: CoxResult, summary: pd.DataFrame, churn: pd.DataFrame, landmark: pd.DataFrame,
+             reference_labels: Mapping[str, str]) -> list[str]:  # fmt: skip
+    """Plain-language sentences for stakeholders from a Cox fit and KM summaries."""
+    out = []
+    hr = cox.hazard_ratios.set_index("covariate")
+    all_row = summary[summary["group"] == "all"].iloc[0]
+    med = all_row["median"]
+    med_txt = (
+        f"half of them had churned {med:.0f} days after it"
+        if med == med
+        else "fewer than half had churned by the end of follow-up"
+    )
+    out.append(
+        f"Of {len(landmark):,} members still around {landmark.attrs.get('landmark_days', 14)} days after joining, "
+        f"{all_row['s30']:.0%} had not churned 30 days later and {all_row['s90']:.0%} 90 days later; {med_txt}."
+    )
+    for var, ref in reference_labels.items():
+        rows = hr[hr.index.str.startswith(f"{var}[")]
+        sig = rows[rows["p_value"] < 0.05].sort_values("hazard_ratio")
+        if sig.empty:
+            continue
+        parts = [f"{c.split('[', 1)[1].rstrip(']')} members are {_pct_change(r.hazard_ratio)} to churn in any given week"
+                 for c, r in sig.iterrows()]  # fmt: skip
+        out.append(f"Compared with {ref} ({var.replace('lm_', '')}), " + "; ".join(parts) + ".")
+    churned = churn[churn["event"]]
+    if len(churned):
+        out.append(f"{churned['came_back'].mean():.0%} of the members who churned were active again later: "
+                   f"churn by inactivity is not always final.")  # fmt: skip
+    return out

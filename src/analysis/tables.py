@@ -20,7 +20,7 @@ NA = "n/a"
 
 
 def fmt(value: Any, kind: str = "auto") -> str:
-    """Format one value: kind in auto, int, float1, float2, pct, pct0, signed_pct, date, text."""
+    """Format one value: kind in auto, int, float1, float2, pct, pct0, signed_pct, p, date, text."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
         return NA
     if kind == "auto":
@@ -48,13 +48,16 @@ def fmt(value: Any, kind: str = "auto") -> str:
         return f"{100 * float(value):.0f}%"
     if kind == "signed_pct":
         return f"{100 * float(value):+.1f}%"
+    if kind == "p":
+        v = float(value)
+        return "<0.001" if v < 0.001 else f"{v:.3f}"
     if kind == "date":
         return pd.Timestamp(value).strftime("%Y-%m-%d")
     return str(value)
 
 
 def _is_num(kind: str, value: Any) -> bool:
-    return kind in ("int", "float1", "float2", "pct", "pct0", "signed_pct") or (
+    return kind in ("int", "float1", "float2", "pct", "pct0", "signed_pct", "p") or (
         kind == "auto" and isinstance(value, int | float) and not isinstance(value, bool)
     )
 
