@@ -21,6 +21,7 @@ with case weights, which gives the same estimates as the raw rows.
 from __future__ import annotations
 
 import math
+import uuid
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -59,6 +60,19 @@ class ChurnRules:
 # the per-member churn table
 
 
+def member_days_since_join(src: DataSource, as_of: date) -> ibis.Table:
+    """Member-days (see :func:`analysis.kpi.member_days`) on or after each member's local join day,
+    with the join day as ``jd``; cached on the backend."""
+    key = ("member_days_since_join", as_of, src.tz)
+    if key not in src.cache:
+        md = member_days(src, as_of)
+        m = src.members_local(as_of).select(mid="member_id", jd="join_day")
+        j = md.join(m, md.member_id == m.mid).drop("mid")
+        j = j.filter(j.day >= j.jd)
+        src.cache[key] = src.con.create_table(f"_md_since_join_{uuid.uuid4().hex[:12]}", j, temp=True)
+    return src.cache[key]
+
+
 def churn_table(src: DataSource, as_of: date, rules: ChurnRules | None = None) -> pd.DataFrame:
     """One row per member in the analysis: member_id, join_day, channel, community, churn_day (NaT when
     none by the cutoff), event (bool), duration (days), entry (days; > 0 only with delayed entry),
@@ -74,29 +88,37 @@ def churn_table(src: DataSource, as_of: date, rules: ChurnRules | None = None) -
             f"as_of {as_of} leaves no follow-up: the cutoff {cutoff} is before the log starts ({first})"
         )
     m = src.members_local(as_of).select("member_id", "join_day", "channel", "community")
-    md = member_days(src, as_of).select("member_id", "day")
-    # the join day counts as activity (day 0) for members who joined inside the log
-    joins = m.filter(m.join_day >= first).select(member_id=m.member_id, day=m.join_day)
-    acts = md.union(joins, distinct=True)
-    mj = m.select(mid=m.member_id, jd=m.join_day)
-    acts = acts.join(mj, acts.member_id == mj.mid).filter(lambda t: t.day >= t.jd).select("member_id", "day")
+    acts = member_days_since_join(src, as_of).select("member_id", "day")
     w = ibis.window(group_by="member_id", order_by="day")
     acts = acts.mutate(nxt=acts.day.lead().over(w))
     end = ibis.literal(as_of + timedelta(days=1))
-    gap = acts.nxt.fill_null(end).delta(acts.day, unit="day") - 1
-    cand = acts.filter(gap >= rules.churn_days)
-    churn = cand.group_by("member_id").aggregate(
-        churn_day=cand.day.min(), back=cand.nxt.argmin(cand.day).notnull()
+    is_cand = (acts.nxt.fill_null(end).delta(acts.day, unit="day") - 1) >= rules.churn_days
+    per = (
+        acts.group_by("member_id")
+        .aggregate(
+            first_active=acts.day.min(),
+            churn_day=acts.day.min(where=is_cand),
+            back=acts.nxt.argmin(acts.day, where=is_cand).notnull(),
+        )
+        .rename(pid="member_id")
     )
-    firsts = md.group_by("member_id").aggregate(first_active=md.day.min())
-    churn = churn.rename(cid="member_id")
-    firsts = firsts.rename(fid="member_id")
-    j = m.left_join(churn, m.member_id == churn.cid).drop("cid")
-    j = j.left_join(firsts, j.member_id == firsts.fid).drop("fid")
+    j = m.left_join(per, m.member_id == per.pid).drop("pid")
     df = j.execute()
     for c in ("join_day", "churn_day", "first_active"):
         df[c] = pd.to_datetime(df[c])
     first_ts, cutoff_ts = pd.Timestamp(first), pd.Timestamp(cutoff)
+    # the join day is day 0 and counts as activity for members who joined inside the log: a quiet run
+    # of churn_days right after it is a churn on the join day
+    inside = df["join_day"] >= first_ts
+    next_after_join = df["first_active"].where(df["first_active"] > df["join_day"])
+    quiet = (next_after_join.fillna(pd.Timestamp(as_of) + pd.Timedelta(days=1)) - df["join_day"]).dt.days - 1
+    on_join = (
+        inside
+        & (df["first_active"].isna() | (df["first_active"] > df["join_day"]))
+        & (quiet >= rules.churn_days)
+    )
+    df.loc[on_join, "back"] = df.loc[on_join, "first_active"].notna()
+    df.loc[on_join, "churn_day"] = df.loc[on_join, "join_day"]
     n_after_cutoff = int((df["join_day"] > cutoff_ts).sum())
     df = df[df["join_day"] <= cutoff_ts].copy()
     df["left_truncated"] = df["join_day"] < first_ts
@@ -138,10 +160,8 @@ def landmark_table(src: DataSource, churn: pd.DataFrame, as_of: date, rules: Chu
     weights = dict(weights or DEFAULT_WEIGHTS)
     L = rules.landmark_days
     d = churn[churn["duration"] >= L].copy()
-    md = member_days(src, as_of)
-    m = src.members_local(as_of).select(mid="member_id", jd="join_day")
-    j = md.join(m, md.member_id == m.mid)
-    j = j.filter((j.day >= j.jd) & (j.day < j.jd + ibis.interval(days=L)))
+    j = member_days_since_join(src, as_of)
+    j = j.filter(j.day < j.jd + ibis.interval(days=L))
     score = sum((j[TYPE_COLUMNS[t]] * float(weights.get(t, 0)) for t in CONTRIBUTION_TYPES[1:]),
                 j[TYPE_COLUMNS[CONTRIBUTION_TYPES[0]]] * float(weights.get(CONTRIBUTION_TYPES[0], 0)))  # fmt: skip
     cov = (

@@ -1,0 +1,32 @@
+"""Tiers at as_of at three sizes (target: 200,000 members under 10 s), timed after loading the data."""
+
+from __future__ import annotations
+
+import argparse
+
+from common import ensure_synth, measure
+
+CODE = """
+from analysis.data import load
+from analysis import segments
+src = load({path!r})
+as_of = src.default_as_of()
+t0 = time.perf_counter()
+tiers = segments.assign_tiers(src, as_of)
+result["core"] = int((tiers["tier"] == "core").sum())
+result["members"] = len(tiers)
+"""
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", type=int, nargs="+", default=[20_000, 200_000, 1_000_000])
+    args = ap.parse_args()
+    print(f"{'members':>10} {'seconds':>8} {'peak MB':>8} {'core':>8}   target: < 10 s at 200,000")
+    for n in args.sizes:
+        r = measure(CODE.format(path=str(ensure_synth(n))))
+        print(f"{n:>10,} {r['seconds']:>8.1f} {r['peak_rss_mb']:>8.0f} {r['core']:>8,}")
+
+
+if __name__ == "__main__":
+    main()
