@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from analysis import survival as sv
 from analysis.data import load
