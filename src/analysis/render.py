@@ -7,14 +7,13 @@ package's own display helpers (which escape data strings) or from pandas (which 
 
 from __future__ import annotations
 
-import base64
+import copy
 import html
-import re
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 import nbformat
-from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
 CSS = """
 :root { --ink:#1f2933; --muted:#616e7c; --line:#e4e7eb; --accent:#2f6f9f; --bad:#b42318; --ok:#1b7f3b; }
@@ -47,63 +46,44 @@ footer.details { margin-top: 3em; border-top: 1px solid var(--line); color: var(
 """
 
 
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+_HIDDEN_TAGS = {"parameters", "injected-parameters", "remove"}
+
+
 def _esc(v: Any) -> str:
     return html.escape(str(v), quote=True)
 
 
-def _output_html(out: Mapping[str, Any]) -> str:
-    kind = out.get("output_type")
-    if kind == "stream":
-        return "" if out.get("name") == "stderr" else f"<pre>{_esc(out.get('text', ''))}</pre>"
-    if kind not in ("display_data", "execute_result"):
-        return ""  # errors never reach the page
-    data = out.get("data", {})
-    if "image/png" in data:
-        b64 = data["image/png"]
-        b64 = b64 if isinstance(b64, str) else "".join(b64)
-        alt = _esc(out.get("metadata", {}).get("alt", "figure"))
-        return f'<img alt="{alt}" src="data:image/png;base64,{b64.strip()}">'
-    if "image/svg+xml" in data:
-        svg = data["image/svg+xml"]
-        svg = svg if isinstance(svg, str) else "".join(svg)
-        enc = base64.b64encode(svg.encode()).decode()
-        return f'<img alt="figure" src="data:image/svg+xml;base64,{enc}">'
-    if "text/html" in data:
-        h = data["text/html"]
-        return h if isinstance(h, str) else "".join(h)
-    if "text/markdown" in data:
-        md = data["text/markdown"]
-        return _markdown(md if isinstance(md, str) else "".join(md))
-    if "text/plain" in data:
-        if kind == "execute_result":  # a bare Python repr of a cell's last value: not for readers
-            return ""
-        txt = data["text/plain"]
-        txt = txt if isinstance(txt, str) else "".join(txt)
-        if txt.startswith("<Figure") or txt.startswith("<matplotlib"):
-            return ""
-        return f"<pre>{_esc(txt)}</pre>"
-    return ""
-
-
-_ANCHOR = re.compile(r'<a class="anchor-link" href="#[^"]*">[^<]*</a>')
-
-
-def _markdown(text: str) -> str:
-    return _ANCHOR.sub("", markdown2html_mistune(text))
-
-
-def notebook_body(nb: nbformat.NotebookNode) -> str:
-    """HTML of a notebook's markdown cells and outputs (no inputs, no stderr, no errors)."""
-    parts = []
+def clean_for_readers(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy without parameter cells, stderr, errors, and bare ``repr`` results of a cell's last line."""
+    nb = copy.deepcopy(nb)
+    cells = []
     for cell in nb.cells:
-        tags = set(cell.get("metadata", {}).get("tags", []))
-        if "remove" in tags or "parameters" in tags or "injected-parameters" in tags:
+        if _HIDDEN_TAGS & set(cell.get("metadata", {}).get("tags", [])):
             continue
-        if cell.cell_type == "markdown":
-            parts.append(_markdown(cell.source))
-        elif cell.cell_type == "code":
-            parts.extend(_output_html(o) for o in cell.get("outputs", []))
-    return "\n".join(p for p in parts if p)
+        if cell.cell_type == "code":
+            cell.outputs = [
+                o for o in cell.get("outputs", [])
+                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+                and o.get("output_type") != "error"
+                and not (o.get("output_type") == "execute_result" and set(o.get("data", {})) <= {"text/plain"})
+            ]  # fmt: skip
+        cells.append(cell)
+    nb.cells = cells
+    return nb
+
+
+def notebook_html(nb: nbformat.NotebookNode, title: str, meta_line: str, footer: str) -> str:
+    """Render with nbconvert's HTMLExporter and the ``report`` template shipped in this package."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(
+        template_name="report", extra_template_basedirs=[str(TEMPLATES)], anchor_link_text="",
+        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+    )  # fmt: skip
+    resources = {"report": {"title": title, "meta_line": meta_line, "footer": footer, "css": CSS}}
+    body, _ = exporter.from_notebook_node(clean_for_readers(nb), resources=resources)
+    return body
 
 
 def details_table(rows: Iterable[tuple[str, Any]]) -> str:
@@ -132,7 +112,7 @@ def report_page(
         + details_table(definitions.items())
         + "</footer>"
     )
-    return page(title, meta_line, notebook_body(nb), footer)
+    return notebook_html(nb, title, meta_line, footer)
 
 
 def index_page(runs: list[Mapping[str, Any]]) -> str:

@@ -560,3 +560,20 @@ def describe(cox: CoxResult, summary: pd.DataFrame, churn: pd.DataFrame, landmar
         out.append(f"{churned['came_back'].mean():.0%} of the members who churned were active again later: "
                    f"churn by inactivity is not always final.")  # fmt: skip
     return out
+
+
+def summary_table(summary: pd.DataFrame, at: Sequence[int] = (30, 60, 90)) -> pd.DataFrame:
+    """:func:`survival_summary` for readers: one column per quantity, each "value (CI low - high)"."""
+    from analysis.tables import fmt
+
+    def ci(v, lo, hi, kind, missing="n/a"):
+        return f"{fmt(v, kind)} ({fmt(lo, kind)} - {fmt(hi, kind)})" if v == v else missing
+
+    out = pd.DataFrame({"group": summary["group"], "members": summary["members"].map(lambda v: fmt(v, "int")),
+                        "churned": summary["events"].map(lambda v: fmt(v, "int"))})  # fmt: skip
+    out["median days (95% CI)"] = [ci(r["median"], r["median_ci_lower"], r["median_ci_upper"], "int", "not reached")
+                                   for _, r in summary.iterrows()]  # fmt: skip
+    for t in at:
+        out[f"not churned at {t} days"] = [ci(r[f"s{t}"], r[f"s{t}_ci_lower"], r[f"s{t}_ci_upper"], "pct")
+                                           for _, r in summary.iterrows()]  # fmt: skip
+    return out
