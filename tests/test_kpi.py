@@ -246,3 +246,20 @@ def test_lifecycle_invariants_on_random_activity(activity, join_days):
         for row in lc.itertuples():
             active = e[(e["day"] >= row.week_start) & (e["day"] <= row.week_end)]["member_id"].nunique()
             assert active == row.active
+
+
+def test_breakdown_by_tier_table(synth_small):
+    from analysis import segments
+
+    folder, truth = synth_small
+    src = load(folder)
+    as_of = date.fromisoformat(truth["as_of"])
+    tiers = segments.assign_tiers(src, as_of)[["member_id", "tier"]]
+    by = kpi.daily_kpis(src, as_of, by=tiers)
+    assert set(by["group"]) <= set(segments.TIERS)
+    total = kpi.daily_kpis(src, as_of).set_index("date")
+    summed = by.groupby("date")["dau"].sum()
+    assert (summed == total["dau"]).all()  # every active member joined by as_of has a tier
+    lc = kpi.weekly_lifecycle(src, as_of, by=tiers)
+    kpi.check_lifecycle(lc)
+    assert set(lc["group"]) <= set(segments.TIERS)

@@ -71,10 +71,9 @@ def _groups(src: DataSource, by: Breakdown) -> ir.Table | None:
         return m.select(member_id=m.member_id, group=m[by].fill_null("(none)"))
     if isinstance(by, pd.DataFrame):
         col = [c for c in by.columns if c != "member_id"][0]
-        t = src.con.create_table(
-            f"groups_{abs(hash(tuple(by.columns)))}", by[["member_id", col]], temp=True, overwrite=True
-        )
-        return t.select(member_id=t.member_id, group=t[col].cast("string"))
+        frame = pd.DataFrame({"member_id": by["member_id"].astype(str), "grp": by[col].astype(str)})
+        t = src.con.create_table(f"_groups_{uuid.uuid4().hex[:12]}", ibis.memtable(frame), temp=True)
+        return t.select(member_id=t.member_id, group=t.grp)
     col = [c for c in by.columns if c != "member_id"][0]
     return by.select(member_id=by.member_id, group=by[col].cast("string"))
 
