@@ -1,0 +1,215 @@
+"""Two-sample statistics for experiments, from sufficient statistics (n, Σx, Σx²; Σxy for CUPED).
+
+Conventions follow GrowthBook's gbstats: Welch's t with Satterthwaite degrees of freedom; relative lift
+(mean_t - mean_c) / |mean_c| with a delta-method variance; CUPED with θ pooled over the two arms of a
+comparison, falling back to the raw estimate when the covariate has no variance. Every function
+returns a frozen dataclass or a DataFrame; degenerate input gives NaN results, not exceptions.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+
+@dataclass(frozen=True)
+class Moments:
+    """Sufficient statistics of one arm for a metric Y and (optionally) its pre-period covariate X."""
+
+    n: float
+    sum: float
+    sum_sq: float
+    x_sum: float = 0.0
+    x_sum_sq: float = 0.0
+    xy_sum: float = 0.0
+
+    @classmethod
+    def of(cls, y: np.ndarray, x: np.ndarray | None = None) -> Moments:
+        y = np.asarray(y, float)
+        if x is None:
+            return cls(len(y), float(y.sum()), float((y * y).sum()))
+        x = np.asarray(x, float)
+        return cls(len(y), float(y.sum()), float((y * y).sum()), float(x.sum()), float((x * x).sum()),
+                   float((x * y).sum()))  # fmt: skip
+
+    def __add__(self, o: Moments) -> Moments:
+        return Moments(self.n + o.n, self.sum + o.sum, self.sum_sq + o.sum_sq, self.x_sum + o.x_sum,
+                       self.x_sum_sq + o.x_sum_sq, self.xy_sum + o.xy_sum)  # fmt: skip
+
+    @property
+    def mean(self) -> float:
+        return self.sum / self.n if self.n else float("nan")
+
+    @property
+    def var(self) -> float:
+        """Sample variance of Y (n - 1 denominator)."""
+        return (self.sum_sq - self.sum**2 / self.n) / (self.n - 1) if self.n > 1 else float("nan")
+
+    @property
+    def x_mean(self) -> float:
+        return self.x_sum / self.n if self.n else float("nan")
+
+    @property
+    def x_var(self) -> float:
+        return (self.x_sum_sq - self.x_sum**2 / self.n) / (self.n - 1) if self.n > 1 else float("nan")
+
+    @property
+    def cov(self) -> float:
+        return (self.xy_sum - self.x_sum * self.sum / self.n) / (self.n - 1) if self.n > 1 else float("nan")
+
+
+@dataclass(frozen=True)
+class Effect:
+    """Treatment minus control, absolute and relative, with a two-sided test."""
+
+    control_mean: float
+    treatment_mean: float
+    effect: float
+    se: float
+    dof: float
+    ci_lower: float
+    ci_upper: float
+    p_value: float
+    lift: float
+    lift_ci_lower: float
+    lift_ci_upper: float
+    theta: float = float("nan")  # CUPED slope (NaN for raw)
+
+
+_NAN_EFFECT = dict(effect=float("nan"), se=float("nan"), dof=float("nan"), ci_lower=float("nan"),
+                   ci_upper=float("nan"), p_value=float("nan"), lift=float("nan"), lift_ci_lower=float("nan"),
+                   lift_ci_upper=float("nan"))  # fmt: skip
+
+
+def _welch(mean_c, var_c, n_c, mean_t, var_t, n_t, alpha, lift_base, theta=float("nan")) -> Effect:
+    if n_c < 2 or n_t < 2 or not (var_c + var_t > 0):
+        return Effect(mean_c, mean_t, **_NAN_EFFECT, theta=theta)
+    a, b = var_c / n_c, var_t / n_t
+    se = math.sqrt(a + b)
+    dof = (a + b) ** 2 / (a**2 / (n_c - 1) + b**2 / (n_t - 1))
+    diff = mean_t - mean_c
+    q = stats.t.ppf(1 - alpha / 2, dof)
+    p = float(2 * stats.t.sf(abs(diff) / se, dof))
+    if lift_base and lift_base == lift_base:
+        lift = diff / abs(lift_base)
+        # delta method for (m_t - m_c) / |m_c| with independent arms (gbstats frequentist_variance)
+        lift_var = var_t / (n_t * lift_base**2) + mean_t**2 * var_c / (n_c * lift_base**4)
+        lse = math.sqrt(lift_var)
+        lift_lo, lift_hi = lift - q * lse, lift + q * lse
+    else:
+        lift = lift_lo = lift_hi = float("nan")
+    return Effect(
+        mean_c, mean_t, diff, se, dof, diff - q * se, diff + q * se, p, lift, lift_lo, lift_hi, theta
+    )
+
+
+def welch(control: Moments, treatment: Moments, alpha: float = 0.05) -> Effect:
+    """Welch's t-test on the difference of means (Satterthwaite dof), with the relative lift."""
+    return _welch(control.mean, control.var, control.n, treatment.mean, treatment.var, treatment.n, alpha,
+                  control.mean)  # fmt: skip
+
+
+def cuped_theta(control: Moments, treatment: Moments) -> float:
+    """θ = Cov(Y, X) / Var(X) on the pooled rows of both arms (NaN without covariate variance)."""
+    pooled = control + treatment
+    return pooled.cov / pooled.x_var if pooled.x_var and pooled.x_var > 0 else float("nan")
+
+
+def cuped(control: Moments, treatment: Moments, alpha: float = 0.05, theta: float | None = None) -> Effect:
+    """CUPED: Ȳ - θ X̄ per arm, Var = (s_Y² + θ² s_X² - 2 θ cov) / n; θ pooled per comparison unless
+    given. Falls back to the raw estimate when the pre-period has no variance. The relative lift divides
+    by the unadjusted control mean (gbstats)."""
+    th = cuped_theta(control, treatment) if theta is None else theta
+    if not (th == th) or th == 0:
+        return welch(control, treatment, alpha)
+
+    def adj(m: Moments) -> tuple[float, float]:
+        return m.mean - th * m.x_mean, max(m.var + th**2 * m.x_var - 2 * th * m.cov, 0.0)
+
+    mc, vc = adj(control)
+    mt, vt = adj(treatment)
+    e = _welch(mc, vc, control.n, mt, vt, treatment.n, alpha, control.mean, th)
+    # report the arms' unadjusted means; the effect and its CI are adjusted
+    return Effect(control.mean, treatment.mean, e.effect, e.se, e.dof, e.ci_lower, e.ci_upper, e.p_value,
+                  e.lift, e.lift_ci_lower, e.lift_ci_upper, th)  # fmt: skip
+
+
+# --------------------------------------------------------------------------------------------------
+# multiple testing, SRM, power
+
+
+def holm(p: Sequence[float]) -> np.ndarray:
+    """Holm-Bonferroni adjusted p-values: sorted ascending, (m - i + 1) p_(i), running max, capped at 1."""
+    p = np.asarray(p, float)
+    m = len(p)
+    order = np.argsort(p)
+    adj = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * p[order]))
+    out = np.empty(m)
+    out[order] = adj
+    return out
+
+
+def benjamini_hochberg(p: Sequence[float]) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values: sorted descending, m p_(i) / rank, running min, capped at 1."""
+    p = np.asarray(p, float)
+    m = len(p)
+    order = np.argsort(p)[::-1]
+    ranks = m - np.arange(m)
+    adj = np.minimum(1.0, np.minimum.accumulate(m * p[order] / ranks))
+    out = np.empty(m)
+    out[order] = adj
+    return out
+
+
+def adjusted_ci(effect: float, p_adjusted: float, alpha: float = 0.05) -> tuple[float, float]:
+    """A CI consistent with an adjusted p-value: σ' = |Δ| / z_{1 - p̃/2}, Δ ± z_{1 - α/2} σ' (gbstats)."""
+    if not (p_adjusted == p_adjusted) or effect != effect:
+        return float("nan"), float("nan")
+    if p_adjusted >= 1:
+        return -math.inf, math.inf
+    z_p = stats.norm.ppf(1 - p_adjusted / 2)
+    if z_p <= 0 or effect == 0:
+        return float("nan"), float("nan")
+    s = abs(effect) / z_p
+    z = stats.norm.ppf(1 - alpha / 2)
+    return effect - z * s, effect + z * s
+
+
+@dataclass(frozen=True)
+class SRM:
+    chi2: float
+    dof: int
+    p_value: float
+    flagged: bool
+
+
+def srm(observed: Sequence[float], weights: Sequence[float], threshold: float = 0.001) -> SRM:
+    """Pearson χ² of observed arm counts against the planned weights; flagged at p < threshold."""
+    o = np.asarray(observed, float)
+    w = np.asarray(weights, float)
+    e = o.sum() * w / w.sum()
+    chi2 = float(((o - e) ** 2 / e).sum())
+    dof = len(o) - 1
+    p = float(stats.chi2.sf(chi2, dof))
+    return SRM(chi2, dof, p, p < threshold)
+
+
+def mde(se: float, alpha: float = 0.05, power: float = 0.8) -> float:
+    """Minimum detectable absolute effect of a two-sided test with standard error ``se``."""
+    return (stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)) * se
+
+
+def plan(sd_control: float, effect: float, sd_treatment: float | None = None, alpha: float = 0.05,
+         power: float = 0.8, ratio: float = 1.0) -> pd.Series:  # fmt: skip
+    """Members needed to detect an absolute ``effect``: n_t = ((z_{1-α/2} + z_power) / δ)² (σ_c²/κ + σ_t²),
+    κ = n_c / n_t = ``ratio``. Returns n_treatment, n_control, total."""
+    sd_t = sd_control if sd_treatment is None else sd_treatment
+    z = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)
+    n_t = math.ceil((z / effect) ** 2 * (sd_control**2 / ratio + sd_t**2))
+    n_c = math.ceil(n_t * ratio)
+    return pd.Series({"n_treatment": n_t, "n_control": n_c, "total": n_t + n_c})
