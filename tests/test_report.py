@@ -18,6 +18,7 @@ from analysis.synth import SynthConfig, generate
 
 MEMBER_ID = re.compile(r"\bm\d{7}\b")
 EVIL = '<script>alert("x")</script> & Co'
+EVIL_EXPERIMENT = "spring <b>push</b>"
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +29,15 @@ def evil_data(tmp_path_factory) -> Path:
     m = pd.read_parquet(out / "members.parquet")
     m.loc[m["community"] == "Photography", "community"] = EVIL
     m.to_parquet(out / "members.parquet", index=False)
+    # a second experiment, named with markup: the experiment report runs once per experiment
+    a = pd.read_parquet(out / "assignments.parquet")
+    arms = pd.read_parquet(out / "arms.parquet")
+    second = a[a["arm"].isin(["control", "points"])].assign(experiment=EVIL_EXPERIMENT)
+    pd.concat([a, second]).to_parquet(out / "assignments.parquet", index=False)
+    extra = arms[arms["arm"].isin(["control", "points"])].assign(
+        experiment=EVIL_EXPERIMENT, weight=[0.5, 0.5]
+    )
+    pd.concat([arms, extra]).to_parquet(out / "arms.parquet", index=False)
     return out
 
 
@@ -45,7 +55,15 @@ def _pages(run_dir: Path) -> list[Path]:
 def test_every_report_renders_a_clean_self_contained_page(good_run):
     out, result = good_run
     assert result.ok and result.outcomes
-    assert {o.name for o in result.outcomes} == {r.name for r in report.available_reports()}
+    names = {o.name for o in result.outcomes}
+    assert names == {
+        "kpi",
+        "core_members",
+        "churn",
+        "experiment_incentives_2026q2",
+        "experiment_spring-b-push-b",
+    }
+    assert {r.name for r in report.available_reports()} == {"kpi", "core_members", "churn", "experiment"}
     for page in _pages(result.run_dir):
         html = page.read_text(encoding="utf-8")
         assert "Traceback" not in html and "Error" not in re.sub(r"<[^>]+>", "", html).split("Definitions")[0]
@@ -57,6 +75,9 @@ def test_every_report_renders_a_clean_self_contained_page(good_run):
         assert imgs and all(src.startswith("data:image/") for src in imgs)
         assert not re.search(r"(src|href)=[\"']?(https?:)?//", html)
         assert "Definitions and run details" in html and "data fingerprint" in html
+    page = (result.run_dir / "experiment_spring-b-push-b.html").read_text(encoding="utf-8")
+    assert "spring &lt;b&gt;push&lt;/b&gt;" in page and "<b>push" not in page
+    assert "spring &lt;b&gt;push&lt;/b&gt;" in (result.run_dir.parent.parent / "index.html").read_text()
 
 
 def test_data_strings_are_escaped(good_run):
@@ -103,7 +124,7 @@ def test_failing_notebook_keeps_latest_and_is_shown_failed(
     folder = next(
         p.parent for p in (out / "runs").glob("*/run.json") if json.loads(p.read_text())["status"] == "failed"
     )
-    executed = nbformat.read(folder / "notebooks" / "kpi_report.ipynb", as_version=4)
+    executed = nbformat.read(folder / "notebooks" / "kpi.ipynb", as_version=4)
     assert any(o.get("output_type") == "error" for c in executed.cells for o in c.get("outputs", []))
     assert not (folder / "kpi.html").exists()
     index = (out / "index.html").read_text()
@@ -120,7 +141,11 @@ def test_unknown_and_wrong_typed_parameters_fail_before_any_kernel(evil_data, tm
             evil_data,
             out=tmp_path / "r",
             reports=["kpi"],
-            params_file=_yaml(tmp_path, "reports:\n  kpi:\n    as_of: soon\n"),
+            params_file=_yaml(tmp_path, "as_of: soon\n"),
+        )
+    with pytest.raises(RunError, match="for the whole run"):
+        run_reports(
+            evil_data, out=tmp_path / "r", params_file=_yaml(tmp_path, "reports:\n  kpi:\n    tz: UTC\n")
         )
     with pytest.raises(RunError, match="set by the runner"):
         run_reports(evil_data, out=tmp_path / "r", params={"output_dir": "/tmp"})

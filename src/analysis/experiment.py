@@ -419,3 +419,24 @@ def verdicts(eff: pd.DataFrame, het_tests: pd.DataFrame, by_tier: pd.DataFrame, 
         else:
             out.append(Verdict(arm, "inconclusive", "no primary metric moved beyond chance"))
     return out
+
+
+def churn_hazard(src: DataSource, table: pd.DataFrame, as_of: date, churn_days: int = 30,
+                 control: str = "control", by_tier: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
+    """Churn after assignment (clock from the local assignment day) as hazard ratios against control,
+    overall and within each pre-assignment tier. Returns (hazard ratios, Kaplan-Meier by arm)."""
+    from analysis import survival as sv
+
+    starts = table[["member_id", "arm", "tier", "assign_day"]].rename(columns={"assign_day": "start_day"})
+    ch = sv.churn_after(src, starts, as_of, churn_days)
+    rows = []
+    groups = [("all", ch)] + ([(t, g) for t, g in ch.groupby("tier")] if by_tier else [])
+    for name, g in groups:
+        if g["arm"].nunique() < 2 or g["event"].sum() < 10 or (g["arm"] == control).sum() == 0:
+            continue
+        res = sv.fit_cox(g, categorical={"arm": control}, duration="duration", event="event", ph_check=False)
+        hr = res.hazard_ratios.assign(tier=name, arm=lambda d: d["covariate"].str.extract(r"arm\[(.*)\]")[0])
+        rows.append(hr[["tier", "arm", "hazard_ratio", "ci_lower", "ci_upper", "p_value"]].assign(members=len(g),
+                                                                                                  churned=int(g["event"].sum())))  # fmt: skip
+    km = sv.kaplan_meier(ch, group="arm", duration="duration", entry=None)
+    return (pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()), km

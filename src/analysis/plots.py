@@ -357,3 +357,54 @@ def sensitivity_lines(
     ax.set_title(title, loc="left")
     ax.legend(frameon=False, fontsize=8)
     return fig
+
+
+def effects_forest(eff: pd.DataFrame, title: str = "Effects against control (95% CI, relative)") -> Figure:
+    """Relative lifts with CIs, one row per arm and metric; zero = no effect."""
+    d = eff.iloc[::-1]
+    fig = Figure(figsize=(8, 0.3 * len(d) + 1.3), dpi=100, layout="constrained")
+    ax = fig.subplots()
+    y = np.arange(len(d))
+    colors = [PALETTE[i % len(PALETTE)] for i in pd.factorize(d["arm"])[0]]
+    ax.errorbar(d["lift"], y, xerr=[d["lift"] - d["lift_ci_lower"], d["lift_ci_upper"] - d["lift"]], fmt="none",
+                ecolor="#8c8c8c", capsize=2)  # fmt: skip
+    ax.scatter(d["lift"], y, c=colors, zorder=3, s=18)
+    ax.axvline(0, color="#b5485d", linewidth=1, linestyle="--")
+    ax.set_yticks(y, d["label"], fontsize=8)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.set_title(title, loc="left")
+    return fig
+
+
+def tier_effects(by_tier: pd.DataFrame, title: str = "Effect by tier") -> Figure:
+    """Absolute effect with CI per tier (rows) and arm (colours)."""
+    fig, ax = _figure(width=8, height=3.2)
+    tiers = [t for t in ("core", "active", "novice", "lurker") if t in set(by_tier["tier"])]
+    arms = sorted(by_tier["arm"].unique())
+    for i, arm in enumerate(arms):
+        d = by_tier[by_tier["arm"] == arm].set_index("tier").reindex(tiers)
+        x = np.arange(len(tiers)) + (i - (len(arms) - 1) / 2) * 0.2
+        ax.errorbar(x, d["effect"], yerr=[d["effect"] - d["ci_lower"], d["ci_upper"] - d["effect"]], fmt="o",
+                    color=PALETTE[i % len(PALETTE)], label=arm, capsize=3)  # fmt: skip
+    ax.axhline(0, color="#8c8c8c", linewidth=1, linestyle="--")
+    ax.set_xticks(range(len(tiers)), tiers)
+    ax.set_title(title, loc="left")
+    ax.legend(frameon=False, ncols=len(arms), fontsize=8)
+    return fig
+
+
+def novelty_lines(
+    nov: pd.DataFrame, title: str = "Effect on contributions by week since assignment"
+) -> Figure:
+    """Weekly effects with CIs per arm (a falling line is a novelty effect wearing off)."""
+    fig, ax = _figure(width=7, height=3.2)
+    for i, (arm, d) in enumerate(nov.groupby("arm")):
+        ax.errorbar(d["week"] + (i - 1) * 0.06, d["effect"], yerr=[d["effect"] - d["ci_lower"], d["ci_upper"] - d["effect"]],
+                    fmt="-o", color=PALETTE[i % len(PALETTE)], label=arm, capsize=3)  # fmt: skip
+    ax.axhline(0, color="#8c8c8c", linewidth=1, linestyle="--")
+    ax.set_xticks([1, 2, 3, 4], ["week 1", "week 2", "week 3", "week 4"])
+    ax.set_ylabel("contributions per member")
+    ax.set_title(title, loc="left")
+    ax.legend(frameon=False, fontsize=8)
+    return fig

@@ -17,6 +17,7 @@ import fcntl
 import json
 import logging
 import os
+import re
 import subprocess
 import time
 import uuid
@@ -44,13 +45,14 @@ class ReportSpec:
     name: str
     notebook: str
     title: str
+    per_experiment: bool = False  # run once per experiment in the data
 
 
 REPORTS: tuple[ReportSpec, ...] = (
     ReportSpec("kpi", "kpi_report.ipynb", "Community KPIs"),
     ReportSpec("core_members", "core_members.ipynb", "Core members"),
     ReportSpec("churn", "churn_survival.ipynb", "Member churn"),
-    ReportSpec("experiment", "incentive_experiment.ipynb", "Incentive experiment"),
+    ReportSpec("experiment", "incentive_experiment.ipynb", "Incentive experiment", per_experiment=True),
 )
 # Parameters every notebook receives from the runner (and that users may not set in YAML).
 RUNNER_PARAMETERS = ("data_dir", "output_dir")
@@ -279,7 +281,7 @@ def _execute(spec: ReportSpec, params: dict[str, Any], run_tmp: Path, timeout: i
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    nb_out = run_tmp / "notebooks" / spec.notebook
+    nb_out = run_tmp / "notebooks" / f"{spec.name}.ipynb"
     nb_out.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     os.environ.setdefault("JUPYTER_PREFER_ENV_PATH", "1")  # the python3 kernel of this environment
@@ -302,7 +304,7 @@ def _execute(spec: ReportSpec, params: dict[str, Any], run_tmp: Path, timeout: i
             spec.title,
             "failed",
             time.perf_counter() - t0,
-            notebook=f"notebooks/{spec.notebook}",
+            notebook=f"notebooks/{spec.name}.ipynb",
             error=exc.ename,
             failed_cell=exc.exec_count,
         )
@@ -313,16 +315,16 @@ def _execute(spec: ReportSpec, params: dict[str, Any], run_tmp: Path, timeout: i
             spec.title,
             "failed",
             time.perf_counter() - t0,
-            notebook=f"notebooks/{spec.notebook}" if nb_out.exists() else None,
+            notebook=f"notebooks/{spec.name}.ipynb" if nb_out.exists() else None,
             error=type(exc).__name__,
         )
     return ReportOutcome(
-        spec.name, spec.title, "ok", time.perf_counter() - t0, notebook=f"notebooks/{spec.notebook}"
+        spec.name, spec.title, "ok", time.perf_counter() - t0, notebook=f"notebooks/{spec.name}.ipynb"
     )
 
 
 def _render(spec: ReportSpec, outcome: ReportOutcome, run_tmp: Path, meta: dict, definitions: dict) -> None:
-    nb = nbformat.read(run_tmp / "notebooks" / spec.notebook, as_version=4)
+    nb = nbformat.read(run_tmp / "notebooks" / f"{spec.name}.ipynb", as_version=4)
     html_name = f"{spec.name}.html"
     (run_tmp / html_name).write_text(render.report_page(nb, spec.title, meta, definitions), encoding="utf-8")
     outcome.html = html_name
@@ -364,7 +366,13 @@ def run_reports(
         source = open_source(data, tz=tz)
     except DataContractError as exc:
         raise RunError(f"data source {data} does not meet the input contract:\n{exc}") from exc
-    requested_as_of = as_of or (date.fromisoformat(str(common["as_of"])) if common.get("as_of") else None)
+    for section, values in per_report.items():
+        if {"as_of", "tz"} & set(values or {}):
+            raise RunError(f"parameter file: set as_of and tz for the whole run, not in reports: {section}")
+    try:
+        requested_as_of = as_of or (date.fromisoformat(str(common["as_of"])) if common.get("as_of") else None)
+    except ValueError as exc:
+        raise RunError(f"parameter 'as_of' must be a date YYYY-MM-DD, got {common['as_of']!r}") from exc
     report = validate(source, as_of=requested_as_of, tz=tz)
     if not report.ok:
         raise RunError(
@@ -373,6 +381,9 @@ def run_reports(
         )
     as_of = requested_as_of or source.default_as_of()
     fingerprint = source.fingerprint()
+    from analysis.experiment import experiments
+
+    in_data = experiments(source)
     del source
 
     # per-report parameters, checked before any kernel starts
@@ -383,9 +394,19 @@ def run_reports(
     plan: list[tuple[ReportSpec, dict[str, Any]]] = []
     for name in names:
         given = {k: v for k, v in common.items() if k in declared[name]}
-        given.update({k: v for k, v in {"as_of": as_of.isoformat(), "tz": tz}.items() if k in declared[name]})
         given.update(per_report.get(name) or {})
-        plan.append((known[name], check_parameters(known[name], given)))
+        given.update({k: v for k, v in {"as_of": as_of.isoformat(), "tz": tz}.items() if k in declared[name]})
+        spec = known[name]
+        if not spec.per_experiment:
+            plan.append((spec, check_parameters(spec, given)))
+            continue
+        wanted = [given["experiment"]] if given.get("experiment") else in_data
+        if not wanted and reports:
+            raise RunError(f"report '{name}' needs experiments, and {data} has no assignments")
+        for exp in wanted:
+            slug = re.sub(r"[^A-Za-z0-9_-]+", "-", str(exp)).strip("-") or "experiment"
+            inst = ReportSpec(f"{name}_{slug}", spec.notebook, f"{spec.title}: {exp}")
+            plan.append((inst, check_parameters(spec, {**given, "experiment": exp})))
 
     with _lock(out):
         runs = out / "runs"

@@ -577,3 +577,38 @@ def summary_table(summary: pd.DataFrame, at: Sequence[int] = (30, 60, 90)) -> pd
         out[f"not churned at {t} days"] = [ci(r[f"s{t}"], r[f"s{t}_ci_lower"], r[f"s{t}_ci_upper"], "pct")
                                            for _, r in summary.iterrows()]  # fmt: skip
     return out
+
+
+# --------------------------------------------------------------------------------------------------
+# churn from another clock start (experiment assignment)
+
+
+def churn_after(src: DataSource, starts: pd.DataFrame, as_of: date, churn_days: int = 30) -> pd.DataFrame:
+    """Churn with the clock starting at ``starts.start_day`` (an active day, e.g. the local assignment
+    day): churn = the first active day on or after the start followed by ``churn_days`` quiet days;
+    follow-up ends at as_of - churn_days; starts after that are left out.
+
+    Returns ``starts`` columns plus event, duration (days from the start), churn_day."""
+    cutoff = as_of - timedelta(days=churn_days)
+    s = starts[pd.to_datetime(starts["start_day"]) <= pd.Timestamp(cutoff)].copy()
+    frame = pd.DataFrame(
+        {"member_id": s["member_id"].astype(str), "start_day": pd.to_datetime(s["start_day"])}
+    )
+    t = src.con.create_table(f"_starts_{uuid.uuid4().hex[:12]}", ibis.memtable(frame), temp=True)
+    t = t.mutate(start_day=t.start_day.cast("date"))
+    md = member_days(src, as_of).select("member_id", "day")
+    ts = t.rename(sid="member_id")
+    j = md.join(ts, md.member_id == ts.sid).filter(lambda x: x.day >= x.start_day)
+    j = j.select("member_id", "day")
+    w = ibis.window(group_by="member_id", order_by="day")
+    j = j.mutate(nxt=j.day.lead().over(w))
+    end = ibis.literal(as_of + timedelta(days=1))
+    is_cand = (j.nxt.fill_null(end).delta(j.day, unit="day") - 1) >= churn_days
+    per = j.group_by("member_id").aggregate(churn_day=j.day.min(where=is_cand)).execute()
+    s = s.merge(per, on="member_id", how="left")
+    s["churn_day"] = pd.to_datetime(s["churn_day"])
+    s["event"] = s["churn_day"].notna() & (s["churn_day"] <= pd.Timestamp(cutoff))
+    end_day = s["churn_day"].where(s["event"], pd.Timestamp(cutoff))
+    s["duration"] = (end_day - pd.to_datetime(s["start_day"])).dt.days.astype("int64")
+    s.attrs.update(cutoff=str(cutoff), churn_days=churn_days, started_after_cutoff=int(len(starts) - len(s)))
+    return s
