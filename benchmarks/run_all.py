@@ -8,6 +8,13 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
-for script in ("bench_synth.py", "bench_kpi.py", "bench_segments.py", "bench_survival.py", "bench_report.py"):
+for script in (
+    "bench_synth.py",
+    "bench_kpi.py",
+    "bench_segments.py",
+    "bench_survival.py",
+    "bench_experiment.py",
+    "bench_report.py",
+):
     print(f"== {script}", flush=True)
     subprocess.run([sys.executable, str(HERE / script)], check=True)
