@@ -120,21 +120,20 @@ def paragraphs(*texts: str) -> HTML:
     return HTML("".join(f"<p>{html.escape(t)}</p>" for t in texts if t))
 
 
-def save(df: pd.DataFrame, name: str, output_dir: str | Path | None) -> Path | None:
-    """Write ``df`` to ``output_dir/tables/NAME.csv`` (UTF-8); nothing when output_dir is empty."""
+def _write_csv(df: pd.DataFrame, folder: str, name: str, output_dir: str | Path | None) -> Path | None:
     if not output_dir:
         return None
-    path = Path(output_dir) / "tables" / f"{name}.csv"
+    path = Path(output_dir) / folder / f"{name}.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
     df.to_csv(path, index=False, encoding="utf-8")
     return path
+
+
+def save(df: pd.DataFrame, name: str, output_dir: str | Path | None) -> Path | None:
+    """Write ``df`` to ``output_dir/tables/NAME.csv`` (UTF-8); nothing when output_dir is empty."""
+    return _write_csv(df, "tables", name, output_dir)
 
 
 def save_restricted(df: pd.DataFrame, name: str, output_dir: str | Path | None) -> Path | None:
     """Per-member exports go to ``output_dir/restricted/`` only, never into a page."""
-    if not output_dir:
-        return None
-    path = Path(output_dir) / "restricted" / f"{name}.csv"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    df.to_csv(path, index=False, encoding="utf-8")
-    return path
+    return _write_csv(df, "restricted", name, output_dir)
