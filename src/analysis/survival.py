@@ -60,6 +60,21 @@ class ChurnRules:
 # the per-member churn table
 
 
+def first_quiet_run(acts: ibis.Table, as_of: date, churn_days: int) -> ibis.Table:
+    """Per member of ``acts`` (member_id, day: active local days): first_active, churn_day (the first
+    active day followed by ``churn_days`` or more quiet days up to ``as_of``; null if none) and back
+    (active again after that churn day)."""
+    w = ibis.window(group_by="member_id", order_by="day")
+    acts = acts.mutate(nxt=acts.day.lead().over(w))
+    end = ibis.literal(as_of + timedelta(days=1))
+    is_cand = (acts.nxt.fill_null(end).delta(acts.day, unit="day") - 1) >= churn_days
+    return acts.group_by("member_id").aggregate(
+        first_active=acts.day.min(),
+        churn_day=acts.day.min(where=is_cand),
+        back=acts.nxt.argmin(acts.day, where=is_cand).notnull(),
+    )
+
+
 def member_days_since_join(src: DataSource, as_of: date) -> ibis.Table:
     """Member-days (see :func:`analysis.kpi.member_days`) on or after each member's local join day,
     with the join day as ``jd``; cached on the backend."""
@@ -89,19 +104,7 @@ def churn_table(src: DataSource, as_of: date, rules: ChurnRules | None = None) -
         )
     m = src.members_local(as_of).select("member_id", "join_day", "channel", "community")
     acts = member_days_since_join(src, as_of).select("member_id", "day")
-    w = ibis.window(group_by="member_id", order_by="day")
-    acts = acts.mutate(nxt=acts.day.lead().over(w))
-    end = ibis.literal(as_of + timedelta(days=1))
-    is_cand = (acts.nxt.fill_null(end).delta(acts.day, unit="day") - 1) >= rules.churn_days
-    per = (
-        acts.group_by("member_id")
-        .aggregate(
-            first_active=acts.day.min(),
-            churn_day=acts.day.min(where=is_cand),
-            back=acts.nxt.argmin(acts.day, where=is_cand).notnull(),
-        )
-        .rename(pid="member_id")
-    )
+    per = first_quiet_run(acts, as_of, rules.churn_days).rename(pid="member_id")
     j = m.left_join(per, m.member_id == per.pid).drop("pid")
     df = j.execute()
     for c in ("join_day", "churn_day", "first_active"):
@@ -599,12 +602,11 @@ def churn_after(src: DataSource, starts: pd.DataFrame, as_of: date, churn_days: 
     md = member_days(src, as_of).select("member_id", "day")
     ts = t.rename(sid="member_id")
     j = md.join(ts, md.member_id == ts.sid).filter(lambda x: x.day >= x.start_day)
-    j = j.select("member_id", "day")
-    w = ibis.window(group_by="member_id", order_by="day")
-    j = j.mutate(nxt=j.day.lead().over(w))
-    end = ibis.literal(as_of + timedelta(days=1))
-    is_cand = (j.nxt.fill_null(end).delta(j.day, unit="day") - 1) >= churn_days
-    per = j.group_by("member_id").aggregate(churn_day=j.day.min(where=is_cand)).execute()
+    per = (
+        first_quiet_run(j.select("member_id", "day"), as_of, churn_days)
+        .select("member_id", "churn_day")
+        .execute()
+    )
     s = s.merge(per, on="member_id", how="left")
     s["churn_day"] = pd.to_datetime(s["churn_day"])
     s["event"] = s["churn_day"].notna() & (s["churn_day"] <= pd.Timestamp(cutoff))
