@@ -110,3 +110,29 @@ def test_diagnostics_and_community_views(table):
     ce = ex.cost_effectiveness(tab).set_index("arm")
     assert ce.loc["cash", "cost_per_member"] > ce.loc["points", "cost_per_member"] > 0
     assert ce.loc["badges", "cost_per_member"] == 0
+
+
+def test_verdicts_follow_the_primary_metrics_and_the_core():
+    def row(arm, metric, effect, p_adj, lift):
+        return {
+            "arm": arm,
+            "metric": metric,
+            "method": "cuped",
+            "effect": effect,
+            "p_adjusted": p_adj,
+            "lift": lift,
+        }
+
+    eff = pd.DataFrame([
+        row("a", "contributions", 1.0, 0.001, 0.1), row("a", "retained_d30", 0.02, 0.01, 0.03),
+        row("b", "contributions", -1.0, 0.001, -0.1), row("b", "retained_d30", 0.0, 0.9, 0.0),
+        row("c", "contributions", 1.0, 0.001, 0.1), row("c", "retained_d30", 0.0, 0.6, 0.0),
+        row("d", "contributions", 1.0, 0.001, 0.1), row("d", "retained_d30", 0.01, 0.01, 0.02),
+    ])  # fmt: skip
+    by_tier = pd.DataFrame([{"arm": "d", "tier": "core", "metric": "retained_d30", "effect": -0.1, "lift": -0.12,
+                             "p_value": 0.001}])  # fmt: skip
+    got = {v.arm: v.decision for v in ex.verdicts(eff, by_tier, ["contributions", "retained_d30"], False)}
+    assert got == {"a": "ship", "b": "don't ship", "c": "inconclusive", "d": "don't ship"}
+    assert {v.decision for v in ex.verdicts(eff, by_tier, ["contributions", "retained_d30"], True)} == {
+        "inconclusive"
+    }

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import ibis
 import numpy as np
@@ -122,13 +122,11 @@ def metric_table(src: DataSource, experiment: str, as_of: date, metric_days: int
         )
         df[f"{p}contributor"] = (df[f"{p}contributions"] > 0).astype(float)
     df["assign_day"] = pd.to_datetime(df["assign_day"]).dt.date
-    end_of_as_of = datetime.combine(as_of + timedelta(days=1), datetime.min.time())
-    # windows are complete when assigned_at + metric_days (local) <= the end of as_of
-    local_assigned = df["assign_day"].map(lambda d: datetime.combine(d, datetime.min.time()))
-    complete = (local_assigned + timedelta(days=metric_days + 1)) <= end_of_as_of
+    # windows [assigned_at, assigned_at + metric_days) have ended by the end of as_of, whatever the time of day
+    d0 = pd.to_datetime(df["assign_day"])
+    complete = d0 + pd.Timedelta(days=metric_days) <= pd.Timestamp(as_of)
     for m in COUNT_METRICS:
         df.loc[~complete, m] = np.nan
-    d0 = pd.to_datetime(df["assign_day"])
     df["retained_d14"] = np.where(
         d0 + pd.Timedelta(days=14) <= pd.Timestamp(as_of), df["d14"].fillna(False), np.nan
     )
@@ -361,7 +359,7 @@ class Verdict:
     reason: str
 
 
-def verdicts(eff: pd.DataFrame, het_tests: pd.DataFrame, by_tier: pd.DataFrame, primary: Sequence[str],
+def verdicts(eff: pd.DataFrame, by_tier: pd.DataFrame, primary: Sequence[str],
              srm_flagged: bool, alpha: float = 0.05) -> list[Verdict]:  # fmt: skip
     """One decision per scheme from the primary metrics (CUPED, Holm-adjusted) and the core members."""
     out = []
