@@ -145,7 +145,7 @@ def daily_kpis(src: DataSource, as_of: date, by: Breakdown = None) -> pd.DataFra
         "invites",
     ]
     out[ints] = out[ints].astype("int64")
-    out["dau_mau"] = np.where(out["mau"] > 0, out["dau"] / out["mau"].where(out["mau"] > 0, 1), np.nan)
+    out["dau_mau"] = out["dau"] / out["mau"].where(out["mau"] > 0)
     out["contributions_per_contributor"] = out["contributions"] / out["contributors"].where(
         out["contributors"] > 0
     )
