@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import json
 import logging
 import os
@@ -89,15 +90,20 @@ _TYPE_CHECKS: dict[str, Callable[[Any], bool]] = {
 
 def notebook_parameters(path: Path) -> dict[str, str]:
     """Parameter name -> declared type (from the ``# type:`` comment or the default's type)."""
+    return dict(_parameters(str(path), path.stat().st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=32)
+def _parameters(path: str, _mtime_ns: int) -> tuple[tuple[str, str], ...]:
     import papermill
 
-    found = papermill.inspect_notebook(str(path))
+    found = papermill.inspect_notebook(path)
     out = {}
     for name, info in found.items():
         t = (info.get("inferred_type_name") or "None").strip().lower()
         t = t.split("[")[0].replace("optional", "").strip() or "None"
         out[name] = t
-    return out
+    return tuple(out.items())
 
 
 def check_parameters(spec: ReportSpec, params: Mapping[str, Any]) -> dict[str, Any]:
