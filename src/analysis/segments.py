@@ -87,16 +87,22 @@ def core_threshold(scores: np.ndarray, core_share: float) -> float:
     return float(np.sort(np.asarray(scores, dtype=float))[::-1][k - 1])
 
 
-def tiers_from_window(per: pd.DataFrame, ref: date, rules: TierRules) -> pd.Series:
-    """Tier label per row of :func:`member_window` output (the DESIGN.md rules, in order)."""
+def tiers_from_window(per: pd.DataFrame, ref: date | None, rules: TierRules) -> pd.Series:
+    """Tier label per row of :func:`member_window` output (the DESIGN.md rules, in order).
+
+    With ``ref=None`` there is no ``novice`` tier (for windows where every member is new, such as the
+    churn landmark); those members fall to lurker or dormant by their activity."""
     contrib = per["contributions"].to_numpy() >= 1
     days = per["active_days"].to_numpy()
     eligible = contrib & (days >= rules.core_min_active_days)
     cut = core_threshold(per["score"].to_numpy()[eligible], rules.core_share)
     core = eligible & (per["score"].to_numpy() >= cut) if eligible.any() else np.zeros(len(per), bool)
     active = ~core & (contrib | (days >= rules.active_min_days))
-    lo = ref - timedelta(days=rules.window_days - 1)
-    novice = ~core & ~active & (pd.to_datetime(per["join_day"]).dt.date >= lo).to_numpy()
+    if ref is None:
+        novice = np.zeros(len(per), bool)
+    else:
+        lo = ref - timedelta(days=rules.window_days - 1)
+        novice = ~core & ~active & (pd.to_datetime(per["join_day"]).dt.date >= lo).to_numpy()
     lurker = ~core & ~active & ~novice & (days >= 1)
     tier = np.select(
         [core, active, novice, lurker], ["core", "active", "novice", "lurker"], default="dormant"

@@ -35,7 +35,7 @@ from scipy import stats
 from analysis.data import DataSource
 from analysis.definitions import CONTRIBUTION_TYPES, DEFAULT_WEIGHTS
 from analysis.kpi import TYPE_COLUMNS, member_days
-from analysis.segments import core_threshold
+from analysis.segments import TierRules, tiers_from_window
 
 LANDMARK_TIERS = ("core", "active", "lurker", "dormant")
 
@@ -177,14 +177,11 @@ def landmark_table(src: DataSource, churn: pd.DataFrame, as_of: date, rules: Chu
         d[c] = d[c].fillna(0)
     d["lm_contributions"] = d["lm_contributions"].astype("int64")
     d["lm_active_days"] = d["lm_active_days"].astype("int64")
-    contrib = d["lm_contributions"] >= 1
-    eligible = contrib & (d["lm_active_days"] >= 4)
-    cut = core_threshold(d.loc[eligible, "lm_score"].to_numpy(), rules.core_share)
-    core = eligible & (d["lm_score"] >= cut)
-    active = ~core & (contrib | (d["lm_active_days"] >= 8))
-    lurker = ~core & ~active & (d["lm_active_days"] >= 1)
-    d["lm_tier"] = pd.Categorical(np.select([core, active, lurker], ["core", "active", "lurker"], "dormant"),
-                                  categories=list(LANDMARK_TIERS))  # fmt: skip
+    per = d[["lm_contributions", "lm_active_days", "lm_score"]].set_axis(
+        ["contributions", "active_days", "score"], axis=1
+    )
+    tier = tiers_from_window(per, None, TierRules(core_share=rules.core_share))
+    d["lm_tier"] = pd.Categorical(tier.astype(str), categories=list(LANDMARK_TIERS))
     d["t"] = d["duration"] - L
     d["entry_t"] = np.maximum(d["entry"] - L, 0)
     d.attrs.update(churn.attrs, landmark_days=L, dropped_before_landmark=int(len(churn) - len(d)))
