@@ -1,6 +1,8 @@
 """Churn computation at three sizes (target at 1,000,000 members: churn table + landmark + KM by tier
 + Cox with 7 covariates under 30 s, after loading), and the Cox fit on compressed rows against plain
-lifelines on the uncompressed rows of the same design (target: >= 20x faster, same estimates)."""
+lifelines on the uncompressed rows of the same design (target: >= 20x faster, same estimates). The
+fit is analysis.cox (Efron ties over the members each weighted row stands for), so the comparison is
+implementation + compression against lifelines on every row."""
 
 from __future__ import annotations
 
@@ -28,21 +30,35 @@ import numpy as np
 import pandas as pd
 from lifelines import CoxPHFitter
 from analysis.data import load
-from analysis import survival as sv
+from analysis import cox, survival as sv
 src = load({path!r})
 as_of = src.default_as_of()
 lm = sv.landmark_table(src, sv.churn_table(src, as_of), as_of)
 lm["log_active_days"] = np.log1p(lm["lm_active_days"])
 cat, num = {{"lm_tier": "lurker", "channel": "organic"}}, ["log_active_days"]
-t = time.perf_counter()
-fast = sv.fit_cox(lm, categorical=cat, numeric=num, ph_check=False)
-result["compressed_s"] = time.perf_counter() - t
-x = sv.design(lm, cat, num).assign(_t=lm["t"].to_numpy(), _e=lm["event"].astype(int).to_numpy())
-t = time.perf_counter()
-plain = CoxPHFitter().fit(x, duration_col="_t", event_col="_e")
-result["plain_s"] = time.perf_counter() - t
-diff = np.abs(fast.hazard_ratios.set_index("covariate")["coef"] - plain.params_).max()
-result.update(rows=len(x), rows_fitted=fast.rows_fitted, max_abs_coef_diff=float(diff))
+x = sv.design(lm, cat, num)
+c = sv.compress(x, lm["t"], lm["event"])
+best = dict(fit=1e9, end_to_end=1e9, robust=1e9, plain=1e9)
+for _ in range(3):  # best of three for every contender
+    t = time.perf_counter()
+    fit = cox.fit(c[list(x.columns)], c["_t"], c["_e"], weights=c["w"])
+    best["fit"] = min(best["fit"], time.perf_counter() - t)
+    t = time.perf_counter()
+    fast = sv.fit_cox(lm, categorical=cat, numeric=num, ph_check=False)
+    best["end_to_end"] = min(best["end_to_end"], time.perf_counter() - t)
+    t = time.perf_counter()
+    rob = sv.fit_cox(lm, categorical=cat, numeric=num, ph_check=False, robust=True)
+    best["robust"] = min(best["robust"], time.perf_counter() - t)
+    raw = x.assign(_t=lm["t"].to_numpy(), _e=lm["event"].astype(int).to_numpy())
+    t = time.perf_counter()
+    plain = CoxPHFitter().fit(raw, duration_col="_t", event_col="_e")
+    best["plain"] = min(best["plain"], time.perf_counter() - t)
+hr = fast.hazard_ratios.set_index("covariate")
+result.update({{f"{{k}}_s": v for k, v in best.items()}})
+result.update(rows=len(x), rows_fitted=fast.rows_fitted,
+              max_abs_coef_diff=float(np.abs(hr["coef"] - plain.params_).max()),
+              max_rel_se_diff=float((hr["se"] / plain.standard_errors_ - 1).abs().max()),
+              max_robust_over_model_se=float((rob.hazard_ratios["robust_se"] / rob.hazard_ratios["se"]).max()))
 """
 
 
@@ -57,9 +73,12 @@ def main() -> None:
               f"{r['rows_fitted']:>9,}")  # fmt: skip
     n = max(args.sizes)
     r = measure(COX.format(path=str(ensure_synth(n))))
-    print(f"Cox at {n:,} members ({r['rows']:,} landmark rows -> {r['rows_fitted']:,} compressed): "
-          f"compressed {r['compressed_s']:.2f} s, plain lifelines {r['plain_s']:.1f} s -> "
-          f"{r['plain_s'] / r['compressed_s']:.0f}x faster (target >= 20x); max |coef diff| {r['max_abs_coef_diff']:.1e}")  # fmt: skip
+    print(f"Cox at {n:,} members ({r['rows']:,} landmark rows -> {r['rows_fitted']:,} compressed rows), best of 3:\n"
+          f"  plain lifelines on the raw rows   {r['plain_s']:.3f} s\n"
+          f"  analysis.cox on compressed rows   {r['fit_s']:.3f} s -> {r['plain_s'] / r['fit_s']:.0f}x (target >= 20x)\n"
+          f"  fit_cox end to end (compress+fit) {r['end_to_end_s']:.3f} s -> {r['plain_s'] / r['end_to_end_s']:.0f}x\n"
+          f"  fit_cox with robust SEs           {r['robust_s']:.3f} s (max robust/model SE {r['max_robust_over_model_se']:.3f})\n"
+          f"  max |coef diff| {r['max_abs_coef_diff']:.1e}, max relative SE diff {r['max_rel_se_diff']:.1e}")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import math
 import uuid
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -32,6 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis import cox
 from analysis.data import DataSource
 from analysis.definitions import CONTRIBUTION_TYPES, DEFAULT_WEIGHTS
 from analysis.kpi import TYPE_COLUMNS, member_days
@@ -336,77 +336,98 @@ def rmst_table(df: pd.DataFrame, group: str, tau: float, reference: str | None =
 class CoxResult:
     """A fitted Cox model: tidy hazard ratios plus fit facts."""
 
-    hazard_ratios: pd.DataFrame  # covariate, hazard_ratio, ci_lower, ci_upper, p_value, coef, se
+    hazard_ratios: pd.DataFrame  # covariate, hazard_ratio, ci_lower, ci_upper, p_value, coef, se, robust_se
     members: int
     events: int
     rows_fitted: int
     concordance: float
     log_likelihood: float
     ph_test: pd.DataFrame  # covariate, period, start, end, hazard_ratio, ci_lower, ci_upper
-    model: object
+    fit: cox.CoxFit
 
 
 def design(df: pd.DataFrame, categorical: Mapping[str, str], numeric: Sequence[str] = ()) -> pd.DataFrame:
     """Dummy columns ``var[level]`` for each categorical (``categorical`` maps var -> reference level,
-    which is dropped) plus numeric columns."""
-    out = pd.DataFrame(index=df.index)
+    which is dropped; levels compared as strings, missing as "nan") plus numeric columns."""
+    out = {}
     for var, ref in categorical.items():
-        levels = [lv for lv in pd.Series(df[var].astype(str)).value_counts().index if lv != str(ref)]
-        for lv in sorted(levels):
-            out[f"{var}[{lv}]"] = (df[var].astype(str) == lv).astype("int8")
+        codes, uniques = pd.factorize(df[var], use_na_sentinel=False)
+        labels = [str(u) for u in uniques]
+        for lv in sorted(set(labels) - {str(ref)}):
+            hit = np.isin(codes, [i for i, lab in enumerate(labels) if lab == lv])
+            out[f"{var}[{lv}]"] = hit.astype("int8")
     for c in numeric:
-        out[c] = df[c].astype(float)
-    return out
+        out[c] = df[c].to_numpy(dtype=float)
+    return pd.DataFrame(out, index=df.index)
+
+
+def _codes(col: pd.Series) -> tuple[np.ndarray, int]:
+    """Integer codes of a column (missing values get a code of their own) and how many codes there
+    can be. Categoricals and small integer ranges need no hashing."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        codes, card = col.cat.codes.to_numpy().astype(np.int64), len(col.cat.categories)
+    else:
+        v = col.to_numpy()
+        if v.dtype.kind in "biu" and v.size and int(v.max()) - int(v.min()) < 1_000_000:
+            return v.astype(np.int64) - int(v.min()), int(v.max()) - int(v.min()) + 1
+        codes, uniques = pd.factorize(v)
+        codes, card = codes.astype(np.int64), len(uniques)
+    return np.where(codes < 0, card, codes), card + 1
+
+
+def _first_seen_ids(key: np.ndarray) -> tuple[np.ndarray, int]:
+    ids, uniques = pd.factorize(key)
+    return ids.astype(np.int64), len(uniques)
 
 
 def compress(
     x: pd.DataFrame, duration: pd.Series, event: pd.Series, strata: pd.Series | None = None
 ) -> pd.DataFrame:
-    """Unique (covariates, duration, event[, strata]) rows with a case-weight column ``w``."""
-    d = x.copy()
-    d["_t"] = duration.to_numpy()
-    d["_e"] = event.astype(int).to_numpy()
+    """Unique (covariates, duration, event[, strata]) rows with a case-weight column ``w``, in order of
+    first appearance."""
+    d = x.reset_index(drop=True)
+    d["_t"] = np.asarray(duration)
+    d["_e"] = np.asarray(event).astype(int)
     if strata is not None:
-        d["_s"] = strata.astype(str).to_numpy()
-    return d.groupby(list(d.columns), observed=True, sort=False).size().rename("w").reset_index()
+        d["_s"] = np.asarray(strata).astype(str)
+    key, size = np.zeros(len(d), dtype=np.int64), 1
+    for c in d.columns:  # mixed-radix key, re-coded whenever it could overflow
+        codes, card = _codes(d[c])
+        if size * card >= 2**62:
+            key, size = _first_seen_ids(key)
+        key, size = key * card + codes, size * card
+    key, _ = _first_seen_ids(key)
+    counts = np.bincount(key)
+    first = np.flatnonzero(np.r_[True, key[1:] > np.maximum.accumulate(key)[:-1]])
+    return d.iloc[first].reset_index(drop=True).assign(w=counts)
 
 
 def fit_cox(df: pd.DataFrame, categorical: Mapping[str, str], numeric: Sequence[str] = (),
             duration: str = "t", event: str = "event", strata: str | None = None,
-            compressed: bool = True, penalizer: float = 0.0, ph_check: bool = True) -> CoxResult:  # fmt: skip
-    """Cox PH (Efron ties) on the landmark table; compressed rows with case weights by default."""
-    from lifelines import CoxPHFitter
-
-    x = design(df, categorical, numeric)
-    x = x.loc[:, x.std() > 0]  # a constant column cannot be estimated
-    covariates = list(x.columns)
-    if compressed:
-        fit_df = compress(x, df[duration], df[event], df[strata] if strata else None)
-        wcol = "w"
+            compressed: bool = True, robust: bool = False, ph_check: bool = True) -> CoxResult:  # fmt: skip
+    """Cox PH (Efron ties, ``analysis.cox``) on the landmark table, by default on rows compressed to
+    unique (covariates, duration, event[, stratum]) with case weights (the same estimates as the raw
+    rows). ``robust`` reports sandwich standard errors (members as clusters) and bases CIs on them."""
+    if compressed:  # unique (covariate values, duration, event[, stratum]) rows, then the design
+        src = df[list(dict.fromkeys([*categorical, *numeric]))]
+        c = compress(src, df[duration], df[event], df[strata] if strata else None)
+        x = design(c, categorical, numeric)
+        x = x.loc[:, x.std() > 0]  # a constant column cannot be estimated
+        covariates = list(x.columns)
+        res = cox.fit(x, c["_t"], c["_e"], weights=c["w"], strata=c["_s"] if strata else None, robust=robust)
     else:
-        fit_df = x.assign(_t=df[duration].to_numpy(), _e=df[event].astype(int).to_numpy())
-        if strata:
-            fit_df["_s"] = df[strata].astype(str).to_numpy()
-        wcol = None
-    cph = CoxPHFitter(penalizer=penalizer)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", category=RuntimeWarning)
-        cph.fit(
-            fit_df, duration_col="_t", event_col="_e", weights_col=wcol, strata=["_s"] if strata else None
-        )
-    s = cph.summary
-    hr = pd.DataFrame({
-        "covariate": covariates, "hazard_ratio": s.loc[covariates, "exp(coef)"].to_numpy(),
-        "ci_lower": s.loc[covariates, "exp(coef) lower 95%"].to_numpy(),
-        "ci_upper": s.loc[covariates, "exp(coef) upper 95%"].to_numpy(),
-        "p_value": s.loc[covariates, "p"].to_numpy(), "coef": s.loc[covariates, "coef"].to_numpy(),
-        "se": s.loc[covariates, "se(coef)"].to_numpy(),
-    })  # fmt: skip
+        x = design(df, categorical, numeric)
+        x = x.loc[:, x.std() > 0]
+        covariates = list(x.columns)
+        res = cox.fit(x, df[duration], df[event], strata=df[strata] if strata else None, robust=robust)
+    hr = res.table[
+        ["covariate", "hazard_ratio", "ci_lower", "ci_upper", "p_value", "coef", "se", "robust_se"]
+    ]
     return CoxResult(
-        hazard_ratios=hr, members=int(len(df)), events=int(df[event].sum()), rows_fitted=int(len(fit_df)),
-        concordance=float(cph.concordance_index_), log_likelihood=float(cph.log_likelihood_),
+        hazard_ratios=hr, members=int(len(df)), events=int(df[event].sum()), rows_fitted=res.rows,
+        concordance=res.concordance, log_likelihood=res.log_likelihood,
         ph_test=_ph_check(df, categorical, numeric, duration, event, covariates) if ph_check else pd.DataFrame(),
-        model=cph,
+        fit=res,
     )  # fmt: skip
 
 
@@ -415,7 +436,6 @@ def _ph_check(df, categorical, numeric, duration, event, covariates, periods: in
     the hazard ratio fitted separately in each of ``periods`` follow-up intervals (split at event-time
     quantiles; members at risk in an interval, clock from its start). Columns: covariate, period,
     start, end, hazard_ratio, ci_lower, ci_upper. Under PH the ratios agree across periods."""
-    from lifelines import CoxPHFitter
 
     ev_times = df.loc[df[event].astype(bool), duration]
     if len(ev_times) < 30 * periods:
@@ -437,16 +457,11 @@ def _ph_check(df, categorical, numeric, duration, event, covariates, periods: in
         xx = x.loc[at_risk]
         keep = [c for c in covariates if xx[c].std() > 0]
         c = compress(xx[keep], pd.Series(np.asarray(t)), pd.Series(np.asarray(e)))
-        f = CoxPHFitter(penalizer=1e-6)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            f.fit(c, duration_col="_t", event_col="_e", weights_col="w")
-        sm = f.summary
+        sm = cox.fit(c[keep], c["_t"], c["_e"], weights=c["w"], ridge=1e-3).table.set_index("covariate")
         for cov in keep:
             rows.append({"covariate": cov, "period": k + 1, "start": lo, "end": hi,
-                         "hazard_ratio": float(sm.loc[cov, "exp(coef)"]),
-                         "ci_lower": float(sm.loc[cov, "exp(coef) lower 95%"]),
-                         "ci_upper": float(sm.loc[cov, "exp(coef) upper 95%"])})  # fmt: skip
+                         "hazard_ratio": float(sm.loc[cov, "hazard_ratio"]),
+                         "ci_lower": float(sm.loc[cov, "ci_lower"]), "ci_upper": float(sm.loc[cov, "ci_upper"])})  # fmt: skip
     return pd.DataFrame(rows)
 
 
