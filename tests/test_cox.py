@@ -110,3 +110,11 @@ def test_pattern_and_row_paths_agree(monkeypatch):
     for col in ("coef", "se", "robust_se"):
         np.testing.assert_allclose(patterns.table[col], rows.table[col], rtol=1e-10)
     assert patterns.log_likelihood == pytest.approx(rows.log_likelihood, rel=1e-13)
+
+
+def test_degenerate_inputs_get_clear_errors():
+    x, t, e = _tied_data(100, 11)
+    with pytest.raises(ValueError, match="no events"):
+        cox.fit(x, t, np.zeros(len(t)))
+    with pytest.raises(ValueError, match="singular"):
+        cox.fit(x.assign(a2=x["a"]), t, e)

@@ -259,6 +259,10 @@ def fit(
     e = np.asarray(event).astype(bool)
     w = np.ones(len(t)) if weights is None else np.asarray(weights, dtype=float)
     _check(xv, t, e, w)
+    if xv.shape[1] == 0:
+        raise ValueError("no covariate to fit (every candidate column is constant)")
+    if not e.any():
+        raise ValueError("no events: a Cox model needs at least one churn")
     if strata is None:
         groups = [np.arange(len(t))]
     else:
@@ -285,7 +289,12 @@ def fit(
     ll_null = ll0 + 0.0
     it = 0
     for it in range(1, max_iter + 1):  # noqa: B007
-        step = np.linalg.solve(info, grad)
+        try:
+            step = np.linalg.solve(info, grad)
+        except np.linalg.LinAlgError:
+            raise ValueError(
+                "the Cox information matrix is singular: collinear covariates, or a level without events"
+            ) from None
         if float(grad @ step) < tol and np.max(np.abs(step)) < 1e-8:
             break  # the Newton decrement: a further step would change nothing that is reported
         halve = 0
