@@ -438,9 +438,17 @@ def churn_hazard(src: DataSource, table: pd.DataFrame, as_of: date, churn_days: 
     rows = []
     groups = [("all", ch)] + ([(t, g) for t, g in ch.groupby("tier")] if by_tier else [])
     for name, g in groups:
+        # an arm without a single churn has no finite hazard ratio: leave it out of this group's model
+        with_events = g.groupby("arm")["event"].sum()
+        g = g[g["arm"].isin(with_events[with_events > 0].index)]
         if g["arm"].nunique() < 2 or g["event"].sum() < 10 or (g["arm"] == control).sum() == 0:
             continue
-        res = sv.fit_cox(g, categorical={"arm": control}, duration="duration", event="event", ph_check=False)
+        try:
+            res = sv.fit_cox(
+                g, categorical={"arm": control}, duration="duration", event="event", ph_check=False
+            )
+        except ValueError:  # a degenerate group (e.g. separation): no estimate rather than no report
+            continue
         hr = res.hazard_ratios.assign(tier=name, arm=lambda d: d["covariate"].str.extract(r"arm\[(.*)\]")[0])
         rows.append(hr[["tier", "arm", "hazard_ratio", "ci_lower", "ci_upper", "p_value"]].assign(members=len(g),
                                                                                                   churned=int(g["event"].sum())))  # fmt: skip
