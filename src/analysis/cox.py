@@ -67,12 +67,9 @@ class _Stratum:
 
     def __init__(self, x: np.ndarray, t: np.ndarray, e: np.ndarray, w: np.ndarray):
         order = np.lexsort((~e.astype(bool), t))  # by time; at a tied time events first
-        self.order = order
         self.x, self.t, self.e, self.w = x[order], t[order], e[order].astype(bool), w[order]
         ev_t = self.t[self.e]
         self.times = np.unique(ev_t)
-        # risk set at time s = rows with t >= s: the first row with t >= s in the sorted order
-        self.first = np.searchsorted(self.t, self.times, side="left")
         self.k_of_event = np.searchsorted(self.times, ev_t)  # event row -> its event time index
         self.d = np.bincount(self.k_of_event, weights=self.w[self.e], minlength=len(self.times))
         self.d = np.round(self.d).astype(np.int64)
@@ -93,7 +90,6 @@ class _Stratum:
         self.by_event_time = sparse.csr_matrix(
             (np.ones(n_ev), (self.k_of_event, np.arange(n_ev))), shape=(len(self.times), n_ev)
         )
-        self.x_e = self.x[self.e]
         self.xx = (self.x[:, :, None] * self.x[:, None, :]).reshape(n, -1)
         # few distinct covariate patterns (categorical designs): weights at risk / tied per pattern
         self.patterns = None

@@ -408,17 +408,15 @@ def fit_cox(df: pd.DataFrame, categorical: Mapping[str, str], numeric: Sequence[
     unique (covariates, duration, event[, stratum]) with case weights (the same estimates as the raw
     rows). ``robust`` reports sandwich standard errors (members as clusters) and bases CIs on them."""
     if compressed:  # unique (covariate values, duration, event[, stratum]) rows, then the design
-        src = df[list(dict.fromkeys([*categorical, *numeric]))]
-        c = compress(src, df[duration], df[event], df[strata] if strata else None)
-        x = design(c, categorical, numeric)
-        x = x.loc[:, x.std() > 0]  # a constant column cannot be estimated
-        covariates = list(x.columns)
-        res = cox.fit(x, c["_t"], c["_e"], weights=c["w"], strata=c["_s"] if strata else None, robust=robust)
+        cols = list(dict.fromkeys([*categorical, *numeric]))
+        rows = compress(df[cols], df[duration], df[event], df[strata] if strata else None)
+        t, e, w, s = rows["_t"], rows["_e"], rows["w"], rows["_s"] if strata else None
     else:
-        x = design(df, categorical, numeric)
-        x = x.loc[:, x.std() > 0]
-        covariates = list(x.columns)
-        res = cox.fit(x, df[duration], df[event], strata=df[strata] if strata else None, robust=robust)
+        rows, t, e, w, s = df, df[duration], df[event], None, df[strata] if strata else None
+    x = design(rows, categorical, numeric)
+    x = x.loc[:, x.std() > 0]  # a constant column cannot be estimated
+    covariates = list(x.columns)
+    res = cox.fit(x, t, e, weights=w, strata=s, robust=robust)
     hr = res.table[
         ["covariate", "hazard_ratio", "ci_lower", "ci_upper", "p_value", "coef", "se", "robust_se"]
     ]
