@@ -370,61 +370,44 @@ class Verdict:
 def verdicts(eff: pd.DataFrame, by_tier: pd.DataFrame, primary: Sequence[str],
              srm_flagged: bool, alpha: float = 0.05) -> list[Verdict]:  # fmt: skip
     """One decision per scheme from the primary metrics (CUPED, Holm-adjusted) and the core members."""
-    out = []
     e = eff[(eff["method"] == "cuped") & eff["metric"].isin(primary)]
+    out = []
     for arm, g in e.groupby("arm"):
-        if srm_flagged:
-            out.append(
-                Verdict(
-                    arm,
-                    "inconclusive",
-                    "the traffic split does not match the plan (SRM), so no effect can be trusted",
-                )
-            )
-            continue
-        wins = g[(g["p_adjusted"] < alpha) & (g["effect"] > 0)]
-        losses = g[(g["p_adjusted"] < alpha) & (g["effect"] < 0)]
         core = by_tier[(by_tier["arm"] == arm) & (by_tier["tier"] == "core")] if len(by_tier) else by_tier
-        core_hurt = core[(core["p_value"] < alpha) & (core["effect"] < 0)]
-        if len(losses):
-            m = losses.iloc[0]
-            out.append(
-                Verdict(
-                    arm,
-                    "don't ship",
-                    f"it lowers {m['metric']} by {abs(m['lift']):.1%} (adjusted p {m['p_adjusted']:.3g})",
-                )
-            )
-        elif len(core_hurt):
-            m = core_hurt.iloc[0]
-            out.append(
-                Verdict(
-                    arm,
-                    "don't ship",
-                    f"core members' {m['metric']} falls by {abs(m['lift']):.1%} even though the average looks fine",
-                )
-            )
-        elif len(wins) == len(g):
-            out.append(
-                Verdict(
-                    arm,
-                    "ship",
-                    "every primary metric improved: "
-                    + ", ".join(f"{r['metric']} {r['lift']:+.1%}" for _, r in wins.iterrows()),
-                )
-            )
-        elif len(wins):
-            m = wins.iloc[0]
-            out.append(
-                Verdict(
-                    arm,
-                    "inconclusive",
-                    f"{m['metric']} improved ({m['lift']:+.1%}) but the other primary metrics did not move clearly",
-                )
-            )
-        else:
-            out.append(Verdict(arm, "inconclusive", "no primary metric moved beyond chance"))
+        out.append(Verdict(arm, *_decide(g, core, srm_flagged, alpha)))
     return out
+
+
+def _decide(g: pd.DataFrame, core: pd.DataFrame, srm_flagged: bool, alpha: float) -> tuple[str, str]:
+    """(decision, reason) for one arm's primary-metric rows ``g`` and its core-tier rows ``core``."""
+    if srm_flagged:
+        return "inconclusive", "the traffic split does not match the plan (SRM), so no effect can be trusted"
+    wins = g[(g["p_adjusted"] < alpha) & (g["effect"] > 0)]
+    losses = g[(g["p_adjusted"] < alpha) & (g["effect"] < 0)]
+    core_hurt = core[(core["p_value"] < alpha) & (core["effect"] < 0)]
+    if len(losses):
+        m = losses.iloc[0]
+        return (
+            "don't ship",
+            f"it lowers {m['metric']} by {abs(m['lift']):.1%} (adjusted p {m['p_adjusted']:.3g})",
+        )
+    if len(core_hurt):
+        m = core_hurt.iloc[0]
+        return (
+            "don't ship",
+            f"core members' {m['metric']} falls by {abs(m['lift']):.1%} even though the average looks fine",
+        )
+    if len(wins) == len(g):
+        return "ship", "every primary metric improved: " + ", ".join(
+            f"{r['metric']} {r['lift']:+.1%}" for _, r in wins.iterrows()
+        )
+    if len(wins):
+        m = wins.iloc[0]
+        return (
+            "inconclusive",
+            f"{m['metric']} improved ({m['lift']:+.1%}) but the other primary metrics did not move clearly",
+        )
+    return "inconclusive", "no primary metric moved beyond chance"
 
 
 def churn_hazard(src: DataSource, table: pd.DataFrame, as_of: date, churn_days: int = 30,
