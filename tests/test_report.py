@@ -194,3 +194,17 @@ def test_rerun_of_the_same_as_of_creates_a_new_run(evil_data, tmp_path):
     )
     index = (out / "index.html").read_text()
     assert index.index(b.run_dir.name) < index.index(a.run_dir.name)  # newest first
+
+
+def test_fmt_kinds():
+    from datetime import date as _date
+
+    from analysis.tables import fmt
+
+    assert [fmt(1234), fmt(1.5), fmt(True), fmt("x"), fmt(_date(2026, 1, 2))] == [
+        "1,234", "1.50", "True", "x", "2026-01-02"
+    ]  # fmt: skip
+    assert [fmt(0.1234, "pct"), fmt(0.5, "pct0"), fmt(-0.05, "signed_pct"), fmt(2.25, "float1")] == [
+        "12.3%", "50%", "-5.0%", "2.2"
+    ]  # fmt: skip
+    assert [fmt(0.0004, "p"), fmt(0.5, "p"), fmt(float("nan"), "pct"), fmt(None)] == ["<0.001", "0.500", "n/a", "n/a"]

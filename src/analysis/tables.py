@@ -36,28 +36,28 @@ def fmt(value: Any, kind: str = "auto") -> str:
             kind = "date"
         else:
             kind = "text"
-    if kind == "int":
-        return f"{round(float(value)):,}"
-    if kind == "float1":
-        return f"{float(value):,.1f}"
-    if kind == "float2":
-        return f"{float(value):,.2f}"
-    if kind == "pct":
-        return f"{100 * float(value):.1f}%"
-    if kind == "pct0":
-        return f"{100 * float(value):.0f}%"
-    if kind == "signed_pct":
-        return f"{100 * float(value):+.1f}%"
-    if kind == "p":
-        v = float(value)
-        return "<0.001" if v < 0.001 else f"{v:.3f}"
-    if kind == "date":
-        return pd.Timestamp(value).strftime("%Y-%m-%d")
-    return str(value)
+    return _FORMATS.get(kind, str)(value)
+
+
+def _p(value: Any) -> str:
+    v = float(value)
+    return "<0.001" if v < 0.001 else f"{v:.3f}"
+
+
+_NUMERIC_FORMATS = {
+    "int": lambda v: f"{round(float(v)):,}",
+    "float1": lambda v: f"{float(v):,.1f}",
+    "float2": lambda v: f"{float(v):,.2f}",
+    "pct": lambda v: f"{100 * float(v):.1f}%",
+    "pct0": lambda v: f"{100 * float(v):.0f}%",
+    "signed_pct": lambda v: f"{100 * float(v):+.1f}%",
+    "p": _p,
+}
+_FORMATS = {**_NUMERIC_FORMATS, "date": lambda v: pd.Timestamp(v).strftime("%Y-%m-%d"), "text": str}
 
 
 def _is_num(kind: str, value: Any) -> bool:
-    return kind in ("int", "float1", "float2", "pct", "pct0", "signed_pct", "p") or (
+    return kind in _NUMERIC_FORMATS or (
         kind == "auto" and isinstance(value, int | float) and not isinstance(value, bool)
     )
 
