@@ -4,9 +4,7 @@ Target: 1,000,000 assigned members under 60 s."""
 
 from __future__ import annotations
 
-import argparse
-
-from common import ensure_synth, measure
+from common import arguments, ensure_synth, measure
 
 CODE = """
 from analysis.data import load
@@ -25,9 +23,7 @@ result.update(assigned=len(table), comparisons=len(eff))
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--sizes", type=int, nargs="+", default=[20_000, 200_000, 1_000_000])
-    args = ap.parse_args()
+    args = arguments()
     print(f"{'members':>10} {'assigned':>10} {'seconds':>8} {'peak MB':>8} {'comparisons':>12}")
     for n in args.sizes:
         r = measure(CODE.format(path=str(ensure_synth(n))))

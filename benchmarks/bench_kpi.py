@@ -6,9 +6,7 @@ alone at three sizes up to 1,000,000 members (targets: < 60 s and < 6 GB peak at
 
 from __future__ import annotations
 
-import argparse
-
-from common import ensure_synth, measure
+from common import arguments, ensure_synth, measure
 
 PACKAGE = """
 from datetime import date, timedelta
@@ -44,10 +42,7 @@ result['rows'] = int(daily['dau'].sum())
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--baseline-members", type=int, default=100_000)
-    ap.add_argument("--sizes", type=int, nargs="+", default=[20_000, 200_000, 1_000_000])
-    args = ap.parse_args()
+    args = arguments(baseline_members=100_000)
     base = ensure_synth(args.baseline_members)
     ours = measure(PACKAGE.format(path=str(base)))
     theirs = measure(PANDAS.format(path=str(base)))

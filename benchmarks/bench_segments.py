@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import argparse
-
-from common import ensure_synth, measure
+from common import arguments, ensure_synth, measure
 
 CODE = """
 from analysis.data import load
@@ -19,9 +17,7 @@ result["members"] = len(tiers)
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--sizes", type=int, nargs="+", default=[20_000, 200_000, 1_000_000])
-    args = ap.parse_args()
+    args = arguments()
     print(f"{'members':>10} {'seconds':>8} {'peak MB':>8} {'core':>8}   target: < 10 s at 200,000")
     for n in args.sizes:
         r = measure(CODE.format(path=str(ensure_synth(n))))

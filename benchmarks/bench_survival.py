@@ -6,9 +6,7 @@ implementation + compression against lifelines on every row."""
 
 from __future__ import annotations
 
-import argparse
-
-from common import ensure_synth, measure
+from common import arguments, ensure_synth, measure
 
 CHURN = """
 import numpy as np
@@ -63,9 +61,7 @@ result.update(rows=len(x), rows_fitted=fast.rows_fitted,
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--sizes", type=int, nargs="+", default=[20_000, 200_000, 1_000_000])
-    args = ap.parse_args()
+    args = arguments()
     print(f"{'members':>10} {'churn s':>8} {'peak MB':>8} {'in table':>10} {'landmark':>10} {'Cox rows':>9}")
     for n in args.sizes:
         r = measure(CHURN.format(path=str(ensure_synth(n))))

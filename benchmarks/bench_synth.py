@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import tempfile
 
-from common import measure
+from common import arguments, measure
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--sizes", type=int, nargs="+", default=[20_000, 200_000, 1_000_000])
-    args = ap.parse_args()
+    args = arguments()
     print(f"{'members':>10} {'seconds':>9} {'peak MB':>9} {'events':>12} {'target':>22}")
     for n in args.sizes:
         out = tempfile.mkdtemp(prefix="bench-synth-")

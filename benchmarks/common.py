@@ -3,6 +3,7 @@ and peak resident memory (which includes DuckDB's native memory)."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -40,3 +41,12 @@ def ensure_synth(members: int, seed: int = 1) -> Path:
             f"generate(SynthConfig(members={members}, seed={seed}), {str(path)!r})"
         )
     return path
+
+
+def arguments(**extra: int) -> argparse.Namespace:
+    """``--sizes`` (community sizes, default 20k/200k/1M) plus any integer options given as defaults."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", type=int, nargs="+", default=[20_000, 200_000, 1_000_000])
+    for name, default in extra.items():
+        ap.add_argument(f"--{name.replace('_', '-')}", type=int, default=default)
+    return ap.parse_args()
