@@ -246,6 +246,46 @@ def test_local_time_matches_zoneinfo_across_dst(tz):
     assert got == want
 
 
+@pytest.mark.parametrize("tz", ["America/Santiago", "Asia/Beirut", "America/New_York", "Asia/Shanghai"])
+def test_day_limits_on_utc_timestamps_match_local_days(tmp_path, tz):
+    """events_local(as_of, since) filters on UTC instants where local days are in time order; the kept
+    events are exactly those whose zoneinfo local day lies in [since, as_of], also across DST changes at
+    midnight (Santiago and Beirut fall back at 24:00) and through the local-day filter used where the
+    clock would step back across midnight (forced here: no current zone does)."""
+    start, end = datetime(2025, 1, 1), datetime(2027, 1, 1)
+    probes = {start, end}
+    for since in [t for t, _ in utc_offsets(tz, start, end)[1:]]:
+        for h in range(-30, 31):
+            for s in (-1, 0, 1):
+                probes.add(since + timedelta(hours=h, seconds=s))
+    t = start
+    while t < end:  # every local midnight and its neighbours
+        local = t.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(tz))
+        probes.update(t + timedelta(seconds=s) for s in (-1, 0, 1, 3 * 3600))
+        t = t + timedelta(hours=6) if local.hour else t + timedelta(hours=23)
+    probes = sorted(probes)
+    local_day = {p: p.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(tz)).date() for p in probes}
+    events = events_frame([("u1", p.strftime("%Y-%m-%dT%H:%M:%SZ"), "visit") for p in probes])
+    src = load(write_source(tmp_path / "d", fmt="parquet", members=members_frame(1, joined_at=["2024-12-01T00:00:00Z"]),
+                            events=events), tz=tz)  # fmt: skip
+    days = sorted(set(local_day.values()))
+    assert all(src.day_start(d) is not None for d in days)
+    zone = ZoneInfo(tz)
+    near_changes = {(t.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone) + timedelta(days=k)).date()
+                    for t, _ in utc_offsets(tz, start, end)[1:] for k in (-1, 0, 1)}  # fmt: skip
+    checked = [d for d in days[1:-1] if d in near_changes or (d - days[0]).days % 121 == 0]
+    src_by_day = load(src.files["events"].rsplit("/", 1)[0], tz=tz)
+    src_by_day.day_start = lambda d: None
+    for s in (src, src_by_day):
+        for d in checked:
+            for since, as_of in ((d, None), (None, d)):
+                got = s.events_local(as_of, since=since).select("ts").execute()["ts"]
+                got = sorted(x.to_pydatetime() for x in got)
+                want = [p for p in probes
+                        if (since is None or local_day[p] >= since) and (as_of is None or local_day[p] <= as_of)]  # fmt: skip
+                assert got == want, (d, since, as_of)
+
+
 def test_cli_validate_exit_codes(tmp_path, valid_tables, capsys):
     good = write_source(tmp_path / "good", **valid_tables)
     assert cli_main(["validate", "--data", str(good)]) == 0

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import functools
 import hashlib
 import os
 import shutil
@@ -26,6 +27,7 @@ from zoneinfo import ZoneInfo
 import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
+import pandas as pd
 
 from analysis.definitions import DEFAULT_TZ, EVENT_TYPES
 
@@ -153,13 +155,45 @@ class DataSource:
         first, last = self.day_range()
         return max(first, last - timedelta(days=1))
 
-    def events_local(self, as_of: date | None = None) -> ir.Table:
-        """Events with ``local_ts`` and local ``day``; only days up to ``as_of`` when given."""
+    def day_start(self, d: date) -> datetime | None:
+        """The naive-UTC instant at which local day ``d`` starts: every instant before it is on an
+        earlier local day and every one from it on ``d`` or later. None when the zone's clock steps
+        back across that midnight (local days are then not in time order)."""
+        lo, hi = self.ts_range()
+        pieces = utc_offsets(self.tz, lo - timedelta(days=400), hi + timedelta(days=2))
+        ends = [frm for frm, _ in pieces[1:]] + [None]
+        midnight = datetime.combine(d, datetime.min.time())
+        start = None
+        for (frm, off), end in zip(pieces, ends, strict=True):  # the first piece reaching midnight
+            cand = midnight - timedelta(seconds=off)
+            cand = cand if frm is None else max(cand, frm)
+            if end is None or cand < end:
+                start = cand
+                break
+        later = [frm + timedelta(seconds=off) for frm, off in pieces if frm is not None and frm > start]
+        return None if any(t < midnight for t in later) else start
+
+    def events_local(self, as_of: date | None = None, since: date | None = None) -> ir.Table:
+        """Events with ``local_ts`` and local ``day``; only local days ``since`` .. ``as_of`` when given.
+        The day limits are applied to the UTC timestamps (one comparison per event, before any local
+        time is computed) wherever the local days are in time order."""
         e = self.events
+        by_day = []
+        for d, keep in (
+            (since, lambda t, b: t >= b),
+            (as_of and as_of + timedelta(days=1), lambda t, b: t < b),
+        ):
+            if d is None:
+                continue
+            bound = self.day_start(d)
+            if bound is None:
+                by_day.append((d, keep))
+            else:
+                e = e.filter(keep(e.ts, ibis.timestamp(bound)))
         e = e.mutate(local_ts=self.local(e.ts))
         e = e.mutate(day=e.local_ts.date())
-        if as_of is not None:
-            e = e.filter(e.day <= as_of)
+        for d, keep in by_day:
+            e = e.filter(keep(e.day, ibis.date(d)))
         return e
 
     def members_local(self, as_of: date | None = None) -> ir.Table:
@@ -188,6 +222,12 @@ def _source_files(p: Path) -> list[Path]:
     return [p] if p.exists() else []
 
 
+def fetch(expr: ir.Table, **arrow_options) -> pd.DataFrame:
+    """Run ``expr`` on the backend and convert the result through Arrow (much faster than
+    ``execute()`` on results with many rows or string columns); options go to ``Table.to_pandas``."""
+    return expr.to_pyarrow().to_pandas(**arrow_options)
+
+
 # --------------------------------------------------------------------------------------------------
 # time zones
 
@@ -196,8 +236,9 @@ def local_date(ts_utc: datetime, tz: str) -> date:
     return ts_utc.replace(tzinfo=UTC).astimezone(ZoneInfo(tz)).date()
 
 
-def utc_offsets(tz: str, start: datetime, end: datetime) -> list[tuple[datetime | None, int]]:
-    """UTC offset (seconds) of ``tz`` over [start, end] (naive UTC): [(valid_from_utc, offset)]."""
+@functools.lru_cache(maxsize=64)
+def utc_offsets(tz: str, start: datetime, end: datetime) -> tuple[tuple[datetime | None, int], ...]:
+    """UTC offset (seconds) of ``tz`` over [start, end] (naive UTC): ((valid_from_utc, offset), ...)."""
     z = ZoneInfo(tz)
 
     def off(t: datetime) -> int:
@@ -217,7 +258,7 @@ def utc_offsets(tz: str, start: datetime, end: datetime) -> list[tuple[datetime 
                     hi = mid
             out.append((hi.replace(microsecond=0), off(nxt)))
         t = nxt
-    return out
+    return tuple(out)
 
 
 def to_local(ts: ir.TimestampValue, tz: str, start: datetime, end: datetime) -> ir.TimestampValue:
