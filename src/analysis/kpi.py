@@ -41,23 +41,34 @@ Breakdown = str | ir.Table | pd.DataFrame | None
 # the member-day table every KPI starts from
 
 
-def member_days(src: DataSource, as_of: date) -> ir.Table:
+def member_days(src: DataSource, as_of: date, between: tuple[date, date] | None = None) -> ir.Table:
     """One row per (member, local day) with at least one event, counts by type; cached on the backend.
 
     Columns: member_id, day, events, visits, posts, comments, shares, likes, checkins, invites,
     contributions.
+
+    ``between`` = (first, last) keeps those days only: a slice of the cached table when it has been
+    built, otherwise an uncached expression over those days' events (a report that needs a few weeks,
+    not the whole log, then never aggregates the whole log).
     """
     key = ("member_days", as_of, src.tz)
     cache = src.cache
-    if key not in cache:
-        e = src.events_local(as_of)
-        counts = {col: e.count(where=e.event_type == t).cast("int32") for t, col in TYPE_COLUMNS.items()}
-        md = e.group_by(["member_id", "day"]).aggregate(events=e.count().cast("int32"), **counts)
-        md = md.mutate(
-            contributions=sum((md[c] for c in CONTRIBUTION_COLUMNS[1:]), md[CONTRIBUTION_COLUMNS[0]])
-        )
-        cache[key] = src.con.create_table(f"_member_days_{uuid.uuid4().hex[:12]}", md, temp=True)
-    return cache[key]
+    if key in cache or between is None:
+        if key not in cache:
+            md = _member_days(src.events_local(as_of))
+            cache[key] = src.con.create_table(f"_member_days_{uuid.uuid4().hex[:12]}", md, temp=True)
+        md = cache[key]
+        return md if between is None else md.filter(md.day.between(*between))
+    e = src.events_local(as_of)
+    return _member_days(e.filter(e.day.between(*between)))
+
+
+def _member_days(e: ir.Table) -> ir.Table:
+    counts = {col: e.count(where=e.event_type == t).cast("int32") for t, col in TYPE_COLUMNS.items()}
+    md = e.group_by(["member_id", "day"]).aggregate(events=e.count().cast("int32"), **counts)
+    return md.mutate(
+        contributions=sum((md[c] for c in CONTRIBUTION_COLUMNS[1:]), md[CONTRIBUTION_COLUMNS[0]])
+    )
 
 
 def _groups(src: DataSource, by: Breakdown) -> ir.Table | None:

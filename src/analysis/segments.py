@@ -24,7 +24,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from analysis.data import DataSource
+from analysis.data import DataSource, fetch
 from analysis.definitions import CONTRIBUTION_TYPES, DEFAULT_WEIGHTS
 from analysis.kpi import TYPE_COLUMNS, member_days
 
@@ -55,9 +55,8 @@ def member_window(src: DataSource, ref: date, rules: TierRules, as_of: date | No
     """Per member joined by ``ref``: join_day, community, channel, score, contributions, active_days in
     the window ending at ``ref`` (0 where the member had no activity)."""
     as_of = as_of or ref
-    md = member_days(src, as_of)
     lo = ref - timedelta(days=rules.window_days - 1)
-    w = md.filter((md.day >= lo) & (md.day <= ref))
+    w = member_days(src, as_of, between=(lo, ref))
     score = sum(
         (w[TYPE_COLUMNS[t]] * float(rules.weights.get(t, 0.0)) for t in CONTRIBUTION_TYPES[1:]),
         w[TYPE_COLUMNS[CONTRIBUTION_TYPES[0]]] * float(rules.weights.get(CONTRIBUTION_TYPES[0], 0.0)),
@@ -69,7 +68,7 @@ def member_window(src: DataSource, ref: date, rules: TierRules, as_of: date | No
     m = m.filter(m.join_day <= ref).select("member_id", "join_day", "community", "channel")
     per = per.rename(pid="member_id")
     j = m.left_join(per, m.member_id == per.pid).drop("pid")
-    df = j.execute()
+    df = fetch(j)
     for c in ("score", "contributions", "active_days"):
         df[c] = df[c].fillna(0)
     df["contributions"] = df["contributions"].astype("int64")
@@ -137,6 +136,7 @@ def tier_trend(src: DataSource, as_of: date, weeks: int = 12, rules: TierRules |
     Reference dates before the first full window of data are left out."""
     rules = rules or TierRules()
     first, _ = src.day_range()
+    member_days(src, as_of)  # many windows: aggregate the whole log once rather than once per window
     rows = []
     for k in range(weeks - 1, -1, -1):
         ref = as_of - timedelta(days=7 * k)
