@@ -283,3 +283,41 @@ def test_cox_report_outputs_on_synthetic_data(synth_20k):
         sv.describe(res, summary.reset_index(), churn, lm, {"lm_tier": "lurkers", "channel": "organic"})
     )
     assert "core members are" in text and "less likely to churn" in text
+
+
+@pytest.mark.parametrize("churn_days", [30, 7])
+def test_churn_after_matches_first_quiet_run(synth_small, churn_days):
+    """churn_after (active days as 62-day bit masks, the rule applied in numpy) against
+    first_quiet_run (SQL window over member-days). Starts are every member's first active day in the
+    log, so many follow-ups span several masks; members are passed in a shuffled order."""
+    import ibis
+
+    from analysis.data import fetch
+    from analysis.kpi import member_days
+
+    folder, truth = synth_small
+    src = load(folder)
+    as_of = date.fromisoformat(truth["as_of"])
+    md = member_days(src, as_of)
+    first = fetch(md.group_by("member_id").aggregate(start_day=md.day.min()))
+    starts = first.sample(frac=1, random_state=3).reset_index(drop=True)
+    got = sv.churn_after(src, starts, as_of, churn_days=churn_days)
+    cutoff = as_of - timedelta(days=churn_days)
+    kept = starts[pd.to_datetime(starts["start_day"]) <= pd.Timestamp(cutoff)]
+    assert list(got["member_id"]) == list(kept["member_id"])
+    assert got.attrs["started_after_cutoff"] == len(starts) - len(kept)
+    spans = (pd.Timestamp(as_of) - pd.to_datetime(got["start_day"])).dt.days
+    assert (spans > 2 * 62).any()
+    t = ibis.memtable(kept.assign(start_day=pd.to_datetime(kept["start_day"]))).rename(sid="member_id")
+    j = md.join(t, md.member_id == t.sid).filter(lambda x: x.day >= x.start_day.cast("date"))
+    ref = fetch(sv.first_quiet_run(j.select("member_id", "day"), as_of, churn_days)).set_index("member_id")
+    want_day = pd.to_datetime(ref["churn_day"].reindex(got["member_id"])).to_numpy()
+    np.testing.assert_array_equal(
+        got["churn_day"].to_numpy("datetime64[ns]"), want_day.astype("datetime64[ns]")
+    )
+    want_event = ~np.isnat(want_day)
+    np.testing.assert_array_equal(got["event"].to_numpy(), want_event)
+    start = pd.to_datetime(got["start_day"]).to_numpy("datetime64[D]")
+    end = np.where(want_event, want_day.astype("datetime64[D]"), np.datetime64(cutoff, "D"))
+    np.testing.assert_array_equal(got["duration"].to_numpy(), (end - start).astype(int))
+    assert 0.05 < got["event"].mean() < 0.95

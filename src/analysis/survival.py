@@ -32,10 +32,12 @@ import pandas as pd
 from scipy import stats
 
 from analysis import cox
-from analysis.data import DataSource
+from analysis.data import DataSource, fetch
 from analysis.definitions import CONTRIBUTION_TYPES, DEFAULT_WEIGHTS
 from analysis.kpi import TYPE_COLUMNS, member_days
 from analysis.segments import TierRules, tiers_from_window
+
+MASK_DAYS = 62  # days per bit mask of active days (the masks fit a signed 64-bit integer)
 
 LANDMARK_TIERS = ("core", "active", "lurker", "dormant")
 
@@ -103,7 +105,7 @@ def churn_table(src: DataSource, as_of: date, rules: ChurnRules | None = None) -
     acts = member_days_since_join(src, as_of).select("member_id", "day")
     per = first_quiet_run(acts, as_of, rules.churn_days).rename(pid="member_id")
     j = m.left_join(per, m.member_id == per.pid).drop("pid").order_by("member_id")  # a stable row order
-    df = j.to_pyarrow().to_pandas(date_as_object=False)  # arrow's converter: much faster than execute()
+    df = fetch(j, date_as_object=False)
     for c in ("join_day", "churn_day", "first_active"):
         df[c] = df[c].astype("datetime64[s]")
     first_ts, cutoff_ts = pd.Timestamp(first), pd.Timestamp(cutoff)
@@ -597,29 +599,72 @@ def summary_table(summary: pd.DataFrame, at: Sequence[int] = (30, 60, 90)) -> pd
 
 def churn_after(src: DataSource, starts: pd.DataFrame, as_of: date, churn_days: int = 30) -> pd.DataFrame:
     """Churn with the clock starting at ``starts.start_day`` (an active day, e.g. the local assignment
-    day): churn = the first active day on or after the start followed by ``churn_days`` quiet days;
-    follow-up ends at as_of - churn_days; starts after that are left out.
+    day): churn = the first active day on or after the start followed by ``churn_days`` quiet days
+    (the rule of :func:`first_quiet_run`); follow-up ends at as_of - churn_days; starts after that are
+    left out.
+
+    Each member's active days since the start come back from the backend as bit masks (one 62-day
+    chunk per row, so a million members cost a few million rows rather than one row per member-day)
+    and the rule is applied to the day-by-member matrix.
 
     Returns ``starts`` columns plus event, duration (days from the start), churn_day."""
     cutoff = as_of - timedelta(days=churn_days)
     s = starts[pd.to_datetime(starts["start_day"]) <= pd.Timestamp(cutoff)].copy()
+    start = pd.to_datetime(s["start_day"]).to_numpy("datetime64[D]")
     frame = pd.DataFrame(
-        {"member_id": s["member_id"].astype(str), "start_day": pd.to_datetime(s["start_day"])}
+        {"member_id": s["member_id"].astype(str), "start_day": start, "row": np.arange(len(s))}
     )
-    t = src.con.create_table(f"_starts_{uuid.uuid4().hex[:12]}", ibis.memtable(frame), temp=True)
-    t = t.mutate(start_day=t.start_day.cast("date"))
-    md = member_days(src, as_of).select("member_id", "day")
-    ts = t.rename(sid="member_id")
-    j = md.join(ts, md.member_id == ts.sid).filter(lambda x: x.day >= x.start_day)
-    per = (
-        first_quiet_run(j.select("member_id", "day"), as_of, churn_days)
-        .select("member_id", "churn_day")
-        .execute()
+    churn_k = np.full(len(s), -1)
+    if len(s):
+        t = src.con.create_table(f"_starts_{uuid.uuid4().hex[:12]}", ibis.memtable(frame), temp=True)
+        t = t.mutate(start_day=t.start_day.cast("date"))
+        e = src.events_local(as_of, since=pd.Timestamp(start.min()).date()).select("member_id", "day")
+        j = e.join(t, e.member_id == t.member_id).filter(lambda x: x.day >= x.start_day)
+        k = j.day.delta(j.start_day, unit="day")
+        j = j.mutate(chunk=k // MASK_DAYS, bit=k % MASK_DAYS)
+        masks = fetch(
+            j.group_by(["row", "chunk"]).aggregate(days=(ibis.literal(1, "int64") << j.bit).bit_or())
+        )
+        last = (np.datetime64(as_of, "D") - start).astype(np.int64)  # as_of, in days from each start
+        churn_k = _first_quiet_start(
+            masks["row"].to_numpy(np.int64), masks["chunk"].to_numpy(np.int64), masks["days"].to_numpy(np.int64),
+            last, churn_days,
+        )  # fmt: skip
+    s["churn_day"] = pd.to_datetime(
+        np.where(churn_k >= 0, start + churn_k.astype("timedelta64[D]"), np.datetime64("NaT"))
     )
-    s = s.merge(per, on="member_id", how="left")
-    s["churn_day"] = pd.to_datetime(s["churn_day"])
     s["event"] = s["churn_day"].notna() & (s["churn_day"] <= pd.Timestamp(cutoff))
     end_day = s["churn_day"].where(s["event"], pd.Timestamp(cutoff))
     s["duration"] = (end_day - pd.to_datetime(s["start_day"])).dt.days.astype("int64")
     s.attrs.update(cutoff=str(cutoff), churn_days=churn_days, started_after_cutoff=int(len(starts) - len(s)))
     return s
+
+
+def _first_quiet_start(row: np.ndarray, chunk: np.ndarray, days: np.ndarray, last: np.ndarray,
+                       churn_days: int, block: int = 100_000) -> np.ndarray:  # fmt: skip
+    """Per member (``last``: its last observed day offset): the first active day offset k followed by
+    no activity on k+1..k+churn_days with k + churn_days <= last, or -1. Active days are given as
+    bit masks: bit b of ``days`` on a (``row``, ``chunk``) entry marks offset chunk * MASK_DAYS + b.
+    Rows are processed in blocks to bound the day-by-member matrix."""
+    n = len(last)
+    out = np.full(n, -1, dtype=np.int64)
+    order = np.argsort(row, kind="stable")
+    row, chunk, days = row[order], chunk[order], days[order]
+    width = int(last.max()) + 1 if n else 0
+    for lo in range(0, n, block):
+        hi = min(lo + block, n)
+        a, b = np.searchsorted(row, [lo, hi])
+        r, c, d = row[a:b] - lo, chunk[a:b], days[a:b]
+        active = np.zeros((hi - lo, width + churn_days + 1), dtype=bool)
+        for bit in range(MASK_DAYS):
+            on = ((d >> bit) & 1).astype(bool)
+            col = c[on] * MASK_DAYS + bit
+            keep = col < width
+            active[r[on][keep], col[keep]] = True
+        before = np.cumsum(active, axis=1, dtype=np.int32)  # active days on 0..k
+        ks = np.arange(width)
+        quiet = before[:, ks + churn_days] - before[:, ks] == 0  # none on k+1..k+churn_days
+        cand = active[:, :width] & quiet & (ks[None, :] + churn_days <= last[lo:hi, None])
+        found = cand.any(axis=1)
+        out[lo:hi][found] = cand[found].argmax(axis=1)
+    return out
