@@ -26,26 +26,69 @@ def table(synth_small):
     )
 
 
-def test_metric_table_matches_raw_rows(table):
+def _metrics_from_raw_rows(folder, tab, as_of: date, metric_days: int) -> pd.DataFrame:
+    """Every event-derived column of the metric table, computed with pandas on the raw Parquet rows
+    (independent of the Ibis query and its day bit masks)."""
+    events = pd.read_parquet(folder / "events.parquet")
+    ev = events.merge(tab[["member_id", "assigned_at", "assign_day"]], on="member_id")
+    ev["day"] = ev["ts"].dt.tz_convert("Asia/Shanghai").dt.date
+    ev = ev[ev["day"] <= as_of]
+    dt = ev["ts"] - pd.to_datetime(ev["assigned_at"]).dt.tz_localize("UTC")
+    span = pd.Timedelta(days=metric_days)
+    win, pre = ev[(dt >= pd.Timedelta(0)) & (dt < span)], ev[(dt >= -span) & (dt < pd.Timedelta(0))]
+    out = pd.DataFrame(index=tab["member_id"])
+    for t, col in ex.COUNTED_TYPES.items():
+        out[col] = win[win["event_type"] == t].groupby("member_id").size()
+        out[f"pre_{col}"] = pre[pre["event_type"] == t].groupby("member_id").size()
+    out["active_days"] = win.groupby("member_id")["day"].nunique()
+    out["pre_active_days"] = pre.groupby("member_id")["day"].nunique()
+    contrib = ev["event_type"].isin(["post", "comment", "share", "like"])
+    for w in range(-(-metric_days // 7)):
+        lo, hi = pd.Timedelta(days=7 * w), pd.Timedelta(days=min(7 * w + 7, metric_days))
+        out[f"contributions_w{w + 1}"] = ev[contrib & (dt >= lo) & (dt < hi)].groupby("member_id").size()
+    k = np.array([(d - a).days for d, a in zip(ev["day"], ev["assign_day"], strict=True)])
+    out["retained_d14"] = ev[(k >= 8) & (k <= 14)].groupby("member_id").size() > 0
+    out["retained_d30"] = ev[(k >= 24) & (k <= 30)].groupby("member_id").size() > 0
+    rw = pd.read_parquet(folder / "rewards.parquet").merge(tab[["member_id", "assigned_at"]], on="member_id")
+    rdt = rw["ts"] - pd.to_datetime(rw["assigned_at"]).dt.tz_localize("UTC")
+    out["cost"] = rw[(rdt >= pd.Timedelta(0)) & (rdt < span)].groupby("member_id")["cost"].sum()
+    return out.fillna(0).astype(float).reset_index()
+
+
+@pytest.mark.parametrize("metric_days", [28, 10, 70])
+def test_metric_table_matches_raw_rows(table, metric_days):
+    """Every member, every event-derived column, against pandas on the raw rows; with 70 days the active
+    days of the pre-period and the window span two or three of the 62-day masks. Count metrics are NaN exactly when the
+    window has not ended by as_of, retention when its last day is after as_of."""
     tab, folder, truth = table
+    as_of = date.fromisoformat(truth["as_of"])
+    if metric_days != 28:
+        tab = ex.metric_table(load(folder), truth["experiments"][0]["name"], as_of, metric_days=metric_days)
     events = pd.read_parquet(folder / "events.parquet")
     a = pd.read_parquet(folder / "assignments.parquet")
     multi = a.groupby("member_id")["arm"].nunique()
     assert tab.attrs["multiple_exposure"] == int((multi > 1).sum()) > 0
-    assert set(tab["member_id"]) == set(multi[multi == 1].index)
-    sample = tab.sample(60, random_state=1)
-    ev = events.merge(sample[["member_id", "assigned_at"]], on="member_id")
-    ev["assigned_at"] = pd.to_datetime(ev["assigned_at"]).dt.tz_localize("UTC")
-    win = ev[(ev["ts"] >= ev["assigned_at"]) & (ev["ts"] < ev["assigned_at"] + pd.Timedelta(days=28))]
-    contrib = win[win["event_type"].isin(["post", "comment", "share", "like"])].groupby("member_id").size()
-    days = win.assign(d=win["ts"].dt.tz_convert("Asia/Shanghai").dt.date).groupby("member_id")["d"].nunique()
-    for r in sample.itertuples():
-        assert r.contributions == contrib.get(r.member_id, 0)
-        assert r.active_days == days.get(r.member_id, 0)
-    local = ev.assign(d=ev["ts"].dt.tz_convert("Asia/Shanghai").dt.date)
-    for r in sample.itertuples():
-        k = np.array([(d - r.assign_day).days for d in local.loc[local["member_id"] == r.member_id, "d"]])
-        assert r.retained_d14 == float(((k >= 8) & (k <= 14)).any())
+    assert list(tab["member_id"]) == sorted(multi[multi == 1].index)
+    assert len(events) > 0
+    want = _metrics_from_raw_rows(folder, tab, as_of, metric_days)
+    d0 = pd.to_datetime(tab["assign_day"])
+    complete = (d0 + pd.Timedelta(days=metric_days) <= pd.Timestamp(as_of)).to_numpy()
+    assert complete.any()
+    for col in want.columns.drop("member_id"):
+        got = tab[col].to_numpy(float)
+        if col in ex.COUNT_METRICS:
+            assert np.isnan(got[~complete]).all(), col
+            np.testing.assert_array_equal(got[complete], want[col].to_numpy()[complete], err_msg=col)
+        elif col in ex.RETENTION_DAYS:
+            ok = (d0 + pd.Timedelta(days=ex.RETENTION_DAYS[col][1]) <= pd.Timestamp(as_of)).to_numpy()
+            assert np.isnan(got[~ok]).all() and ok.any(), col
+            np.testing.assert_array_equal(got[ok], want[col].to_numpy()[ok], err_msg=col)
+        else:
+            np.testing.assert_allclose(got, want[col].to_numpy(), rtol=1e-12, atol=1e-9, err_msg=col)
+    weeks = [c for c in tab if c.startswith("contributions_w")]
+    assert len(weeks) == -(-metric_days // 7)
+    whole = complete & (tab["contributions"].notna().to_numpy())
+    np.testing.assert_array_equal(tab.loc[whole, weeks].sum(axis=1), tab.loc[whole, "contributions"])
 
 
 def test_effects_table_contract(table):

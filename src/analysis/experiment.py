@@ -14,6 +14,8 @@ Event-level work is Ibis; the statistics run on per-arm sufficient statistics (:
 
 from __future__ import annotations
 
+import math
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -22,12 +24,11 @@ import ibis
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-import statsmodels.formula.api as smf
 
 from analysis import stats as st
-from analysis.data import DataSource
+from analysis import survival as sv
+from analysis.data import DataSource, fetch
 from analysis.definitions import CONTRIBUTION_TYPES, DEFAULT_WEIGHTS
-from analysis.kpi import member_days
 from analysis.segments import assign_tiers
 
 COUNT_METRICS = ("contributions", "contribution_score", "contributor", "active_days", "visits", "checkins")
@@ -36,6 +37,8 @@ METRICS = COUNT_METRICS + RETENTION_METRICS
 # pre-period covariate for CUPED; retention metrics use pre-period active days (no self-analogue)
 PRE_COVARIATE = {m: f"pre_{m}" for m in COUNT_METRICS} | {m: "pre_active_days" for m in RETENTION_METRICS}
 TYPE_COLS = {"post": "posts", "comment": "comments", "share": "shares", "like": "likes"}
+COUNTED_TYPES = TYPE_COLS | {"visit": "visits", "checkin": "checkins"}  # event type -> column of counts
+RETENTION_DAYS = {"retained_d14": (8, 14), "retained_d30": (24, 30)}  # local days after the assignment day
 
 
 def experiments(src: DataSource) -> list[str]:
@@ -44,21 +47,16 @@ def experiments(src: DataSource) -> list[str]:
     return [] if a is None else sorted(a.select("experiment").distinct().execute()["experiment"].tolist())
 
 
-def _window_counts(e: ibis.Table, lo, hi, prefix: str) -> dict:
-    w = (e.ts >= lo) & (e.ts < hi)
-    out = {f"{prefix}{col}": e.count(where=w & (e.event_type == t)) for t, col in TYPE_COLS.items()}
-    out[f"{prefix}visits"] = e.count(where=w & (e.event_type == "visit"))
-    out[f"{prefix}checkins"] = e.count(where=w & (e.event_type == "checkin"))
-    out[f"{prefix}active_days"] = e.day.nunique(where=w)
-    return out
-
-
 def metric_table(src: DataSource, experiment: str, as_of: date, metric_days: int = 28,
                  weights: Mapping[str, float] | None = None) -> pd.DataFrame:  # fmt: skip
-    """One row per singly-assigned member: arm, assigned_at, assign_day, tier (pre-assignment), window
-    and pre-period metrics, weekly contributions (novelty), reward cost; NaN where not yet observable.
+    """One row per singly-assigned member (ordered by member_id): arm, assigned_at, assign_day, tier
+    (pre-assignment), window and pre-period metrics, contributions by week since assignment
+    (``contributions_w1``.., the last week cut at ``metric_days``), reward cost; NaN where not yet
+    observable.
 
     ``attrs``: multiple_exposure (members left out), metric_days, reference date of the tiers."""
+    if metric_days < 1:
+        raise ValueError(f"metric_days must be at least 1, got {metric_days}")
     weights = dict(weights or DEFAULT_WEIGHTS)
     a = src.table("assignments")
     if a is None:
@@ -69,52 +67,19 @@ def metric_table(src: DataSource, experiment: str, as_of: date, metric_days: int
     )
     n_multi = int(per.filter(per.n_arms > 1).count().execute())
     single = per.filter(per.n_arms == 1).select("member_id", "arm", "assigned_at")
-    if int(single.count().execute()) == 0:
-        raise ValueError(f"experiment {experiment!r} has no singly-assigned members")
-    single = single.mutate(assign_day=src.local(single.assigned_at).date())
-    span = ibis.interval(days=metric_days)
-
-    e = src.events_local(as_of)
-    s = single.rename(sid="member_id")
-    je = e.join(s, e.member_id == s.sid)
-    je = je.filter((je.ts >= je.assigned_at - span) & (je.ts < je.assigned_at + span))
-    aggs = {
-        **_window_counts(je, je.assigned_at, je.assigned_at + span, ""),
-        **_window_counts(je, je.assigned_at - span, je.assigned_at, "pre_"),
-    }
-    for w in range(4):  # contributions by week since assignment
-        lo = je.assigned_at + ibis.interval(days=7 * w)
-        hi = je.assigned_at + ibis.interval(days=7 * (w + 1))
-        aggs[f"contributions_w{w + 1}"] = je.count(
-            where=(je.ts >= lo) & (je.ts < hi) & je.event_type.isin(CONTRIBUTION_TYPES)
-        )
-    win = je.group_by("member_id").aggregate(**aggs).rename(wid="member_id")
-
-    md = member_days(src, as_of).select("member_id", "day")
-    jm = md.join(s, md.member_id == s.sid)
-    k = jm.day.delta(jm.assign_day, unit="day")
-    ret = (
-        jm.group_by("member_id")
-        .aggregate(d14=((k >= 8) & (k <= 14)).any(), d30=((k >= 24) & (k <= 30)).any())
-        .rename(rid="member_id")
+    single = single.mutate(
+        assign_day=src.local(single.assigned_at).date(), idx=ibis.row_number().over(order_by=single.member_id)
     )
-
-    out = single.left_join(win, single.member_id == win.wid).drop("wid")
-    out = out.left_join(ret, out.member_id == ret.rid).drop("rid")
-    r = src.table("rewards")
-    if r is not None:
-        rr = r.filter(r.experiment.isnull() | (r.experiment == experiment))
-        rj = rr.join(s, rr.member_id == s.sid)
-        rj = rj.filter((rj.ts >= rj.assigned_at) & (rj.ts < rj.assigned_at + span))
-        cost = rj.group_by("member_id").aggregate(cost=rj.cost.sum()).rename(cid="member_id")
-        out = out.left_join(cost, out.member_id == cost.cid).drop("cid")
-    df = out.execute()
-    if "cost" not in df:
-        df["cost"] = 0.0
-    count_cols = [c for c in df.columns if c.endswith(tuple(TYPE_COLS.values()) + ("visits", "checkins", "active_days"))
-                  or c.startswith("contributions_w")]  # fmt: skip
-    df[count_cols] = df[count_cols].fillna(0)
-    df["cost"] = df["cost"].fillna(0.0)
+    # materialised: the row numbers must be the same in every query below
+    single = src.con.create_table(f"_assigned_{uuid.uuid4().hex[:12]}", single, temp=True)
+    df = fetch(single.order_by("idx"))
+    if len(df) == 0:
+        raise ValueError(f"experiment {experiment!r} has no singly-assigned members")
+    df = df.drop(columns="idx")
+    first, last = pd.to_datetime(df["assign_day"]).min().date(), pd.to_datetime(df["assign_day"]).max().date()
+    activity = _window_activity(src, single, as_of, metric_days, (first, last), len(df))
+    df = pd.concat([df, activity], axis=1)
+    df["cost"] = _reward_cost(src, single, experiment, metric_days, len(df))
     for p in ("", "pre_"):
         df[f"{p}contributions"] = sum(df[f"{p}{c}"] for c in TYPE_COLS.values())
         df[f"{p}contribution_score"] = sum(
@@ -127,13 +92,8 @@ def metric_table(src: DataSource, experiment: str, as_of: date, metric_days: int
     complete = d0 + pd.Timedelta(days=metric_days) <= pd.Timestamp(as_of)
     for m in COUNT_METRICS:
         df.loc[~complete, m] = np.nan
-    df["retained_d14"] = np.where(
-        d0 + pd.Timedelta(days=14) <= pd.Timestamp(as_of), df["d14"].fillna(False), np.nan
-    )
-    df["retained_d30"] = np.where(
-        d0 + pd.Timedelta(days=30) <= pd.Timestamp(as_of), df["d30"].fillna(False), np.nan
-    )
-    df = df.drop(columns=["d14", "d30"])
+    for m, (_, last) in RETENTION_DAYS.items():
+        df[m] = np.where(d0 + pd.Timedelta(days=last) <= pd.Timestamp(as_of), df[m], np.nan)
     ref = min(df["assign_day"]) - timedelta(days=1)
     tiers = assign_tiers(src, ref, as_of=as_of)[["member_id", "tier"]]
     df = df.merge(tiers, on="member_id", how="left")
@@ -141,6 +101,86 @@ def metric_table(src: DataSource, experiment: str, as_of: date, metric_days: int
     df.attrs.update(experiment=experiment, multiple_exposure=n_multi, metric_days=metric_days,
                     tier_reference_date=str(ref), as_of=str(as_of))  # fmt: skip
     return df
+
+
+def _window_activity(src: DataSource, single: ibis.Table, as_of: date, metric_days: int,
+                     assign_days: tuple[date, date], n: int) -> pd.DataFrame:  # fmt: skip
+    """Row ``idx`` of ``single`` (assigned members): counts by type in [assigned_at, + metric_days) and in
+    the pre-period [assigned_at - metric_days, assigned_at), contributions by week, active days in each
+    (distinct local days), and retained_d14 / retained_d30 (active on local day 8..14 / 24..30 after the
+    assignment day) as 0/1.
+
+    One pass over the members' events from the pre-period to the last retention day, grouped by
+    (member, part, type); part 0 is the pre-period, 1..W the weeks of the window, W + 1 after it. The
+    distinct days of a group travel as a bit mask of day offsets (in chunks of 62 days), so active days
+    are a popcount of the OR over types instead of a COUNT(DISTINCT) per window."""
+    weeks = math.ceil(metric_days / 7)
+    span = ibis.interval(days=metric_days)
+    last_day = max(hi for _, hi in RETENTION_DAYS.values())
+    # the local days any member's parts can touch (the UTC shift of metric_days moves a day at most one)
+    since = assign_days[0] - timedelta(days=metric_days + 1)
+    until = min(as_of, assign_days[1] + timedelta(days=max(last_day, metric_days + 1)))
+    e = src.events_local(until, since=since)
+    s = single.select(sid="member_id", idx="idx", aat="assigned_at", ad="assign_day")
+    j = e.join(s, e.member_id == s.sid)
+    j = j.mutate(k=j.day.delta(j.ad, unit="day"))
+    j = j.filter(j.ts >= j.aat - span, (j.ts < j.aat + span) | (j.k <= last_day))
+    ends = [j.aat + ibis.interval(days=min(7 * (w + 1), metric_days)) for w in range(weeks)]
+    part = ibis.cases(
+        (j.ts < j.aat, 0), *((j.ts < end, w + 1) for w, end in enumerate(ends)), else_=weeks + 1
+    )
+    # day offsets count from the earliest possible local day of the pre-period
+    j = j.mutate(
+        part=part,
+        ty=j.event_type.cases(*((t, i) for i, t in enumerate(COUNTED_TYPES)), else_=len(COUNTED_TYPES)),
+        off=j.k + (metric_days + 1),
+    )
+    j = j.mutate(chunk=j.off // sv.MASK_DAYS, bit=j.off % sv.MASK_DAYS)
+    g = j.group_by(["idx", "part", "ty", "chunk"]).aggregate(
+        n=j.count(),
+        days=(ibis.literal(1, "int64") << j.bit).bit_or(),
+        **{m: j.k.between(lo, hi).any() for m, (lo, hi) in RETENTION_DAYS.items()},
+    )
+    window, pre = g.part.between(1, weeks), g.part == 0
+    aggs = {}
+    for i, t in enumerate(COUNTED_TYPES):
+        aggs[COUNTED_TYPES[t]] = g.n.sum(where=window & (g.ty == i)).cast("int64")
+        aggs[f"pre_{COUNTED_TYPES[t]}"] = g.n.sum(where=pre & (g.ty == i)).cast("int64")
+    contrib = g.ty.isin([list(COUNTED_TYPES).index(t) for t in CONTRIBUTION_TYPES])
+    for w in range(weeks):
+        aggs[f"contributions_w{w + 1}"] = g.n.sum(where=(g.part == w + 1) & contrib).cast("int64")
+    # masks stay int64 end to end (a null would turn the column into float64 and round off high bits)
+    aggs |= {
+        "active_days": g.days.bit_or(where=window).fill_null(0),
+        "pre_active_days": g.days.bit_or(where=pre).fill_null(0),
+    }
+    aggs |= {m: g[m].any().cast("int64") for m in RETENTION_DAYS}
+    per = fetch(g.group_by(["idx", "chunk"]).aggregate(**aggs))
+    for c in ("active_days", "pre_active_days"):  # popcount of the day masks
+        per[c] = np.bitwise_count(per[c].to_numpy(np.int64)).astype(np.int64)
+    per = (
+        per.drop(columns="chunk")
+        .groupby("idx")
+        .agg({c: ("max" if c in RETENTION_DAYS else "sum") for c in per.columns if c not in ("idx", "chunk")})
+    )
+    per = per.reindex(np.arange(n), fill_value=0).fillna(0).astype(np.int64).reset_index(drop=True)
+    per[list(RETENTION_DAYS)] = per[list(RETENTION_DAYS)].astype(float)
+    return per
+
+
+def _reward_cost(
+    src: DataSource, single: ibis.Table, experiment: str, metric_days: int, n: int
+) -> np.ndarray:
+    """Reward cost per row of ``single`` in [assigned_at, assigned_at + metric_days) (0 without rewards)."""
+    r = src.table("rewards")
+    if r is None:
+        return np.zeros(n)
+    r = r.filter(r.experiment.isnull() | (r.experiment == experiment))
+    s = single.select(sid="member_id", idx="idx", aat="assigned_at")
+    j = r.join(s, r.member_id == s.sid)
+    j = j.filter(j.ts >= j.aat, j.ts < j.aat + ibis.interval(days=metric_days))
+    cost = fetch(j.group_by("idx").aggregate(cost=j.cost.sum()))
+    return cost.set_index("idx")["cost"].reindex(np.arange(n), fill_value=0.0).to_numpy(float)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -284,33 +324,56 @@ def heterogeneity(table: pd.DataFrame, metric: str, control: str = "control",
                          "ci_lower": e.ci_lower, "ci_upper": e.ci_upper, "lift": e.lift, "p_value": e.p_value})  # fmt: skip
     by_tier = pd.DataFrame(rows)
     tests = []
+    levels = sorted(d["tier"].unique())  # the first is the reference level, as in ``C(tier)``
+    pre = f"pre_{metric}"
     for arm in sorted(a for a in d["arm"].unique() if a != control):
-        sub = d[d["arm"].isin([control, arm])].rename(columns={metric: "y"})
-        sub = sub.assign(treated=(sub["arm"] == arm).astype(float))
-        formula = "y ~ treated * C(tier)"
-        pre = f"pre_{metric}"
-        if adjust and pre in sub and sub[pre].notna().all() and sub[pre].std() > 0:
-            x = np.log1p(sub[pre]) if scale == "relative" else sub[pre]
-            sub = sub.assign(pre_c=x - x.mean())
-            formula += " + pre_c"
+        sub = d[d["arm"].isin([control, arm])]
+        x, names = _interaction_design(sub, arm, levels, pre if adjust else None, scale)
+        y = sub[metric].to_numpy(float)
         if scale == "relative":  # multiplicative effects: a log-link (Poisson) model with robust errors
-            full = smf.glm(formula, data=sub, family=sm.families.Poisson()).fit(cov_type="HC1")
+            full = sm.GLM(y, x, family=sm.families.Poisson()).fit(cov_type="HC1")
         else:
-            full = smf.ols(formula, data=sub).fit(cov_type="HC1")
-        names = [n for n in full.params.index if n.startswith("treated:C(tier)")]
-        if not names:
+            full = sm.OLS(y, x).fit(cov_type="HC1")
+        inter = [i for i, n in enumerate(names) if n.startswith("treated:")]
+        if not inter:
             continue
-        w = full.wald_test(", ".join(f"{n} = 0" for n in names), scalar=True, use_f=True)
-        tests.append({"metric": metric, "arm": arm, "scale": scale, "f_stat": float(w.statistic), "df": len(names),
+        r = np.zeros((len(inter), len(names)))
+        r[np.arange(len(inter)), inter] = 1.0
+        w = full.wald_test(r, scalar=True, use_f=True)
+        tests.append({"metric": metric, "arm": arm, "scale": scale, "f_stat": float(w.statistic), "df": len(inter),
                       "p_value": float(w.pvalue)})  # fmt: skip
     return by_tier, pd.DataFrame(tests)
 
 
+def _interaction_design(sub: pd.DataFrame, arm: str, levels: Sequence[str], pre: str | None,
+                        scale: str) -> tuple[np.ndarray, list[str]]:  # fmt: skip
+    """Design of ``y ~ treated * C(tier) [+ pre_c]`` (treatment coding, reference ``levels[0]``; levels
+    absent from ``sub`` are dropped), built directly rather than through a formula (it is the same
+    matrix, without patsy's cost on a million rows)."""
+    treated = (sub["arm"] == arm).to_numpy(float)
+    tier = sub["tier"].to_numpy()
+    present = [lv for lv in levels[1:] if (tier == lv).any()]
+    cols, names = [np.ones(len(sub)), treated], ["Intercept", "treated"]
+    for lv in present:
+        cols.append((tier == lv).astype(float))
+        names.append(f"tier[{lv}]")
+    for lv in present:
+        cols.append(treated * (tier == lv))
+        names.append(f"treated:tier[{lv}]")
+    if pre is not None and pre in sub and sub[pre].notna().all() and sub[pre].std() > 0:
+        v = np.log1p(sub[pre].to_numpy(float)) if scale == "relative" else sub[pre].to_numpy(float)
+        cols.append(v - v.mean())
+        names.append("pre_c")
+    return np.column_stack(cols), names
+
+
 def novelty(table: pd.DataFrame, control: str = "control") -> pd.DataFrame:
-    """Effect on contributions by week since assignment (weeks 1-4): arm, week, effect, ci_lower, ci_upper."""
+    """Effect on contributions by week since assignment (each ``contributions_w<week>`` column of the
+    table): arm, week, control_mean, effect, ci_lower, ci_upper, lift."""
     rows = []
     d = table[table["contributions"].notna()]
-    for w in range(1, 5):
+    weeks = sorted(int(c.removeprefix("contributions_w")) for c in d if c.startswith("contributions_w"))
+    for w in weeks:
         col = f"contributions_w{w}"
         c = st.Moments.of(d.loc[d["arm"] == control, col].to_numpy(float))
         for arm in sorted(a for a in d["arm"].unique() if a != control):
@@ -414,8 +477,6 @@ def churn_hazard(src: DataSource, table: pd.DataFrame, as_of: date, churn_days: 
                  control: str = "control", by_tier: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
     """Churn after assignment (clock from the local assignment day) as hazard ratios against control,
     overall and within each pre-assignment tier. Returns (hazard ratios, Kaplan-Meier by arm)."""
-    from analysis import survival as sv
-
     starts = table[["member_id", "arm", "tier", "assign_day"]].rename(columns={"assign_day": "start_day"})
     ch = sv.churn_after(src, starts, as_of, churn_days)
     rows = []
