@@ -43,10 +43,10 @@ def ensure_synth(members: int, seed: int = 1) -> Path:
     return path
 
 
-def arguments(**extra: int) -> argparse.Namespace:
-    """``--sizes`` (community sizes, default 20k/200k/1M) plus any integer options given as defaults."""
+def arguments(sizes: tuple[int, ...] = (20_000, 200_000, 1_000_000), **extra: int) -> argparse.Namespace:
+    """``--sizes`` (community sizes, default ``sizes``) plus any integer options given as defaults."""
     ap = argparse.ArgumentParser()
-    ap.add_argument("--sizes", type=int, nargs="+", default=[20_000, 200_000, 1_000_000])
+    ap.add_argument("--sizes", type=int, nargs="+", default=list(sizes))
     for name, default in extra.items():
         ap.add_argument(f"--{name.replace('_', '-')}", type=int, default=default)
     return ap.parse_args()
