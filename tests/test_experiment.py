@@ -191,3 +191,29 @@ def test_verdicts_follow_the_primary_metrics_and_the_core():
     assert {v.decision for v in ex.verdicts(eff, by_tier, ["contributions", "retained_d30"], True)} == {
         "inconclusive"
     }
+
+
+def test_churn_hazard_ratios_match_lifelines_on_member_rows(table):
+    """Churn after assignment: the overall hazard ratios equal lifelines' Efron Cox fit on the
+    per-member rows of churn_after (arm dummies against control), and the counts add up."""
+    from lifelines import CoxPHFitter
+
+    from analysis import survival as sv
+
+    tab, folder, truth = table
+    src, as_of = load(folder), date.fromisoformat(truth["as_of"])
+    hr, km = ex.churn_hazard(src, tab, as_of)
+    starts = tab[["member_id", "arm", "tier", "assign_day"]].rename(columns={"assign_day": "start_day"})
+    ch = sv.churn_after(src, starts, as_of)
+    overall = hr[hr["tier"] == "all"].set_index("arm")
+    assert set(overall.index) == {"points", "badges", "cash"}
+    assert (overall["members"] == len(ch)).all() and (overall["churned"] == int(ch["event"].sum())).all()
+    rows = pd.get_dummies(ch["arm"])[["points", "badges", "cash"]].astype(float)
+    rows["duration"], rows["event"] = ch["duration"].to_numpy(), ch["event"].to_numpy()
+    cph = CoxPHFitter().fit(rows, "duration", "event")
+    for arm in overall.index:
+        assert overall.loc[arm, "hazard_ratio"] == pytest.approx(float(np.exp(cph.params_[arm])), rel=1e-6)
+        assert overall.loc[arm, "p_value"] == pytest.approx(
+            float(cph.summary.loc[arm, "p"]), rel=1e-4, abs=1e-9
+        )
+    assert set(km["group"]) == {"all", "control", "points", "badges", "cash"}
