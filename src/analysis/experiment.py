@@ -78,8 +78,8 @@ def metric_table(src: DataSource, experiment: str, as_of: date, metric_days: int
     df = df.drop(columns="idx")
     first, last = pd.to_datetime(df["assign_day"]).min().date(), pd.to_datetime(df["assign_day"]).max().date()
     activity = _window_activity(src, single, as_of, metric_days, (first, last), len(df))
-    df = pd.concat([df, activity], axis=1)
-    df["cost"] = _reward_cost(src, single, experiment, metric_days, len(df))
+    cost = _reward_cost(src, single, experiment, metric_days, len(df))
+    df = pd.DataFrame({**{c: df[c] for c in df}, **{c: activity[c] for c in activity}, "cost": cost})
     for p in ("", "pre_"):
         df[f"{p}contributions"] = sum(df[f"{p}{c}"] for c in TYPE_COLS.values())
         df[f"{p}contribution_score"] = sum(
@@ -96,8 +96,8 @@ def metric_table(src: DataSource, experiment: str, as_of: date, metric_days: int
         df[m] = np.where(d0 + pd.Timedelta(days=last) <= pd.Timestamp(as_of), df[m], np.nan)
     ref = min(df["assign_day"]) - timedelta(days=1)
     tiers = assign_tiers(src, ref, as_of=as_of)[["member_id", "tier"]]
-    df = df.merge(tiers, on="member_id", how="left")
-    df["tier"] = df["tier"].astype(object).fillna("new")
+    at = pd.Index(tiers["member_id"]).get_indexer(df["member_id"])  # -1: joined after the reference date
+    df["tier"] = np.where(at >= 0, tiers["tier"].astype(object).to_numpy()[at], "new").astype(object)
     df.attrs.update(experiment=experiment, multiple_exposure=n_multi, metric_days=metric_days,
                     tier_reference_date=str(ref), as_of=str(as_of))  # fmt: skip
     return df
@@ -187,9 +187,13 @@ def _reward_cost(
 # effects
 
 
-def _moments(df: pd.DataFrame, metric: str, covariate: str | None) -> st.Moments:
-    d = df[df[metric].notna()]
-    return st.Moments.of(d[metric].to_numpy(float), d[covariate].to_numpy(float) if covariate else None)
+def _moments(
+    values: Mapping[str, np.ndarray], rows: np.ndarray, metric: str, covariate: str | None
+) -> st.Moments:
+    """Sufficient statistics of ``metric`` (and ``covariate``) over ``rows`` where the metric is observed."""
+    y = values[metric][rows]
+    ok = ~np.isnan(y)
+    return st.Moments.of(y[ok], values[covariate][rows][ok] if covariate else None)
 
 
 def effects(table: pd.DataFrame, metrics: Sequence[str] = METRICS, primary: Sequence[str] = ("contributions",
@@ -202,22 +206,27 @@ def effects(table: pd.DataFrame, metrics: Sequence[str] = METRICS, primary: Sequ
     Holm over arms × primary metrics, Benjamini-Hochberg over the rest (each method separately).
     ``contributions_capped`` (capped at the ``cap_quantile`` of non-zero values) is added beside
     contributions."""
-    t = table.copy()
     metrics = list(metrics)
+    covs = {m: PRE_COVARIATE.get(m, f"pre_{m}") for m in metrics}
+    covs = {m: (c if c in table else None) for m, c in covs.items()}
+    values = {c: table[c].to_numpy(float) for c in {*metrics, *covs.values()} - {None}}
     if cap_quantile and "contributions" in metrics:
-        nz = t.loc[t["contributions"] > 0, "contributions"]
-        cap = float(nz.quantile(cap_quantile)) if len(nz) else 0.0
-        t["contributions_capped"] = t["contributions"].clip(upper=cap)
-        t["pre_contributions_capped"] = t["pre_contributions"].clip(upper=cap)
+        y = values["contributions"]
+        nz = y[y > 0]
+        cap = float(np.quantile(nz, cap_quantile)) if len(nz) else 0.0
+        values["contributions_capped"] = np.minimum(y, cap)  # NaN (window not ended) stays NaN
+        values["pre_contributions_capped"] = np.minimum(values["pre_contributions"], cap)
+        covs["contributions_capped"] = "pre_contributions_capped"
         metrics.insert(metrics.index("contributions") + 1, "contributions_capped")
-    arms = [a for a in sorted(t["arm"].unique()) if a != control]
+    arm_of = table["arm"].to_numpy()
+    arms = [a for a in sorted(table["arm"].unique()) if a != control]
+    where = {a: np.flatnonzero(arm_of == a) for a in [control, *arms]}
     rows = []
     for metric in metrics:
-        cov = PRE_COVARIATE.get(metric, f"pre_{metric}")
-        cov = cov if cov in t else None
-        c_m = _moments(t[t["arm"] == control], metric, cov)
+        cov = covs[metric]
+        c_m = _moments(values, where[control], metric, cov)
         for arm in arms:
-            t_m = _moments(t[t["arm"] == arm], metric, cov)
+            t_m = _moments(values, where[arm], metric, cov)
             for method, e in (
                 ("raw", st.welch(c_m, t_m, alpha)),
                 ("cuped", st.cuped(c_m, t_m, alpha) if cov else None),
