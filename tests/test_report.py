@@ -207,4 +207,9 @@ def test_fmt_kinds():
     assert [fmt(0.1234, "pct"), fmt(0.5, "pct0"), fmt(-0.05, "signed_pct"), fmt(2.25, "float1")] == [
         "12.3%", "50%", "-5.0%", "2.2"
     ]  # fmt: skip
-    assert [fmt(0.0004, "p"), fmt(0.5, "p"), fmt(float("nan"), "pct"), fmt(None)] == ["<0.001", "0.500", "n/a", "n/a"]
+    assert [fmt(0.0004, "p"), fmt(0.5, "p"), fmt(float("nan"), "pct"), fmt(None)] == [
+        "<0.001",
+        "0.500",
+        "n/a",
+        "n/a",
+    ]
