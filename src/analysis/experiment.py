@@ -92,8 +92,8 @@ def metric_table(src: DataSource, experiment: str, as_of: date, metric_days: int
     complete = d0 + pd.Timedelta(days=metric_days) <= pd.Timestamp(as_of)
     for m in COUNT_METRICS:
         df.loc[~complete, m] = np.nan
-    for m, (_, last) in RETENTION_DAYS.items():
-        df[m] = np.where(d0 + pd.Timedelta(days=last) <= pd.Timestamp(as_of), df[m], np.nan)
+    for m, (_, last_k) in RETENTION_DAYS.items():
+        df[m] = np.where(d0 + pd.Timedelta(days=last_k) <= pd.Timestamp(as_of), df[m], np.nan)
     ref = min(df["assign_day"]) - timedelta(days=1)
     tiers = assign_tiers(src, ref, as_of=as_of)[["member_id", "tier"]]
     at = pd.Index(tiers["member_id"]).get_indexer(df["member_id"])  # -1: joined after the reference date
