@@ -53,14 +53,14 @@ def member_days(src: DataSource, as_of: date, between: tuple[date, date] | None 
     """
     key = ("member_days", as_of, src.tz)
     cache = src.cache
-    if key in cache or between is None:
-        if key not in cache:
-            md = _member_days(src.events_local(as_of))
-            cache[key] = src.con.create_table(f"_member_days_{uuid.uuid4().hex[:12]}", md, temp=True)
-        md = cache[key]
-        return md if between is None else md.filter(md.day.between(*between))
-    e = src.events_local(as_of)
-    return _member_days(e.filter(e.day.between(*between)))
+    if between is not None and key not in cache:
+        first, last = between
+        return _member_days(src.events_local(min(last, as_of), since=first))
+    if key not in cache:
+        md = _member_days(src.events_local(as_of))
+        cache[key] = src.con.create_table(f"_member_days_{uuid.uuid4().hex[:12]}", md, temp=True)
+    md = cache[key]
+    return md if between is None else md.filter(md.day.between(*between))
 
 
 def _member_days(e: ir.Table) -> ir.Table:
