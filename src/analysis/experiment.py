@@ -135,10 +135,11 @@ def _window_activity(src: DataSource, single: ibis.Table, as_of: date, metric_da
         ty=j.event_type.cases(*((t, i) for i, t in enumerate(COUNTED_TYPES)), else_=len(COUNTED_TYPES)),
         off=j.k + (metric_days + 1),
     )
-    j = j.mutate(chunk=j.off // sv.MASK_DAYS, bit=j.off % sv.MASK_DAYS)
+    chunk, bit = sv.day_bit(j.off)
+    j = j.mutate(chunk=chunk, bit=bit)
     g = j.group_by(["idx", "part", "ty", "chunk"]).aggregate(
         n=j.count(),
-        days=(ibis.literal(1, "int64") << j.bit).bit_or(),
+        days=j.bit.bit_or(),
         **{m: j.k.between(lo, hi).any() for m, (lo, hi) in RETENTION_DAYS.items()},
     )
     window, pre = g.part.between(1, weeks), g.part == 0

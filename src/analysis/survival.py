@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import ibis
+import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -38,6 +39,13 @@ from analysis.kpi import TYPE_COLUMNS, member_days
 from analysis.segments import TierRules, tiers_from_window
 
 MASK_DAYS = 62  # days per bit mask of active days (the masks fit a signed 64-bit integer)
+
+
+def day_bit(offset: ir.IntegerValue) -> tuple[ir.IntegerValue, ir.IntegerValue]:
+    """(chunk, bit) of a day offset >= 0 in the active-day bit masks: the day is bit
+    ``offset % MASK_DAYS`` of mask number ``offset // MASK_DAYS``; BIT_OR the bits per chunk."""
+    return offset // MASK_DAYS, ibis.literal(1, "int64") << (offset % MASK_DAYS)
+
 
 LANDMARK_TIERS = ("core", "active", "lurker", "dormant")
 
@@ -620,11 +628,9 @@ def churn_after(src: DataSource, starts: pd.DataFrame, as_of: date, churn_days: 
         t = t.mutate(start_day=t.start_day.cast("date"))
         e = src.events_local(as_of, since=pd.Timestamp(start.min()).date()).select("member_id", "day")
         j = e.join(t, e.member_id == t.member_id).filter(lambda x: x.day >= x.start_day)
-        k = j.day.delta(j.start_day, unit="day")
-        j = j.mutate(chunk=k // MASK_DAYS, bit=k % MASK_DAYS)
-        masks = fetch(
-            j.group_by(["row", "chunk"]).aggregate(days=(ibis.literal(1, "int64") << j.bit).bit_or())
-        )
+        chunk, bit = day_bit(j.day.delta(j.start_day, unit="day"))
+        j = j.mutate(chunk=chunk, bit=bit)
+        masks = fetch(j.group_by(["row", "chunk"]).aggregate(days=j.bit.bit_or()))
         last = (np.datetime64(as_of, "D") - start).astype(np.int64)  # as_of, in days from each start
         churn_k = _first_quiet_start(
             masks["row"].to_numpy(np.int64), masks["chunk"].to_numpy(np.int64), masks["days"].to_numpy(np.int64),
