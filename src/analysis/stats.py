@@ -45,10 +45,14 @@ class Moments:
     def mean(self) -> float:
         return self.sum / self.n if self.n else float("nan")
 
+    def _co(self, ab_sum: float, a_sum: float, b_sum: float) -> float:
+        """Sample covariance (n - 1 denominator) from the sums of a*b, a and b."""
+        return (ab_sum - a_sum * b_sum / self.n) / (self.n - 1) if self.n > 1 else float("nan")
+
     @property
     def var(self) -> float:
         """Sample variance of Y (n - 1 denominator)."""
-        return (self.sum_sq - self.sum**2 / self.n) / (self.n - 1) if self.n > 1 else float("nan")
+        return self._co(self.sum_sq, self.sum, self.sum)
 
     @property
     def x_mean(self) -> float:
@@ -56,11 +60,11 @@ class Moments:
 
     @property
     def x_var(self) -> float:
-        return (self.x_sum_sq - self.x_sum**2 / self.n) / (self.n - 1) if self.n > 1 else float("nan")
+        return self._co(self.x_sum_sq, self.x_sum, self.x_sum)
 
     @property
     def cov(self) -> float:
-        return (self.xy_sum - self.x_sum * self.sum / self.n) / (self.n - 1) if self.n > 1 else float("nan")
+        return self._co(self.xy_sum, self.x_sum, self.sum)
 
 
 @dataclass(frozen=True)
