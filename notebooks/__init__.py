@@ -1,0 +1,1 @@
+"""The report templates (Jupyter notebooks), shipped inside the package as ``analysis.notebooks``."""
