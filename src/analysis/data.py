@@ -1,4 +1,4 @@
-"""Open a data source as Ibis tables and validate it against the input contract (DESIGN.md §2).
+"""Open a data source as Ibis tables and validate it against the input contract (docs/definitions.md, "Input data").
 
 A data source is a folder holding ``members``, ``events`` and optionally ``assignments``, ``arms`` and
 ``rewards`` as ``NAME.parquet``, ``NAME.csv`` or a folder ``NAME/`` of Parquet parts, or a DuckDB
@@ -14,14 +14,17 @@ import codecs
 import contextlib
 import functools
 import hashlib
+import inspect
 import os
+import re
 import shutil
 import tempfile
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import ibis
@@ -29,7 +32,7 @@ import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import pandas as pd
 
-from analysis.definitions import DEFAULT_TZ, EVENT_TYPES
+from analysis.definitions import CONTROL_ARM, DEFAULT_TZ, EVENT_TYPES
 
 # column -> (kind, required); kinds: string, timestamp, float, bool
 CONTRACT: dict[str, dict[str, tuple[str, bool]]] = {
@@ -205,10 +208,15 @@ class DataSource:
         return m
 
     def fingerprint(self) -> str:
-        """SHA-256 over the source files' names and bytes (first 16 hex digits)."""
+        """SHA-256 over the source files' names and bytes (first 16 hex digits); a DuckDB database
+        file is hashed whole."""
         h = hashlib.sha256()
+        seen: set[Path] = set()
         for name in sorted(self.files):
-            for f in _source_files(Path(self.files[name])):
+            for f in _source_files(self.files[name]):
+                if f in seen:
+                    continue
+                seen.add(f)
                 h.update(f.name.encode())
                 with open(f, "rb") as fh:
                     for block in iter(lambda fh=fh: fh.read(1 << 20), b""):
@@ -216,10 +224,23 @@ class DataSource:
         return h.hexdigest()[:16]
 
 
-def _source_files(p: Path) -> list[Path]:
+def _source_files(where: str) -> list[Path]:
+    """The files behind a table: ``file.duckdb::table`` is the database file, a folder its parts."""
+    p = Path(where.rsplit("::", 1)[0]) if "::" in where else Path(where)
     if p.is_dir():
-        return sorted(p.glob("*.parquet"))
+        return _parts(p)
     return [p] if p.exists() else []
+
+
+def _parts(folder: Path) -> list[Path]:
+    """The Parquet parts of a table folder, sorted."""
+    return sorted(f for f in folder.iterdir() if f.suffix == ".parquet" and f.is_file())
+
+
+def _literal(path: Path) -> str:
+    """``path`` for DuckDB's readers with glob characters escaped: a folder named ``export*`` is read
+    as itself, never as a pattern that also matches its siblings."""
+    return re.sub(r"([*?\[])", r"[\1]", str(path))
 
 
 def fetch(expr: ir.Table, **arrow_options) -> pd.DataFrame:
@@ -300,25 +321,59 @@ def _duckdb_connection(database: str = ":memory:", read_only: bool = False) -> i
 
 
 def _detect_encoding(path: Path) -> str:
-    """'utf-8' (with or without BOM) or 'gb18030'; raises DataContractError otherwise."""
-    for enc in ("utf-8", "gb18030"):
-        dec = codecs.getincrementaldecoder(enc)()
-        try:
-            with open(path, "rb") as fh:
-                for block in iter(lambda fh=fh: fh.read(1 << 22), b""):
-                    dec.decode(block)
-                dec.decode(b"", final=True)
-            return enc
-        except UnicodeDecodeError:
-            continue
+    """'utf-8' (with or without BOM) or 'gb18030'; raises DataContractError otherwise, and for a file
+    that mixes the two (some lines UTF-8 text, others not), which no single decoding reads right."""
+    if _decodes(path, "utf-8"):
+        return "utf-8"
+    first_utf8 = first_other = None
+    with open(path, "rb") as fh:
+        for i, line in enumerate(fh, start=1):
+            if line.isascii():
+                continue
+            try:
+                line.decode("utf-8")
+                first_utf8 = first_utf8 or i
+            except UnicodeDecodeError:
+                first_other = first_other or i
+            if first_utf8 and first_other:
+                raise DataContractError([Issue(
+                    "error", str(path), None,
+                    f"mixed text encodings: line {first_other} is not UTF-8 while line {first_utf8} is; "
+                    "export the whole file in one encoding (UTF-8 or GB18030)",
+                )])  # fmt: skip
+    if _decodes(path, "gb18030"):
+        return "gb18030"
     raise DataContractError([Issue("error", str(path), None, "file is neither UTF-8 nor GB18030 text")])
 
 
+def _decodes(path: Path, encoding: str) -> bool:
+    dec = codecs.getincrementaldecoder(encoding)()
+    try:
+        with open(path, "rb") as fh:
+            for block in iter(lambda fh=fh: fh.read(1 << 22), b""):
+                dec.decode(block)
+            dec.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _find(folder: Path, name: str) -> Path | None:
-    for cand in (folder / f"{name}.parquet", folder / f"{name}.csv", folder / name):
-        if cand.is_file() or (cand.is_dir() and any(cand.glob("*.parquet"))):
-            return cand
-    return None
+    """The one file or folder holding table ``name``; two of them are an error (which one is meant?)."""
+    found = [
+        cand
+        for cand in (folder / f"{name}.parquet", folder / f"{name}.csv", folder / name)
+        if cand.is_file() or (cand.is_dir() and _parts(cand))
+    ]
+    if len(found) > 1:
+        raise DataContractError(
+            [
+                Issue("error", str(found[0]), None,
+                      f"table '{name}' is given more than once ({', '.join(f.name for f in found)}); "
+                      "keep one of them")
+            ]
+        )  # fmt: skip
+    return found[0] if found else None
 
 
 def open_source(path: str | Path, tz: str = DEFAULT_TZ) -> DataSource:
@@ -350,9 +405,9 @@ def open_source(path: str | Path, tz: str = DEFAULT_TZ) -> DataSource:
                 continue
             files[name] = str(f)
             if f.is_dir():
-                raw[name] = con.read_parquet(str(f / "*.parquet"), table_name=f"raw_{name}")
+                raw[name] = con.read_parquet([_literal(x) for x in _parts(f)], table_name=f"raw_{name}")
             elif f.suffix == ".parquet":
-                raw[name] = con.read_parquet(str(f), table_name=f"raw_{name}")
+                raw[name] = con.read_parquet(_literal(f), table_name=f"raw_{name}")
             else:
                 read_from = f
                 if _detect_encoding(f) == "gb18030":
@@ -362,7 +417,7 @@ def open_source(path: str | Path, tz: str = DEFAULT_TZ) -> DataSource:
                         shutil.copyfileobj(src_fh, dst, 1 << 22)
                 try:
                     raw[name] = con.read_csv(
-                        str(read_from), table_name=f"raw_{name}", all_varchar=True, header=True
+                        _literal(read_from), table_name=f"raw_{name}", all_varchar=True, header=True
                     )
                 except Exception as exc:  # duckdb's sniffer message names the problem
                     issues.append(
@@ -518,9 +573,17 @@ def _examples(expr: ir.Column, limit: int = MAX_EXAMPLES) -> tuple[str, ...]:
 
 
 def validate(
-    source: DataSource | str | Path, as_of: date | None = None, tz: str = DEFAULT_TZ
+    source: DataSource | str | Path,
+    as_of: date | str | None = None,
+    tz: str = DEFAULT_TZ,
+    now: datetime | None = None,
 ) -> ValidationReport:
-    """Check every rule of the input contract; never raises for data problems (see the report)."""
+    """Check every rule of the input contract; never raises for data problems (see the report).
+
+    Timestamps must be plausible: none after ``now`` (the time of the run, UTC; default the clock),
+    no join before 1990, and no event, assignment or reward before the first member joined."""
+    as_of = to_date(as_of)
+    now = (now or datetime.now(UTC)).replace(tzinfo=None)
     if not isinstance(source, DataSource):
         try:
             source = open_source(source, tz=tz)
@@ -555,9 +618,15 @@ def validate(
                 }[kind]
                 bad = raw.filter(raw[c].notnull() & cols[c].isnull())
                 issues.append(Issue("error", f, c, rule, _examples(bad[c].cast("string")), n_bad))
-    issues.extend(_check_members(source))
-    issues.extend(_check_events(source))
+    issues.extend(_check_members(source, now))
+    first_join = source.members.joined_at.min().execute()
+    first_join = (
+        None if first_join is None or pd.isna(first_join) else pd.Timestamp(first_join).to_pydatetime()
+    )
+    issues.extend(_check_events(source, first_join, now))
     issues.extend(_check_experiments(source))
+    issues.extend(_check_time_range(source, "assignments", "assigned_at", first_join, now))
+    issues.extend(_check_time_range(source, "rewards", "ts", first_join, now))
     first = last = None
     try:
         first, last = source.day_range()
@@ -580,10 +649,55 @@ def _anti(left: ir.Table, key: str, right: ir.Table, right_key: str = "member_id
     return left.filter(left[key].notnull()).anti_join(r, left[key] == r["__k"])
 
 
-def _check_members(s: DataSource) -> list[Issue]:
+EARLIEST_PLAUSIBLE = datetime(1990, 1, 1)  # a join before this is a placeholder (e.g. the epoch)
+
+
+def _stamped(t: ir.Table, col: str) -> ir.StringValue:
+    """``member_id @ timestamp`` of a row, for examples."""
+    return t.member_id.fill_null("<null>") + " @ " + t[col].cast("string")
+
+
+def _check_time_range(s: DataSource, name: str, col: str, first_join: datetime | None,
+                      now: datetime) -> list[Issue]:  # fmt: skip
+    """Timestamps of ``name.col`` after ``now`` or before the first member joined."""
+    t = s.table(name)
+    if t is None:
+        return []
+    out = []
+    rules = [
+        (t[col] > ibis.timestamp(now), f"timestamps after the time of this run ({now:%Y-%m-%d %H:%M} UTC)")
+    ]
+    if first_join is not None:
+        lo = first_join - timedelta(days=1)
+        rules.append(
+            (
+                t[col] < ibis.timestamp(lo),
+                f"timestamps before the first member joined ({first_join:%Y-%m-%d})",
+            )
+        )
+    for cond, rule in rules:
+        bad = t.filter(cond)
+        n = int(bad.count().execute())
+        if n:
+            out.append(Issue("error", s.files[name], col, rule, _examples(_stamped(bad, col)), n))
+    return out
+
+
+def _check_members(s: DataSource, now: datetime) -> list[Issue]:
     m = s.members
     f = s.files["members"]
     out = []
+    for cond, rule in (
+        (m.joined_at > ibis.timestamp(now), f"joined after the time of this run ({now:%Y-%m-%d %H:%M} UTC)"),
+        (
+            m.joined_at < ibis.timestamp(EARLIEST_PLAUSIBLE),
+            f"joined before {EARLIEST_PLAUSIBLE:%Y}: not a real date",
+        ),
+    ):
+        bad = m.filter(cond)
+        n = int(bad.count().execute())
+        if n:
+            out.append(Issue("error", f, "joined_at", rule, _examples(_stamped(bad, "joined_at")), n))
     dup = (
         m.filter(m.member_id.notnull())
         .group_by("member_id")
@@ -611,8 +725,9 @@ def _check_members(s: DataSource) -> list[Issue]:
     return out
 
 
-def _check_events(s: DataSource) -> list[Issue]:
-    """Event types, unknown members and events before joining in one pass over the events."""
+def _check_events(s: DataSource, first_join: datetime | None, now: datetime) -> list[Issue]:
+    """Event types, unknown members, events before joining and implausible timestamps in one pass
+    over the events."""
     e = s.events
     f = s.files["events"]
     out = []
@@ -622,11 +737,21 @@ def _check_events(s: DataSource) -> list[Issue]:
     bad_type = j.event_type.notnull() & ~j.event_type.isin(EVENT_TYPES)
     unknown = j.member_id.notnull() & j.mid.isnull()
     early = j.ts < j.joined - ibis.interval(minutes=1)
+    future = j.ts > ibis.timestamp(now)
+    lo_ok = first_join - timedelta(days=1) if first_join is not None else EARLIEST_PLAUSIBLE
+    lo_rule = (
+        f"timestamps before the first member joined ({first_join:%Y-%m-%d})"
+        if first_join is not None
+        else f"timestamps before {EARLIEST_PLAUSIBLE:%Y}: not real dates"
+    )
+    ancient = j.ts < ibis.timestamp(lo_ok)
     agg = (
         j.aggregate(
             bad_type=bad_type.cast("int64").sum(),
             unknown=unknown.cast("int64").sum(),
             early=early.cast("int64").sum(),
+            future=future.cast("int64").sum(),
+            ancient=ancient.cast("int64").sum(),
             lo=j.ts.min(),
             hi=j.ts.max(),
         )
@@ -646,6 +771,12 @@ def _check_events(s: DataSource) -> list[Issue]:
     if agg["early"]:
         out.append(Issue("warning", f, "ts", "events before the member joined (kept as they are)",
                          _examples(j.filter(early).member_id), int(agg["early"])))  # fmt: skip
+    if agg["future"]:
+        out.append(Issue("error", f, "ts", f"timestamps after the time of this run ({now:%Y-%m-%d %H:%M} UTC)",
+                         _examples(_stamped(e.filter(e.ts > ibis.timestamp(now)), "ts")), int(agg["future"])))  # fmt: skip
+    if agg["ancient"]:
+        out.append(Issue("error", f, "ts", lo_rule,
+                         _examples(_stamped(e.filter(e.ts < ibis.timestamp(lo_ok)), "ts")), int(agg["ancient"])))  # fmt: skip
     return out
 
 
@@ -721,10 +852,12 @@ def _check_experiments(s: DataSource) -> list[Issue]:
                     len(dup),
                 )
             )
-        neg = arms.filter(arms.weight.notnull() & (arms.weight <= 0))
+        w = arms.weight
+        neg = arms.filter(w.notnull() & ((w <= 0) | w.isnan() | w.isinf()))
         n = int(neg.count().execute())
         if n:
-            out.append(Issue("error", f, "weight", "planned weights must be positive", _examples(neg.arm), n))
+            out.append(Issue("error", f, "weight", "planned weights must be positive finite numbers",
+                             _examples(neg.arm + " = " + neg.weight.cast("string")), n))  # fmt: skip
         ctrl = (
             arms.group_by("experiment")
             .aggregate(k=arms.is_control.cast("int64").sum())
@@ -742,8 +875,16 @@ def _check_experiments(s: DataSource) -> list[Issue]:
                     len(bad),
                 )
             )
+    elif a is not None:
+        out.extend(_check_named_controls(s))
     r = s.table("rewards")
     if r is not None:
+        c = r.cost
+        bad = r.filter(c.notnull() & ((c < 0) | c.isnan() | c.isinf()))
+        n = int(bad.count().execute())
+        if n:
+            out.append(Issue("error", s.files["rewards"], "cost", "cost must be a finite number, 0 or more",
+                             _examples(bad.cost.cast("string")), n))  # fmt: skip
         unknown = _anti(r, "member_id", s.members)
         n = int(unknown.count().execute())
         if n:
@@ -760,8 +901,73 @@ def _check_experiments(s: DataSource) -> list[Issue]:
     return out
 
 
-def load(path: str | Path, as_of: date | None = None, tz: str = DEFAULT_TZ) -> DataSource:
+def _check_named_controls(s: DataSource) -> list[Issue]:
+    """Without an ``arms`` table the control arm of each experiment is the arm named ``control``."""
+    a = s.tables["assignments"]
+    has = (
+        a.group_by("experiment")
+        .aggregate(k=(a.arm == CONTROL_ARM).cast("int64").sum())
+        .filter(lambda x: x.k == 0)
+    )
+    bad = has.execute()
+    if not len(bad):
+        return []
+    return [Issue("error", s.files["assignments"], "arm",
+                  f"without an arms table the control arm must be named '{CONTROL_ARM}'; these experiments have "
+                  "none (add an arms table with is_control, or rename the control arm)",
+                  tuple(bad.experiment.astype(str).head(MAX_EXAMPLES)), len(bad))]  # fmt: skip
+
+
+def experiments(src: DataSource) -> list[str]:
+    """Experiments in the assignments table, sorted."""
+    a = src.table("assignments")
+    return [] if a is None else sorted(a.select("experiment").distinct().execute()["experiment"].tolist())
+
+
+DATE_PARAMETERS = ("as_of", "ref", "since")
+
+
+def accepts_dates(func: Callable) -> Callable:
+    """Let a public function take its day parameters (``as_of``, ``ref``, ``since``) as a ``date``, a
+    datetime or pandas Timestamp, or an ISO string (see :func:`to_date`)."""
+    sig = inspect.signature(func)
+    names = [n for n in sig.parameters if n in DATE_PARAMETERS]
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        bound = sig.bind(*args, **kwargs)
+        for n in names:
+            if bound.arguments.get(n) is not None:
+                bound.arguments[n] = to_date(bound.arguments[n])
+        return func(*bound.args, **bound.kwargs)
+
+    return wrapper
+
+
+def to_date(value: date | datetime | str | None) -> date | None:
+    """A day given as a ``date``, ``datetime``, pandas Timestamp or ISO string (``2026-06-29``)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):  # pandas Timestamps are datetimes
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            try:
+                return datetime.fromisoformat(value.strip()).date()
+            except ValueError as exc:
+                raise ValueError(f"not a date (YYYY-MM-DD): {value!r}") from exc
+    raise TypeError(
+        f"expected a date, a datetime or an ISO date string, got {type(value).__name__} {value!r}"
+    )
+
+
+def load(path: str | Path, as_of: date | str | None = None, tz: str = DEFAULT_TZ) -> DataSource:
     """Open and validate; raise :class:`DataContractError` listing every error."""
+    as_of = to_date(as_of)
     source = open_source(path, tz=tz)
     report = validate(source, as_of=as_of, tz=tz)
     if not report.ok:

@@ -1,4 +1,4 @@
-"""KPIs of DESIGN.md §3 "KPIs", as Ibis expressions on the connected backend.
+"""KPIs of docs/definitions.md, "KPIs", as Ibis expressions on the connected backend.
 
 Conventions (all parameters of the functions below):
 
@@ -26,7 +26,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from analysis.data import DataSource
+from analysis.data import DataSource, accepts_dates
 from analysis.definitions import CONTRIBUTION_TYPES
 
 RETENTION_DAYS: tuple[int, ...] = (1, 7, 14, 30)
@@ -41,6 +41,7 @@ Breakdown = str | ir.Table | pd.DataFrame | None
 # the member-day table every KPI starts from
 
 
+@accepts_dates
 def member_days(src: DataSource, as_of: date, between: tuple[date, date] | None = None) -> ir.Table:
     """One row per (member, local day) with at least one event, counts by type; cached on the backend.
 
@@ -109,6 +110,7 @@ def _as_date_index(s: pd.Series) -> pd.Series:
 # daily series
 
 
+@accepts_dates
 def daily_kpis(src: DataSource, as_of: date, by: Breakdown = None) -> pd.DataFrame:
     """A row per local day (and group) from the first day of data to ``as_of``.
 
@@ -240,6 +242,7 @@ def _minus_year(d: date) -> date:
         return d.replace(year=d.year - 1, day=28)
 
 
+@accepts_dates
 def period_summary(src: DataSource, period: Period, as_of: date) -> dict[str, float]:
     """Headline numbers of one period: uv, active members, contributions, contributors, new members,
     contributions per contributor, mean DAU, top-1% and top-10% contributor shares."""
@@ -274,6 +277,7 @@ def period_summary(src: DataSource, period: Period, as_of: date) -> dict[str, fl
     }
 
 
+@accepts_dates
 def contribution_concentration(src: DataSource, period: Period, as_of: date) -> dict[str, float]:
     """Share of the period's contributions made by the top 1% and top 10% of contributors.
 
@@ -294,6 +298,7 @@ def contribution_concentration(src: DataSource, period: Period, as_of: date) -> 
     return out
 
 
+@accepts_dates
 def compare_periods(src: DataSource, period: Period, as_of: date) -> pd.DataFrame:
     """Headline numbers for ``period``, the same-length window before it (环比) and the same window a
     year earlier (同比), each only when the data cover it. Tidy: metric, current, previous,
@@ -389,6 +394,7 @@ def _new_member_cells(
     return cells
 
 
+@accepts_dates
 def new_member_retention(
     src: DataSource, as_of: date, grain: str = "day", by: Breakdown = None
 ) -> pd.DataFrame:
@@ -403,6 +409,7 @@ def new_member_retention(
     return cells[cols].sort_values(["cohort_date", *gcols, "day"]).reset_index(drop=True)
 
 
+@accepts_dates
 def new_member_bracket_retention(
     src: DataSource, as_of: date, grain: str = "day", by: Breakdown = None
 ) -> pd.DataFrame:
@@ -428,6 +435,7 @@ def pooled_retention(cells: pd.DataFrame, key: str = "day") -> pd.DataFrame:
     return out
 
 
+@accepts_dates
 def two_week_retention(src: DataSource, as_of: date, by: Breakdown = None) -> pd.DataFrame:
     """Consecutive 14-day blocks, the last ending at ``as_of``. A row is a base block: members active
     in it (``active``) and how many of them are active in the following block (``retained``). Blocks
@@ -469,6 +477,7 @@ def _block_retention(src: DataSource, as_of: date, n: int, by: Breakdown) -> pd.
     )
 
 
+@accepts_dates
 def monthly_retention(src: DataSource, as_of: date, by: Breakdown = None) -> pd.DataFrame:
     """Members active in calendar month M who are also active in M+1, over actives in M; complete once
     M+1 has ended by ``as_of`` (else retained and rate are NaN). Columns: month (YYYY-MM), [group],
@@ -499,6 +508,7 @@ def monthly_retention(src: DataSource, as_of: date, by: Breakdown = None) -> pd.
 # lifecycle
 
 
+@accepts_dates
 def weekly_lifecycle(src: DataSource, as_of: date, by: Breakdown = None) -> pd.DataFrame:
     """Weekly lifecycle over 7-day blocks ending at ``as_of``.
 
