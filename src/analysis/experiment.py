@@ -1,4 +1,4 @@
-"""Incentive experiments (DESIGN.md §3 "Incentive experiments"): per-member metrics, effects, diagnostics.
+"""Incentive experiments (docs/definitions.md, "Experiments"): per-member metrics, effects, diagnostics.
 
 - Each member's metrics are measured on events in [assigned_at, assigned_at + metric_days) and, for
   CUPED, the same metric in the ``metric_days`` before assignment. Retained at day 14 / 30 = active on a
@@ -27,13 +27,21 @@ import statsmodels.api as sm
 
 from analysis import stats as st
 from analysis import survival as sv
-from analysis.data import DataSource, fetch
-from analysis.definitions import CONTRIBUTION_TYPES, DEFAULT_WEIGHTS
-from analysis.segments import assign_tiers
+from analysis.data import DataSource, accepts_dates, fetch
+from analysis.data import experiments as experiments  # re-exported: the experiments of a source
+from analysis.definitions import (
+    CONTRIBUTION_TYPES,
+    CONTROL_ARM,
+    DEFAULT_WEIGHTS,
+    EXPERIMENT_COUNT_METRICS,
+    EXPERIMENT_METRICS,
+    EXPERIMENT_RETENTION_METRICS,
+)
+from analysis.segments import TierRules, assign_tiers
 
-COUNT_METRICS = ("contributions", "contribution_score", "contributor", "active_days", "visits", "checkins")
-RETENTION_METRICS = ("retained_d14", "retained_d30")
-METRICS = COUNT_METRICS + RETENTION_METRICS
+COUNT_METRICS = EXPERIMENT_COUNT_METRICS
+RETENTION_METRICS = EXPERIMENT_RETENTION_METRICS
+METRICS = EXPERIMENT_METRICS
 # pre-period covariate for CUPED; retention metrics use pre-period active days (no self-analogue)
 PRE_COVARIATE = {m: f"pre_{m}" for m in COUNT_METRICS} | {m: "pre_active_days" for m in RETENTION_METRICS}
 TYPE_COLS = {"post": "posts", "comment": "comments", "share": "shares", "like": "likes"}
@@ -41,20 +49,75 @@ COUNTED_TYPES = TYPE_COLS | {"visit": "visits", "checkin": "checkins"}  # event 
 RETENTION_DAYS = {"retained_d14": (8, 14), "retained_d30": (24, 30)}  # local days after the assignment day
 
 
-def experiments(src: DataSource) -> list[str]:
-    """Experiments in the assignments table, sorted."""
+def control_arm(src: DataSource, experiment: str) -> str:
+    """The experiment's control arm: the arm with ``arms.is_control``; without an ``arms`` table, the
+    arm named ``control``. Raises ValueError when there is none."""
+    arms = src.table("arms")
+    if arms is not None:
+        rows = arms.filter((arms.experiment == experiment) & arms.is_control).select("arm").execute()
+        if len(rows) == 1:
+            return str(rows["arm"].iloc[0])
+        raise ValueError(f"experiment {experiment!r}: arms must mark exactly one control arm (is_control)")
+    present = _assigned_arms(src, experiment)
+    if CONTROL_ARM in present:
+        return CONTROL_ARM
+    raise ValueError(f"experiment {experiment!r} has no arms table and no arm named {CONTROL_ARM!r} "
+                     f"(arms: {', '.join(present)})")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SplitPlan:
+    """Planned share of each arm; ``known`` is False when the data carry no plan (equal shares assumed)."""
+
+    experiment: str
+    weights: Mapping[str, float]
+    known: bool
+
+    def shares(self) -> pd.Series:
+        w = pd.Series(dict(self.weights), dtype=float)
+        return w / w.sum()
+
+
+def planned_split(src: DataSource, experiment: str) -> SplitPlan:
+    """The planned split from ``arms`` (weights), or equal shares over the assigned arms without it."""
+    arms = src.table("arms")
+    if arms is not None:
+        d = arms.filter(arms.experiment == experiment).select("arm", "weight").execute()
+        return SplitPlan(
+            experiment, dict(zip(d["arm"].astype(str), d["weight"].astype(float), strict=True)), True
+        )
+    return SplitPlan(experiment, dict.fromkeys(_assigned_arms(src, experiment), 1.0), False)
+
+
+def _assigned_arms(src: DataSource, experiment: str) -> list[str]:
     a = src.table("assignments")
-    return [] if a is None else sorted(a.select("experiment").distinct().execute()["experiment"].tolist())
+    if a is None:
+        return []
+    arms = a.filter(a.experiment == experiment).select("arm").distinct().execute()["arm"]
+    return sorted(map(str, arms))
 
 
-def metric_table(src: DataSource, experiment: str, as_of: date, metric_days: int = 28,
-                 weights: Mapping[str, float] | None = None) -> pd.DataFrame:  # fmt: skip
+def _control(table: pd.DataFrame, control: str | None) -> str:
+    """The control arm to compare with: ``control`` when given, else the one :func:`metric_table`
+    recorded; it must be one of the table's arms."""
+    c = control or table.attrs.get("control") or CONTROL_ARM
+    if not (table["arm"] == c).any():
+        arms = ", ".join(sorted(map(str, table["arm"].unique())))
+        raise ValueError(f"control arm {c!r} is not among the arms of the table ({arms}); pass control=")
+    return c
+
+
+@accepts_dates
+def metric_table(src: DataSource, experiment: str, as_of: date | str, metric_days: int = 28,
+                 weights: Mapping[str, float] | None = None, tier_rules: TierRules | None = None) -> pd.DataFrame:  # fmt: skip
     """One row per singly-assigned member (ordered by member_id): arm, assigned_at, assign_day, tier
     (pre-assignment), window and pre-period metrics, contributions by week since assignment
     (``contributions_w1``.., the last week cut at ``metric_days``), reward cost; NaN where not yet
     observable.
 
-    ``attrs``: multiple_exposure (members left out), metric_days, reference date of the tiers."""
+    ``tier_rules`` define the pre-assignment tiers (default :class:`~analysis.segments.TierRules`).
+    ``attrs``: multiple_exposure (members left out), metric_days, reference date of the tiers, control
+    (the control arm, see :func:`control_arm`)."""
     if metric_days < 1:
         raise ValueError(f"metric_days must be at least 1, got {metric_days}")
     weights = dict(weights or DEFAULT_WEIGHTS)
@@ -95,11 +158,11 @@ def metric_table(src: DataSource, experiment: str, as_of: date, metric_days: int
     for m, (_, last_k) in RETENTION_DAYS.items():
         df[m] = np.where(d0 + pd.Timedelta(days=last_k) <= pd.Timestamp(as_of), df[m], np.nan)
     ref = min(df["assign_day"]) - timedelta(days=1)
-    tiers = assign_tiers(src, ref, as_of=as_of)[["member_id", "tier"]]
+    tiers = assign_tiers(src, ref, tier_rules, as_of=as_of)[["member_id", "tier"]]
     at = pd.Index(tiers["member_id"]).get_indexer(df["member_id"])  # -1: joined after the reference date
     df["tier"] = np.where(at >= 0, tiers["tier"].astype(object).to_numpy()[at], "new").astype(object)
     df.attrs.update(experiment=experiment, multiple_exposure=n_multi, metric_days=metric_days,
-                    tier_reference_date=str(ref), as_of=str(as_of))  # fmt: skip
+                    tier_reference_date=str(ref), as_of=str(as_of), control=control_arm(src, experiment))  # fmt: skip
     return df
 
 
@@ -198,7 +261,7 @@ def _moments(
 
 
 def effects(table: pd.DataFrame, metrics: Sequence[str] = METRICS, primary: Sequence[str] = ("contributions",
-            "retained_d30"), control: str = "control", alpha: float = 0.05,
+            "retained_d30"), control: str | None = None, alpha: float = 0.05,
             cap_quantile: float | None = 0.999) -> pd.DataFrame:  # fmt: skip
     """Each treatment arm against control for each metric, raw and CUPED.
 
@@ -207,6 +270,7 @@ def effects(table: pd.DataFrame, metrics: Sequence[str] = METRICS, primary: Sequ
     Holm over arms × primary metrics, Benjamini-Hochberg over the rest (each method separately).
     ``contributions_capped`` (capped at the ``cap_quantile`` of non-zero values) is added beside
     contributions."""
+    control = _control(table, control)
     metrics = list(metrics)
     covs = {m: PRE_COVARIATE.get(m, f"pre_{m}") for m in metrics}
     covs = {m: (c if c in table else None) for m, c in covs.items()}
@@ -258,28 +322,40 @@ def effects(table: pd.DataFrame, metrics: Sequence[str] = METRICS, primary: Sequ
 
 
 def srm_table(
-    table: pd.DataFrame, arms: pd.DataFrame, by: str | None = None, threshold: float = 0.001
+    table: pd.DataFrame,
+    plan: SplitPlan | pd.DataFrame | None = None,
+    by: str | None = None,
+    threshold: float = 0.001,
 ) -> pd.DataFrame:
-    """Sample-ratio mismatch against planned weights: experiment, [by], arm, expected_share, members,
-    share, p_value, flagged (p < threshold; one test per experiment or per ``by`` group)."""
+    """Sample-ratio mismatch against the planned split: experiment, [by], arm, expected_share, members,
+    share, p_value, flagged (p < threshold; one test per experiment or per ``by`` group), planned (False:
+    the data carry no plan and the test is against equal shares). ``plan`` is a :class:`SplitPlan`, an
+    ``arms`` table, or None (equal shares over the table's arms)."""
     exp = table.attrs.get("experiment", "")
-    plan = arms[arms["experiment"] == exp].set_index("arm")["weight"]
+    if isinstance(plan, pd.DataFrame):
+        d = plan[plan["experiment"] == exp] if "experiment" in plan else plan
+        plan = SplitPlan(exp, dict(zip(d["arm"].astype(str), d["weight"].astype(float), strict=True)), True)
+    elif plan is None:
+        plan = SplitPlan(exp, dict.fromkeys(sorted(map(str, table["arm"].unique())), 1.0), False)
+    weights = pd.Series(dict(plan.weights), dtype=float)
     groups = [(None, table)] if by is None else list(table.groupby(by))
     rows = []
     for g, d in groups:
-        counts = d["arm"].value_counts().reindex(plan.index, fill_value=0)
-        res = st.srm(counts.to_numpy(), plan.to_numpy(), threshold)
+        counts = d["arm"].value_counts().reindex(weights.index, fill_value=0)
+        res = st.srm(counts.to_numpy(), weights.to_numpy(), threshold)
         for arm, n in counts.items():
             rows.append({"experiment": exp, **({by: g} if by else {}), "arm": arm,
-                         "expected_share": plan[arm] / plan.sum(), "members": int(n),
-                         "share": n / max(counts.sum(), 1), "p_value": res.p_value, "flagged": res.flagged})  # fmt: skip
+                         "expected_share": weights[arm] / weights.sum(), "members": int(n),
+                         "share": n / max(counts.sum(), 1), "p_value": res.p_value, "flagged": res.flagged,
+                         "planned": plan.known})  # fmt: skip
     return pd.DataFrame(rows)
 
 
 def balance(table: pd.DataFrame, covariates: Sequence[str] = ("pre_contributions", "pre_active_days",
-            "pre_visits", "pre_checkins"), control: str = "control", alpha: float = 0.001) -> pd.DataFrame:  # fmt: skip
+            "pre_visits", "pre_checkins"), control: str | None = None, alpha: float = 0.001) -> pd.DataFrame:  # fmt: skip
     """Pre-period balance: Welch test of each pre-assignment covariate, treatment vs control, flagged at
     ``alpha`` / (arms × covariates) (Bonferroni, as GrowthBook)."""
+    control = _control(table, control)
     arms = [a for a in sorted(table["arm"].unique()) if a != control]
     limit = alpha / max(len(arms) * len(covariates), 1)
     rows = []
@@ -310,7 +386,7 @@ def power(eff: pd.DataFrame, alpha: float = 0.05, power_: float = 0.8) -> pd.Dat
 # community-specific analyses
 
 
-def heterogeneity(table: pd.DataFrame, metric: str, control: str = "control",
+def heterogeneity(table: pd.DataFrame, metric: str, control: str | None = None,
                   tiers: Sequence[str] = ("core", "active", "novice", "lurker"),
                   scale: str = "absolute", adjust: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
     """Effect by pre-assignment tier, and for each arm an interaction test (does the effect differ by
@@ -323,6 +399,7 @@ def heterogeneity(table: pd.DataFrame, metric: str, control: str = "control",
     (On 20 simulated communities of 6,000 members the adjusted absolute test flags the planted check-in
     heterogeneity of cash in 20 of 20 (largest p 0.009; unadjusted 19 of 20) and badges, which plants
     none, in 1 of 20.)"""
+    control = _control(table, control)
     d = table[table[metric].notna() & table["tier"].isin(tiers)]
     rows = []
     for tier, g in d.groupby("tier"):
@@ -377,56 +454,79 @@ def _interaction_design(sub: pd.DataFrame, arm: str, levels: Sequence[str], pre:
     return np.column_stack(cols), names
 
 
-def novelty(table: pd.DataFrame, control: str = "control") -> pd.DataFrame:
+def _arm_effect(d: pd.DataFrame, control: str, arm: str, col: str, pre: str | None) -> st.Effect:
+    """CUPED effect of ``arm`` against ``control`` on ``col`` with the pre-period covariate ``pre`` (the
+    estimator of the effects table), or Welch's when there is none."""
+    c, t = d["arm"] == control, d["arm"] == arm
+    y = d[col].to_numpy(float)
+    x = d[pre].to_numpy(float) if pre and pre in d else None
+    mc = st.Moments.of(y[c.to_numpy()], None if x is None else x[c.to_numpy()])
+    mt = st.Moments.of(y[t.to_numpy()], None if x is None else x[t.to_numpy()])
+    return st.cuped(mc, mt) if x is not None else st.welch(mc, mt)
+
+
+def _treatment_arms(d: pd.DataFrame, control: str) -> list[str]:
+    return sorted(a for a in d["arm"].unique() if a != control)
+
+
+def novelty(table: pd.DataFrame, control: str | None = None) -> pd.DataFrame:
     """Effect on contributions by week since assignment (each ``contributions_w<week>`` column of the
-    table): arm, week, control_mean, effect, ci_lower, ci_upper, lift."""
+    table), CUPED-adjusted for pre-period contributions as in the effects table: arm, week,
+    control_mean, effect, ci_lower, ci_upper, lift, method."""
+    control = _control(table, control)
     rows = []
     d = table[table["contributions"].notna()]
     weeks = sorted(int(c.removeprefix("contributions_w")) for c in d if c.startswith("contributions_w"))
     for w in weeks:
-        col = f"contributions_w{w}"
-        c = st.Moments.of(d.loc[d["arm"] == control, col].to_numpy(float))
-        for arm in sorted(a for a in d["arm"].unique() if a != control):
-            e = st.welch(c, st.Moments.of(d.loc[d["arm"] == arm, col].to_numpy(float)))
+        for arm in _treatment_arms(d, control):
+            e = _arm_effect(d, control, arm, f"contributions_w{w}", "pre_contributions")
             rows.append({"arm": arm, "week": w, "control_mean": e.control_mean, "effect": e.effect,
-                         "ci_lower": e.ci_lower, "ci_upper": e.ci_upper, "lift": e.lift})  # fmt: skip
+                         "ci_lower": e.ci_lower, "ci_upper": e.ci_upper, "lift": e.lift,
+                         "method": "cuped" if e.theta == e.theta else "raw"})  # fmt: skip
     return pd.DataFrame(rows)
 
 
-def composition(table: pd.DataFrame, control: str = "control") -> pd.DataFrame:
-    """Where the incremental activity comes from: per arm and event type, the difference in mean
-    counts per member (posts, comments, shares, likes, check-ins)."""
+def composition(table: pd.DataFrame, control: str | None = None) -> pd.DataFrame:
+    """Where the incremental activity comes from: per arm and event type (posts, comments, shares,
+    likes, check-ins), the CUPED-adjusted difference in counts per member against control (each type
+    adjusted for its own pre-period count) with its 95% CI: arm, type, incremental_per_member,
+    ci_lower, ci_upper, method."""
+    control = _control(table, control)
     d = table[table["contributions"].notna()]
-    cols = [*TYPE_COLS.values(), "checkins"]
-    means = d.groupby("arm")[cols].mean()
-    out = (means - means.loc[control]).drop(index=control).reset_index().melt(id_vars="arm", var_name="type",
-                                                                             value_name="incremental_per_member")  # fmt: skip
-    return out
+    rows = []
+    for arm in _treatment_arms(d, control):
+        for col in [*TYPE_COLS.values(), "checkins"]:
+            e = _arm_effect(d, control, arm, col, f"pre_{col}")
+            rows.append({"arm": arm, "type": col, "incremental_per_member": e.effect, "ci_lower": e.ci_lower,
+                         "ci_upper": e.ci_upper, "method": "cuped" if e.theta == e.theta else "raw"})  # fmt: skip
+    return pd.DataFrame(rows)
 
 
-def cost_effectiveness(table: pd.DataFrame, control: str = "control", alpha: float = 0.05) -> pd.DataFrame:
-    """Cost per incremental contribution = mean cost per treated member / (mean contributions treated -
-    control), with a delta-method CI; NaN when the increment is not positive or nothing was paid."""
+def cost_effectiveness(table: pd.DataFrame, control: str | None = None, alpha: float = 0.05) -> pd.DataFrame:
+    """Cost per incremental contribution = mean cost per treated member / the CUPED-adjusted increment
+    in contributions (the effects table's estimate), with a delta-method CI; NaN when the increment is
+    not positive or nothing was paid."""
     from scipy import stats as sps
 
+    control = _control(table, control)
     d = table[table["contributions"].notna()]
-    c = d[d["arm"] == control]["contributions"].to_numpy(float)
     z = sps.norm.ppf(1 - alpha / 2)
     rows = []
-    for arm in sorted(a for a in d["arm"].unique() if a != control):
+    for arm in _treatment_arms(d, control):
         g = d[d["arm"] == arm]
-        cost, y = g["cost"].to_numpy(float), g["contributions"].to_numpy(float)
-        inc = y.mean() - c.mean()
-        mc = cost.mean()
-        if mc <= 0 or inc <= 0:
+        e = _arm_effect(d, control, arm, "contributions", "pre_contributions")
+        cost = g["cost"].to_numpy(float)
+        inc, mc = e.effect, cost.mean()
+        if mc <= 0 or not inc > 0:
             rows.append({"arm": arm, "cost_per_member": mc, "incremental": inc, "cost_per_incremental": np.nan,
                          "ci_lower": np.nan, "ci_upper": np.nan})  # fmt: skip
             continue
         r = mc / inc
-        # Var(mc/inc) by the delta method; cost and y covary within the arm, control is independent
-        var_mc, var_y, cov = cost.var(ddof=1) / len(g), y.var(ddof=1) / len(g), np.cov(cost, y)[0, 1] / len(g)
-        var_inc = var_y + c.var(ddof=1) / len(c)
-        var_r = r**2 * (var_mc / mc**2 + var_inc / inc**2 - 2 * cov / (mc * inc))
+        # Var(mc / inc) by the delta method; cost covaries with the treated arm's adjusted outcome
+        th = e.theta if e.theta == e.theta else 0.0
+        y_adj = g["contributions"].to_numpy(float) - th * g["pre_contributions"].to_numpy(float)
+        var_mc, cov = cost.var(ddof=1) / len(g), np.cov(cost, y_adj)[0, 1] / len(g)
+        var_r = r**2 * (var_mc / mc**2 + e.se**2 / inc**2 - 2 * cov / (mc * inc))
         se = float(np.sqrt(max(var_r, 0)))
         rows.append({"arm": arm, "cost_per_member": mc, "incremental": inc, "cost_per_incremental": r,
                      "ci_lower": r - z * se, "ci_upper": r + z * se})  # fmt: skip
@@ -483,10 +583,12 @@ def _decide(g: pd.DataFrame, core: pd.DataFrame, srm_flagged: bool, alpha: float
     return "inconclusive", "no primary metric moved beyond chance"
 
 
+@accepts_dates
 def churn_hazard(src: DataSource, table: pd.DataFrame, as_of: date, churn_days: int = 30,
-                 control: str = "control", by_tier: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
+                 control: str | None = None, by_tier: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
     """Churn after assignment (clock from the local assignment day) as hazard ratios against control,
     overall and within each pre-assignment tier. Returns (hazard ratios, Kaplan-Meier by arm)."""
+    control = _control(table, control)
     starts = table[["member_id", "arm", "tier", "assign_day"]].rename(columns={"assign_day": "start_day"})
     ch = sv.churn_after(src, starts, as_of, churn_days)
     rows = []

@@ -23,9 +23,10 @@ class ReportContext:
     as_of: date
     output_dir: str
 
-    def save(self, df: pd.DataFrame, name: str) -> Path | None:
-        """``tables/NAME.csv`` in the run folder (nothing when run interactively without output_dir)."""
-        return tables.save(df, name, self.output_dir)
+    def save(self, df: pd.DataFrame, name: str, key: tuple[str, str] | None = None) -> Path | None:
+        """``tables/NAME.csv`` in the run folder (nothing when run interactively without output_dir);
+        ``key=(column, value)``: the file keeps other values' rows (see :func:`analysis.tables.save`)."""
+        return tables.save(df, name, self.output_dir, key)
 
     def save_restricted(self, df: pd.DataFrame, name: str) -> Path | None:
         return tables.save_restricted(df, name, self.output_dir)

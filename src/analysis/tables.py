@@ -7,6 +7,7 @@ separators, percentages one decimal, and a value that cannot be observed yet sho
 from __future__ import annotations
 
 import html
+import io
 import math
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
@@ -120,20 +121,72 @@ def paragraphs(*texts: str) -> HTML:
     return HTML("".join(f"<p>{html.escape(t)}</p>" for t in texts if t))
 
 
-def _write_csv(df: pd.DataFrame, folder: str, name: str, output_dir: str | Path | None) -> Path | None:
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # OWASP: cells a spreadsheet may run as a formula
+
+
+def neutralise(value: Any) -> Any:
+    """A text cell that a spreadsheet would read as a formula, prefixed with ``'`` (OWASP's rule for
+    CSV injection); anything else unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _neutralised(df: pd.DataFrame) -> pd.DataFrame:
+    text = [
+        c
+        for c in df.columns
+        if df[c].dtype == object or isinstance(df[c].dtype, pd.StringDtype | pd.CategoricalDtype)
+    ]
+    if not text:
+        return df
+    out = df.copy()
+    for c in text:
+        out[c] = out[c].astype(object).map(neutralise)
+    return out
+
+
+def bullets(items: Sequence[tuple[str, str]]) -> HTML:
+    """A definitions list: (term, explanation) pairs as bullets with the term in bold; escaped."""
+    li = "".join(f"<li><strong>{html.escape(t)}</strong>: {html.escape(x)}</li>" for t, x in items)
+    return HTML(f"<ul>{li}</ul>")
+
+
+def _write_csv(df: pd.DataFrame, folder: str, name: str, output_dir: str | Path | None,
+               key: tuple[str, str] | None = None, private: bool = False) -> Path | None:  # fmt: skip
     if not output_dir:
         return None
     path = Path(output_dir) / folder / f"{name}.csv"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    df.to_csv(path, index=False, encoding="utf-8")
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700 if private else 0o777)
+    if private:
+        path.parent.chmod(0o700)
+    out = _neutralised(df)
+    if key is not None:  # one file holds every value of ``key``: replace this value's rows, keep the rest
+        col, value = key
+        out = out.drop(columns=[col], errors="ignore")
+        out.insert(0, col, neutralise(value))
+        if path.exists():
+            text = pd.read_csv(io.StringIO(out.to_csv(index=False)), dtype=str, keep_default_na=False)
+            kept = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+            kept = kept[kept[col] != neutralise(value)] if col in kept else kept.iloc[0:0]
+            out = pd.concat([kept, text], ignore_index=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    out.to_csv(tmp, index=False, encoding="utf-8")
+    if private:
+        tmp.chmod(0o600)
+    tmp.replace(path)
     return path
 
 
-def save(df: pd.DataFrame, name: str, output_dir: str | Path | None) -> Path | None:
-    """Write ``df`` to ``output_dir/tables/NAME.csv`` (UTF-8); nothing when output_dir is empty."""
-    return _write_csv(df, "tables", name, output_dir)
+def save(df: pd.DataFrame, name: str, output_dir: str | Path | None,
+         key: tuple[str, str] | None = None) -> Path | None:  # fmt: skip
+    """Write ``df`` to ``output_dir/tables/NAME.csv`` (UTF-8, formula-like text neutralised); nothing
+    when output_dir is empty. With ``key=(column, value)`` the file holds the rows of every value of
+    that column: this call replaces the rows of ``value`` (e.g. one experiment of several)."""
+    return _write_csv(df, "tables", name, output_dir, key)
 
 
 def save_restricted(df: pd.DataFrame, name: str, output_dir: str | Path | None) -> Path | None:
-    """Per-member exports go to ``output_dir/restricted/`` only, never into a page."""
-    return _write_csv(df, "restricted", name, output_dir)
+    """Per-member exports go to ``output_dir/restricted/`` only (folder 0700, files 0600: readable by
+    the owner only), never into a page."""
+    return _write_csv(df, "restricted", name, output_dir, private=True)
