@@ -1,4 +1,4 @@
-"""Core members: contribution score, tiers, migration, concentration, connectors (DESIGN.md §3).
+"""Core members: contribution score, tiers, migration, concentration, connectors (docs/definitions.md, "Core members and tiers").
 
 - **Contribution score** of a member at reference date R over a trailing window of ``window_days``
   local days [R - window_days + 1, R]: Σ weight(type) × contributions (post 5, comment 3, share 2, like 1).
@@ -24,7 +24,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from analysis.data import DataSource, fetch
+from analysis.data import DataSource, accepts_dates, fetch
 from analysis.definitions import CONTRIBUTION_TYPES, DEFAULT_WEIGHTS
 from analysis.kpi import TYPE_COLUMNS, member_days
 
@@ -33,7 +33,7 @@ TIERS: tuple[str, ...] = ("core", "active", "novice", "lurker", "dormant")
 
 @dataclass(frozen=True)
 class TierRules:
-    """Parameters of the tier definition (defaults from DESIGN.md)."""
+    """Parameters of the tier definition (defaults from docs/definitions.md)."""
 
     window_days: int = 30
     weights: Mapping[str, float] = None  # type: ignore[assignment]
@@ -51,6 +51,7 @@ class TierRules:
             raise ValueError("core_share must be in (0, 1]")
 
 
+@accepts_dates
 def member_window(src: DataSource, ref: date, rules: TierRules, as_of: date | None = None) -> pd.DataFrame:
     """Per member joined by ``ref``: join_day, community, channel, score, contributions, active_days in
     the window ending at ``ref`` (0 where the member had no activity)."""
@@ -87,7 +88,7 @@ def core_threshold(scores: np.ndarray, core_share: float) -> float:
 
 
 def tiers_from_window(per: pd.DataFrame, ref: date | None, rules: TierRules) -> pd.Series:
-    """Tier label per row of :func:`member_window` output (the DESIGN.md rules, in order).
+    """Tier label per row of :func:`member_window` output (the rules of docs/definitions.md, in order).
 
     With ``ref=None`` there is no ``novice`` tier (for windows where every member is new, such as the
     churn landmark); those members fall to lurker or dormant by their activity."""
@@ -109,6 +110,7 @@ def tiers_from_window(per: pd.DataFrame, ref: date | None, rules: TierRules) -> 
     return pd.Series(pd.Categorical(tier, categories=list(TIERS)), index=per.index, name="tier")
 
 
+@accepts_dates
 def assign_tiers(
     src: DataSource, ref: date, rules: TierRules | None = None, as_of: date | None = None
 ) -> pd.DataFrame:
@@ -131,6 +133,7 @@ def tier_sizes(tiers: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     )
 
 
+@accepts_dates
 def tier_trend(src: DataSource, as_of: date, weeks: int = 12, rules: TierRules | None = None) -> pd.DataFrame:
     """Tier sizes at weekly reference dates ending at ``as_of``: ref_date, tier, members, share.
     Reference dates before the first full window of data are left out."""
@@ -215,6 +218,7 @@ def concentration(values: np.ndarray) -> dict[str, float]:
 # connectors and the at-risk core
 
 
+@accepts_dates
 def connectors(src: DataSource, as_of: date, tiers: pd.DataFrame) -> pd.DataFrame:
     """Invitations that brought in members who stayed, per inviter tier and community.
 
@@ -251,6 +255,16 @@ def connectors(src: DataSource, as_of: date, tiers: pd.DataFrame) -> pd.DataFram
     ]
 
 
+def connectors_by_tier(conn: pd.DataFrame) -> pd.DataFrame:
+    """:func:`connectors` summed over communities: tier, inviters, invitees, observable, retained_d30,
+    connectors, rate (retained_d30 / observable; NaN when none is observable yet)."""
+    cols = ["inviters", "invitees", "observable", "retained_d30", "connectors"]
+    out = conn.groupby("tier", as_index=False, observed=True)[cols].sum()
+    out["rate"] = out["retained_d30"] / out["observable"].where(out["observable"] > 0)
+    return out
+
+
+@accepts_dates
 def at_risk_core(src: DataSource, as_of: date, tiers: pd.DataFrame, days: int = 14) -> pd.DataFrame:
     """Core members whose active days in the last ``days`` days fell below half of the ``days`` before.
 

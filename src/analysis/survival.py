@@ -1,4 +1,4 @@
-"""Churn as survival (DESIGN.md §3 "Churn (survival)").
+"""Churn as survival (docs/definitions.md, "Churn").
 
 - A member **churns** at their last active day before the first run of ``churn_days`` (30) inactive
   days. The join day counts as active (day 0). Churn is only visible ``churn_days`` later, so follow-up
@@ -33,7 +33,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis import cox
-from analysis.data import DataSource, fetch
+from analysis.data import DataSource, accepts_dates, fetch
 from analysis.definitions import CONTRIBUTION_TYPES, DEFAULT_WEIGHTS
 from analysis.kpi import TYPE_COLUMNS, member_days
 from analysis.segments import TierRules, tiers_from_window
@@ -52,7 +52,7 @@ LANDMARK_TIERS = ("core", "active", "lurker", "dormant")
 
 @dataclass(frozen=True)
 class ChurnRules:
-    """Parameters of the churn definition (defaults from DESIGN.md)."""
+    """Parameters of the churn definition (defaults from docs/definitions.md)."""
 
     churn_days: int = 30
     landmark_days: int = 14
@@ -95,6 +95,7 @@ def member_days_since_join(src: DataSource, as_of: date) -> ibis.Table:
     return j.filter(j.day >= j.jd)
 
 
+@accepts_dates
 def churn_table(src: DataSource, as_of: date, rules: ChurnRules | None = None) -> pd.DataFrame:
     """One row per member in the analysis: member_id, join_day, channel, community, churn_day (NaT when
     none by the cutoff), event (bool), duration (days), entry (days; > 0 only with delayed entry),
@@ -160,6 +161,7 @@ def churn_table(src: DataSource, as_of: date, rules: ChurnRules | None = None) -
     return out
 
 
+@accepts_dates
 def landmark_table(src: DataSource, churn: pd.DataFrame, as_of: date, rules: ChurnRules | None = None,
                    weights: Mapping[str, float] | None = None) -> pd.DataFrame:  # fmt: skip
     """Members still in the risk set at the landmark (duration >= landmark_days), with covariates from
@@ -167,7 +169,8 @@ def landmark_table(src: DataSource, churn: pd.DataFrame, as_of: date, rules: Chu
 
     Adds: lm_contributions, lm_active_days, lm_score, lm_tier (core / active / lurker / dormant: the
     tier rules on the landmark window, with the core cut pooled over all members at their landmark),
-    and ``t`` = duration - landmark_days."""
+    and ``t`` = duration - landmark_days. Members who joined before the log (kept with delayed entry)
+    have no observed landmark window: their covariates are NaN (``attrs["covariates_unknown"]``)."""
     rules = rules or ChurnRules()
     weights = dict(weights or DEFAULT_WEIGHTS)
     L = rules.landmark_days
@@ -186,14 +189,20 @@ def landmark_table(src: DataSource, churn: pd.DataFrame, as_of: date, rules: Chu
         d[c] = d[c].fillna(0)
     d["lm_contributions"] = d["lm_contributions"].astype("int64")
     d["lm_active_days"] = d["lm_active_days"].astype("int64")
-    per = d[["lm_contributions", "lm_active_days", "lm_score"]].set_axis(
+    # members who joined before the log have no observed landmark window: their covariates are unknown
+    # (not zero), so they stay out of the tier groups and the Cox model but count in the overall curves
+    seen = ~d["left_truncated"].to_numpy(bool)
+    per = d.loc[seen, ["lm_contributions", "lm_active_days", "lm_score"]].set_axis(
         ["contributions", "active_days", "score"], axis=1
     )
     tier = tiers_from_window(per, None, TierRules(core_share=rules.core_share))
-    d["lm_tier"] = pd.Categorical(tier.astype(str), categories=list(LANDMARK_TIERS))
+    d["lm_tier"] = pd.Categorical(tier.astype(str).reindex(d.index), categories=list(LANDMARK_TIERS))
+    for c in ("lm_contributions", "lm_active_days", "lm_score"):
+        d[c] = d[c].where(seen)
     d["t"] = d["duration"] - L
     d["entry_t"] = np.maximum(d["entry"] - L, 0)
-    d.attrs.update(churn.attrs, landmark_days=L, dropped_before_landmark=int(len(churn) - len(d)))
+    d.attrs.update(churn.attrs, landmark_days=L, dropped_before_landmark=int(len(churn) - len(d)),
+                   covariates_unknown=int((~seen).sum()))  # fmt: skip
     return d
 
 
@@ -205,7 +214,10 @@ def kaplan_meier(df: pd.DataFrame, group: str | None = None, duration: str = "du
                  entry: str | None = "entry") -> pd.DataFrame:  # fmt: skip
     """KM survival with 95% CI (lifelines' exponential Greenwood) and at-risk counts, per group.
 
-    Columns: group, timeline, survival, ci_lower, ci_upper, at_risk, events. Group ``all`` = everyone."""
+    Columns: group, timeline, survival, ci_lower, ci_upper, at_risk, events. Group ``all`` = every row
+    of ``df``, the other groups its values of ``group`` (rows where it is missing are in ``all`` only).
+    With delayed entry, a member entering at time e is at risk on (e, T], R's counting-process
+    convention (``survfit(Surv(entry, T, E))``): not at an event time equal to its entry."""
     from lifelines import KaplanMeierFitter
 
     frames = []
@@ -213,10 +225,20 @@ def kaplan_meier(df: pd.DataFrame, group: str | None = None, duration: str = "du
     for name, g in groups:
         kmf = KaplanMeierFitter()
         ent = g[entry] if entry and entry in g and (g[entry] > 0).any() else None
+        times = None
+        if ent is not None:
+            g = g[(g[entry] <= 0) | (g[duration] > g[entry])]  # no time at risk on (e, T] when T <= e
+            ent = g[entry].astype(float)
+            times = np.unique(np.r_[0.0, g[duration].to_numpy(float)])
+            half_gap = np.diff(times).min() / 2 if len(times) > 1 else 0.5
+            ent = ent.where(ent <= 0, ent + half_gap)  # lifelines counts entrants at their entry time
         kmf.fit(g[duration], g[event], entry=ent, label="s")
         sf = kmf.survival_function_
         ci = kmf.confidence_interval_
         tab = kmf.event_table
+        if times is not None:  # drop the shifted entry times again (no events there)
+            keep = sf.index.isin(times)
+            sf, ci = sf[keep], ci[keep]
         frames.append(
             pd.DataFrame(
                 {
@@ -319,9 +341,13 @@ def rmst(durations: np.ndarray, events: np.ndarray, tau: float, weights: np.ndar
 def rmst_table(df: pd.DataFrame, group: str, tau: float, reference: str | None = None,
                duration: str = "duration", event: str = "event") -> pd.DataFrame:  # fmt: skip
     """RMST per group with 95% CI, and the difference to ``reference`` (default: the largest group)
-    with CI and two-sided z-test p-value."""
+    with CI and two-sided z-test p-value.
+
+    ``tau`` is lowered to the shortest of the groups' longest follow-up (survRM2's rule), so no group's
+    curve is extrapolated; the ``tau`` column holds the value used."""
     groups = {str(k): g for k, g in df.groupby(group, observed=True)}
     ref = reference or max(groups, key=lambda k: len(groups[k]))
+    tau = usable_tau(df, group, tau, duration)
     res = {k: rmst(g[duration].to_numpy(), g[event].to_numpy(), tau) for k, g in groups.items()}
     z = stats.norm.ppf(0.975)
     rows = []
@@ -353,6 +379,31 @@ class CoxResult:
     log_likelihood: float
     ph_test: pd.DataFrame  # covariate, period, start, end, hazard_ratio, ci_lower, ci_upper
     fit: cox.CoxFit
+    left_out: int = 0  # rows with a missing covariate value
+
+
+def reference_levels(df: pd.DataFrame, wanted: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
+    """Reference level of each categorical covariate: the one asked for, or (empty, or absent from the
+    data, with a note) the largest group. A covariate with a single level cannot be estimated: it is
+    dropped, with a note. Returns (references, notes)."""
+    refs, notes = {}, []
+    for var, ref in wanted.items():
+        counts = df[var].dropna().astype(str).value_counts()
+        name = var.removeprefix("lm_")
+        if len(counts) < 2:
+            only = ", ".join(counts.index) or "none"
+            notes.append(f"Every member has the same {name} ({only}), so {name} is left out of the model.")
+            continue
+        refs[var] = ref if ref in counts.index else str(counts.index[0])
+        if ref and ref not in counts.index:
+            notes.append(f"No member has {name} {ref}; the reference group is {refs[var]}, the largest.")
+    return refs, notes
+
+
+def usable_tau(df: pd.DataFrame, group: str, tau: float, duration: str = "duration") -> float:
+    """``tau``, or the shortest of the groups' longest follow-up times when that is shorter."""
+    longest = df.groupby(group, observed=True)[duration].max()
+    return tau if not len(longest) or tau <= longest.min() else float(longest.min())
 
 
 def design(df: pd.DataFrame, categorical: Mapping[str, str], numeric: Sequence[str] = ()) -> pd.DataFrame:
@@ -416,7 +467,12 @@ def fit_cox(df: pd.DataFrame, categorical: Mapping[str, str], numeric: Sequence[
             compressed: bool = True, robust: bool = False, ph_check: bool = True) -> CoxResult:  # fmt: skip
     """Cox PH (Efron ties, ``analysis.cox``) on the landmark table, by default on rows compressed to
     unique (covariates, duration, event[, stratum]) with case weights (the same estimates as the raw
-    rows). ``robust`` reports sandwich standard errors (members as clusters) and bases CIs on them."""
+    rows). ``robust`` reports sandwich standard errors (members as clusters) and bases CIs on them.
+    Rows with a missing covariate value are left out (counted in ``CoxResult.left_out``)."""
+    known = df[list(dict.fromkeys([*categorical, *numeric]))].notna().all(axis=1)
+    left_out = int((~known).sum())
+    if left_out:
+        df = df[known]
     if compressed:  # unique (covariate values, duration, event[, stratum]) rows, then the design
         cols = list(dict.fromkeys([*categorical, *numeric]))
         rows = compress(df[cols], df[duration], df[event], df[strata] if strata else None)
@@ -434,7 +490,7 @@ def fit_cox(df: pd.DataFrame, categorical: Mapping[str, str], numeric: Sequence[
         hazard_ratios=hr, members=int(len(df)), events=int(df[event].sum()), rows_fitted=res.rows,
         concordance=res.concordance, log_likelihood=res.log_likelihood,
         ph_test=_ph_check(df, categorical, numeric, duration, event, covariates) if ph_check else pd.DataFrame(),
-        fit=res,
+        fit=res, left_out=left_out,
     )  # fmt: skip
 
 
@@ -500,6 +556,7 @@ def reactivation(churn: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     return out
 
 
+@accepts_dates
 def sensitivity(src: DataSource, as_of: date, churn_days: Sequence[int] = (14, 30, 60, 90),
                 left_truncation: str = "exclude") -> pd.DataFrame:  # fmt: skip
     """How the answers move with the churn threshold: per churn_days, members, churned, median lifetime,
@@ -518,6 +575,7 @@ def sensitivity(src: DataSource, as_of: date, churn_days: Sequence[int] = (14, 3
     return pd.DataFrame(rows)
 
 
+@accepts_dates
 def churn_risk_now(
     churn: pd.DataFrame, km: pd.DataFrame, as_of: date, group: str, horizon: int = 30
 ) -> pd.DataFrame:
@@ -543,6 +601,17 @@ def churn_risk_now(
     )
 
 
+def risk_summary(
+    risk: pd.DataFrame, by: Sequence[str] = ("tier", "community"), high: float = 0.5
+) -> pd.DataFrame:
+    """Per group of ``by``: members, mean_risk (of members with an estimable risk), high_risk (risk >
+    ``high``), unknown (risk not estimable: beyond the group's follow-up)."""
+    g = risk.assign(_high=risk["risk"] > high, _unknown=risk["risk"].isna()).groupby(list(by), observed=True)
+    out = g.agg(members=("risk", "size"), mean_risk=("risk", "mean"), high_risk=("_high", "sum"),
+                unknown=("_unknown", "sum")).reset_index()  # fmt: skip
+    return out.astype({"high_risk": "int64", "unknown": "int64"})
+
+
 # --------------------------------------------------------------------------------------------------
 # narrative
 
@@ -565,9 +634,17 @@ def describe(cox: CoxResult, summary: pd.DataFrame, churn: pd.DataFrame, landmar
         if med == med
         else "fewer than half had churned by the end of follow-up"
     )
+    observed = [(t, all_row[f"s{t}"]) for t in (30, 90) if all_row[f"s{t}"] == all_row[f"s{t}"]]
+    missing = [t for t in (30, 90) if all_row[f"s{t}"] != all_row[f"s{t}"]]
+    said = " and ".join(f"{v:.0%} had not churned {t} days later" for t, v in observed)
+    if missing:
+        follow = int(landmark["t"].max()) if len(landmark) else 0
+        gap = (f"{' and '.join(map(str, missing))} days later is not yet observable: follow-up after the "
+               f"landmark reaches only {follow} days so far")  # fmt: skip
+        said = f"{said}; {gap}" if said else gap
     out.append(
         f"Of {len(landmark):,} members still around {landmark.attrs.get('landmark_days', 14)} days after joining, "
-        f"{all_row['s30']:.0%} had not churned 30 days later and {all_row['s90']:.0%} 90 days later; {med_txt}."
+        f"{said}; {med_txt}."
     )
     for var, ref in reference_labels.items():
         rows = hr[hr.index.str.startswith(f"{var}[")]
@@ -605,6 +682,7 @@ def summary_table(summary: pd.DataFrame, at: Sequence[int] = (30, 60, 90)) -> pd
 # churn from another clock start (experiment assignment)
 
 
+@accepts_dates
 def churn_after(src: DataSource, starts: pd.DataFrame, as_of: date, churn_days: int = 30) -> pd.DataFrame:
     """Churn with the clock starting at ``starts.start_day`` (an active day, e.g. the local assignment
     day): churn = the first active day on or after the start followed by ``churn_days`` quiet days

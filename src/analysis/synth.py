@@ -945,7 +945,7 @@ def _ground_truth(
                 "members_with_multiple_arms": len(multi_ids),
                 "effects_description": (
                     "effect = mean over singly-assigned members of E[metric | arm] - E[metric | control], "
-                    "given each member's state at assignment; metrics per DESIGN.md (window "
+                    "given each member's state at assignment; metrics per docs/definitions.md (window "
                     "[assigned_at, assigned_at + metric_days), retention on local days 8..14 / 24..30). "
                     "Groups: all, latent segment, tier at the day before the experiment starts."
                 ),
