@@ -1,4 +1,4 @@
-"""Command line: ``analysis synth | validate | run`` (DESIGN.md §4)."""
+"""Command line: ``analysis synth | validate | run`` (docs/definitions.md, "Command line")."""
 
 from __future__ import annotations
 
@@ -73,12 +73,15 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from analysis.data import validate
+    from analysis.parameters import ParameterError, check
+    from analysis.report import EXIT_BAD_INPUT
 
     try:
-        report = validate(args.data, as_of=args.as_of, tz=args.tz)
-    except Exception as exc:  # e.g. an unknown time zone
-        print(f"ERROR: {exc}", file=sys.stderr)
-        return 1
+        check("tz", args.tz)
+    except ParameterError as exc:
+        print(f"analysis validate: parameter 'tz' {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    report = validate(args.data, as_of=args.as_of, tz=args.tz)
     for issue in report.issues:
         print(str(issue), file=sys.stderr if issue.severity == "error" else sys.stdout)
     if not report.ok:
@@ -86,14 +89,22 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             f"{args.data}: {len(report.errors)} error(s); the data does not meet the input contract",
             file=sys.stderr,
         )
-        return 1
+        return EXIT_BAD_INPUT
     sizes = ", ".join(f"{k} {v:,}" for k, v in report.rows.items())
     print(f"{args.data}: OK ({sizes}; local days {report.first_day} .. {report.last_day})")
     return 0
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from analysis.report import RunError, run_reports
+    from analysis.report import (
+        EXIT_BAD_INPUT,
+        EXIT_INTERRUPTED,
+        EXIT_OK,
+        EXIT_REPORT_FAILED,
+        RunError,
+        RunInterrupted,
+        run_reports,
+    )
 
     try:
         result = run_reports(
@@ -107,9 +118,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
         )
     except RunError as exc:
         print(f"analysis run: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
+    except (RunInterrupted, KeyboardInterrupt) as exc:
+        print(f"analysis run: {exc or 'interrupted before the run started'}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     print(result.summary())
-    return 0 if result.ok else 1
+    return EXIT_OK if result.ok else EXIT_REPORT_FAILED
 
 
 def main(argv: list[str] | None = None) -> int:

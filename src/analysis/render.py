@@ -42,6 +42,7 @@ pre { background: #f5f7fa; padding: 8px 12px; overflow-x: auto; font-size: 0.88e
 .kpi .value { font-size: 1.5em; font-weight: 600; }
 .kpi .delta.up { color: var(--ok); } .kpi .delta.down { color: var(--bad); }
 .status-ok { color: var(--ok); font-weight: 600; } .status-failed { color: var(--bad); font-weight: 600; }
+.status-interrupted, .status-running { color: #b54708; font-weight: 600; }
 footer.details { margin-top: 3em; border-top: 1px solid var(--line); color: var(--muted); font-size: 0.9em; }
 """
 
@@ -128,7 +129,8 @@ def index_page(runs: list[Mapping[str, Any]]) -> str:
                 )
             else:
                 where = f" at cell {rep['failed_cell']}" if rep.get("failed_cell") else ""
-                err = f" ({_esc(rep['error'])})" if rep.get("error") else ""
+                why = ": ".join(str(x) for x in (rep.get("error"), rep.get("message")) if x)
+                err = f" ({_esc(why)})" if why else ""
                 nb = rep.get("notebook")
                 nb_link = (
                     f' &mdash; <a href="runs/{_esc(r["folder"])}/{_esc(nb)}">executed notebook</a>'
@@ -138,6 +140,8 @@ def index_page(runs: list[Mapping[str, Any]]) -> str:
                 links.append(
                     f'{_esc(rep["title"])}: <span class="status-failed">failed{_esc(where)}</span>{err}{nb_link}'
                 )
+        if r.get("note"):
+            links.append(f"<em>{_esc(r['note'])}</em>")
         rows.append(
             "<tr>"
             f"<td>{_esc(r.get('started', ''))}</td><td>{_esc(r.get('as_of', ''))}</td>"

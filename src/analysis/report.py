@@ -5,21 +5,29 @@ One code path for the CLI, ``make report``, schedulers and tests:
 - parameters are checked against each notebook's ``parameters`` cell before a kernel starts
   (unknown names and wrong types are errors; ``as_of`` must be a date);
 - the data source is validated first; a bad source stops the run before anything is written;
-- a run is written to ``runs/.tmp-<id>/`` and moved to ``runs/<as_of>_<id>/`` when complete, whether
-  it succeeded or failed; ``latest`` points to the newest good run only; ``index.html`` lists all runs;
-- a lock file makes a second concurrent run into the same folder fail with a clear message.
+- a run is written to ``runs/.tmp-<id>/`` and moved to ``runs/<as_of>_<id>/`` when it ends, whether it
+  succeeded, failed or was interrupted (Ctrl-C, SIGTERM); ``latest`` points to the newest good run of
+  every report only; ``index.html`` lists all runs;
+- a lock file makes a second concurrent run into the same folder fail with a clear message; a run
+  killed outright (SIGKILL) leaves its temporary folder, which the next run records as interrupted.
 """
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import fcntl
 import functools
+import hashlib
 import json
 import logging
 import os
 import re
+import shutil
+import signal
 import subprocess
+import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -32,8 +40,8 @@ from typing import Any
 import nbformat
 import yaml
 
-from analysis import render
-from analysis.data import DataContractError, open_source, validate
+from analysis import parameters, render
+from analysis.data import DataContractError, experiments, open_source, validate
 from analysis.definitions import DEFAULT_TZ
 
 log = logging.getLogger("analysis.report")
@@ -59,14 +67,31 @@ REPORTS: tuple[ReportSpec, ...] = (
 RUNNER_PARAMETERS = ("data_dir", "output_dir")
 
 
+EXIT_OK, EXIT_REPORT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130  # documented in the README
+
+
 class RunError(Exception):
-    """A run could not start: bad parameters, invalid data, unknown report, or a run already going."""
+    """A run could not start: bad parameters, invalid data, unknown report, unusable output folder, or
+    a run already going. Exit code 2 on the command line, like every other bad input."""
+
+
+class RunInterrupted(Exception):
+    """The run was stopped by Ctrl-C or SIGTERM; it is recorded as interrupted, never as ``latest``."""
+
+    def __init__(self, result: RunResult):
+        self.result = result
+        super().__init__(f"interrupted: the run is recorded as interrupted in {result.run_dir}")
 
 
 def notebooks_dir() -> Path:
-    """Folder of the report templates: ``$ANALYSIS_NOTEBOOKS`` or the repository's ``notebooks/``."""
+    """Folder of the report templates: ``$ANALYSIS_NOTEBOOKS``, or the templates shipped with the
+    package (``analysis.notebooks``; in a source checkout that is the repository's ``notebooks/``)."""
     env = os.environ.get("ANALYSIS_NOTEBOOKS")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "notebooks"
+    if env:
+        return Path(env)
+    from importlib import resources
+
+    return Path(str(resources.files("analysis.notebooks")))
 
 
 def available_reports() -> list[ReportSpec]:
@@ -93,8 +118,20 @@ def notebook_parameters(path: Path) -> dict[str, str]:
     return dict(_parameters(str(path), path.stat().st_mtime_ns))
 
 
+def notebook_defaults(path: Path) -> dict[str, Any]:
+    """Parameter name -> default value (the literal in the ``parameters`` cell)."""
+    return {
+        name: ast.literal_eval(default) for name, (_, default) in _inspect(str(path), path.stat().st_mtime_ns)
+    }
+
+
 @functools.lru_cache(maxsize=32)
 def _parameters(path: str, _mtime_ns: int) -> tuple[tuple[str, str], ...]:
+    return tuple((name, t) for name, (t, _) in _inspect(path, _mtime_ns))
+
+
+@functools.lru_cache(maxsize=32)
+def _inspect(path: str, _mtime_ns: int) -> tuple[tuple[str, tuple[str, str]], ...]:
     import papermill
 
     found = papermill.inspect_notebook(path)
@@ -102,7 +139,7 @@ def _parameters(path: str, _mtime_ns: int) -> tuple[tuple[str, str], ...]:
     for name, info in found.items():
         t = (info.get("inferred_type_name") or "None").strip().lower()
         t = t.split("[")[0].replace("optional", "").strip() or "None"
-        out[name] = t
+        out[name] = (t, info.get("default") or "None")
     return tuple(out.items())
 
 
@@ -118,14 +155,15 @@ def check_parameters(spec: ReportSpec, params: Mapping[str, Any]) -> dict[str, A
         t = declared[name]
         if isinstance(value, date):
             value = value.isoformat()
-        if name == "as_of" or name.endswith("_date"):
-            if value is not None:
-                try:
-                    value = date.fromisoformat(str(value)).isoformat()
-                except ValueError as exc:
-                    raise RunError(
-                        f"report '{spec.name}': parameter '{name}' must be a date YYYY-MM-DD, got {value!r}"
-                    ) from exc
+        if name in parameters.RULES or name.endswith("_date"):
+            try:
+                value = (
+                    parameters.check(name, value)
+                    if name in parameters.RULES
+                    else parameters.check("as_of", value)
+                )
+            except parameters.ParameterError as exc:
+                raise RunError(f"report '{spec.name}': parameter '{name}' {exc}") from exc
         check = _TYPE_CHECKS.get(t)
         if check is not None and value is not None and not check(value):
             raise RunError(
@@ -167,7 +205,8 @@ class ReportOutcome:
     html: str | None = None
     notebook: str | None = None
     error: str | None = None
-    failed_cell: int | None = None
+    failed_cell: int | None = None  # the cell's number in the template (1 = its first cell)
+    message: str | None = None  # the exception's message (first line)
 
 
 @dataclass
@@ -178,6 +217,8 @@ class RunResult:
     outcomes: list[ReportOutcome] = field(default_factory=list)
     seconds: float = 0.0
 
+    notes: list[str] = field(default_factory=list)  # what the run found and did (stale runs, ...)
+
     @property
     def ok(self) -> bool:
         return all(o.status == "ok" for o in self.outcomes)
@@ -185,17 +226,53 @@ class RunResult:
     def summary(self) -> str:
         n_ok = sum(o.status == "ok" for o in self.outcomes)
         state = "OK" if self.ok else "FAILED"
+        failures = "".join(
+            f"\n  {o.name}: failed{f' at cell {o.failed_cell}' if o.failed_cell else ''}: {o.error}"
+            f"{f': {o.message}' if o.message else ''}"
+            for o in self.outcomes
+            if o.status != "ok"
+        )
         return (
             f"{state}: {n_ok}/{len(self.outcomes)} reports for as_of {self.as_of} in {self.seconds:.0f} s "
-            f"-> {self.run_dir}; index: {self.index}"
+            f"-> {self.run_dir}; index: {self.index}{failures}"
         )
 
 
+def check_output_folder(out: Path) -> None:
+    """``--out`` must be a folder (or one that can be created) where this user can write, and so must
+    ``runs/`` inside it: a run that could be saved but not indexed is refused before it starts. Nothing
+    is left behind by the check."""
+    if out.exists() and not out.is_dir():
+        raise RunError(f"output folder {out} is a file, not a folder")
+    existing = next(p for p in (out, *out.absolute().parents) if p.exists())
+    if not existing.is_dir():
+        raise RunError(f"output folder {out} cannot be created: {existing} is a file")
+    folders = [existing] + ([out / "runs"] if existing == out and (out / "runs").is_dir() else [])
+    for folder in folders:
+        try:
+            probe = Path(tempfile.mkdtemp(prefix=".write-test-", dir=folder))
+            probe.rmdir()
+        except OSError as exc:
+            raise RunError(f"output folder {out} is not writable ({folder}: {exc.strerror or exc})") from exc
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 @contextlib.contextmanager
-def _lock(out: Path) -> Iterator[None]:
+def _lock(out: Path, notes: list[str]) -> Iterator[None]:
+    """Hold ``out/.run.lock`` (an advisory lock the kernel releases when the process dies) and write
+    this process's id into it; a lock file left by a process that is gone is reported as stale."""
     out.mkdir(parents=True, exist_ok=True)
     path = out / ".run.lock"
-    fh = open(path, "w")
+    fh = open(path, "a+", encoding="utf-8")
     try:
         fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError as exc:
@@ -203,11 +280,42 @@ def _lock(out: Path) -> Iterator[None]:
         raise RunError(
             f"another 'analysis run' is writing to {out} (lock {path} is held); wait for it to finish"
         ) from exc
+    fh.seek(0)
+    previous = fh.read().strip()
+    if previous.isdigit() and int(previous) != os.getpid() and not _pid_alive(int(previous)):
+        notes.append(f"stale lock: the run of process {previous} ended without releasing {path}; taken over")
+    fh.seek(0)
+    fh.truncate()
+    fh.write(str(os.getpid()))
+    fh.flush()
     try:
         yield
     finally:
+        fh.seek(0)
+        fh.truncate()
         fcntl.flock(fh, fcntl.LOCK_UN)
         fh.close()
+
+
+def _recover_stale_runs(runs: Path, notes: list[str]) -> None:
+    """Temporary folders of runs that were killed (SIGKILL, power loss): with the lock held no other
+    run is writing them. Each is recorded as interrupted (or removed when it holds no record)."""
+    for tmp in sorted(runs.glob(".tmp-*")):
+        meta_path = tmp / "run.json"
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            shutil.rmtree(tmp, ignore_errors=True)
+            notes.append(
+                f"removed {tmp.name}: the temporary folder of a run that was killed before it started"
+            )
+            continue
+        meta["status"] = "interrupted"
+        meta["note"] = "the run's process ended without finishing (killed); recorded by a later run"
+        _write_meta(tmp, meta)
+        folder = f"{meta.get('as_of', 'unknown')}_{tmp.name.removeprefix('.tmp-')}"
+        os.replace(tmp, runs / folder)
+        notes.append(f"recorded {folder} as interrupted: its process ended without finishing")
 
 
 def _git_commit() -> str:
@@ -305,6 +413,9 @@ def _execute(spec: ReportSpec, params: dict[str, Any], run_tmp: Path, timeout: i
                 report_mode=False,
             )
     except PapermillExecutionError as exc:
+        message = _first_line(exc.evalue)
+        log.error("report %s failed at template cell %s: %s: %s", spec.name, _template_cell(nb_out, exc.cell_index),
+                  exc.ename, message)  # fmt: skip
         return ReportOutcome(
             spec.name,
             spec.title,
@@ -312,7 +423,8 @@ def _execute(spec: ReportSpec, params: dict[str, Any], run_tmp: Path, timeout: i
             time.perf_counter() - t0,
             notebook=f"notebooks/{spec.name}.ipynb",
             error=exc.ename,
-            failed_cell=exc.exec_count,
+            failed_cell=_template_cell(nb_out, exc.cell_index),
+            message=message,
         )
     except Exception as exc:  # kernel died, timeout, ...
         log.exception("report %s failed", spec.name)
@@ -323,10 +435,39 @@ def _execute(spec: ReportSpec, params: dict[str, Any], run_tmp: Path, timeout: i
             time.perf_counter() - t0,
             notebook=f"notebooks/{spec.name}.ipynb" if nb_out.exists() else None,
             error=type(exc).__name__,
+            message=_first_line(str(exc)),
         )
     return ReportOutcome(
         spec.name, spec.title, "ok", time.perf_counter() - t0, notebook=f"notebooks/{spec.name}.ipynb"
     )
+
+
+def _first_line(text: str | None, limit: int = 300) -> str:
+    line = next((x.strip() for x in str(text or "").splitlines() if x.strip()), "")
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _template_cell(executed: Path, cell_index: int | None) -> int | None:
+    """1-based number, among the template's own cells, of the executed notebook's cell ``cell_index``
+    (papermill inserts a cell of injected parameters that the template does not have)."""
+    if cell_index is None:
+        return None
+    try:
+        nb = nbformat.read(executed, as_version=4)
+    except (OSError, ValueError):
+        return cell_index + 1
+    injected = [
+        i for i, c in enumerate(nb.cells) if "injected-parameters" in c.get("metadata", {}).get("tags", [])
+    ]
+    return cell_index + 1 - sum(1 for i in injected if i < cell_index)
+
+
+def page_name(report: str, experiment: str) -> str:
+    """A stable, unique file name for one experiment's page, safe for any Unicode name: the ASCII
+    letters and digits of the name (if any) and a short hash of the whole name."""
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", experiment).strip("-")[:40]
+    digest = hashlib.sha256(experiment.encode("utf-8")).hexdigest()[:8]
+    return f"{report}_{slug}-{digest}" if slug else f"{report}_{digest}"
 
 
 def _render(spec: ReportSpec, outcome: ReportOutcome, run_tmp: Path, meta: dict, definitions: dict) -> None:
@@ -336,9 +477,22 @@ def _render(spec: ReportSpec, outcome: ReportOutcome, run_tmp: Path, meta: dict,
     outcome.html = html_name
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """Everything a run needs once its inputs are checked: the reports to run with their parameters."""
+
+    data: Path
+    data_given: str
+    as_of: date
+    tz: str
+    fingerprint: str
+    plan: tuple[tuple[ReportSpec, dict[str, Any]], ...]
+    complete: bool  # every available report (a run of some reports does not move ``latest``)
+
+
 def run_reports(
     data: str | Path,
-    as_of: date | None = None,
+    as_of: date | str | None = None,
     reports: list[str] | None = None,
     params_file: Path | None = None,
     out: str | Path = "reports",
@@ -347,11 +501,21 @@ def run_reports(
     progress: Callable[[str], None] | None = None,
     timeout: int = 1800,
 ) -> RunResult:
-    """Run the named reports (default all) on ``data`` and render them into a new run folder."""
+    """Run the named reports (default all) on ``data`` and render them into a new run folder.
+
+    Raises RunError before anything is written when the output folder, a parameter or the data is
+    bad, and RunInterrupted (after recording the run as interrupted) on Ctrl-C or SIGTERM."""
     say = progress or (lambda _msg: None)
     t_start = time.perf_counter()
     out = Path(out)
-    data = Path(data).resolve()
+    check_output_folder(out)
+    prepared = _prepare(data, as_of, reports, params_file, tz, params)
+    return _run_plan(prepared, out, say, timeout, t_start)
+
+
+def _prepare(data: str | Path, as_of: date | str | None, reports: list[str] | None, params_file: Path | None,
+             tz: str | None, params: Mapping[str, Any] | None) -> _Prepared:  # fmt: skip
+    """Check the reports, parameters and data (in that order, cheapest first) and plan the run."""
     known = {r.name: r for r in available_reports()}
     names = reports or list(known)
     unknown = [n for n in names if n not in known]
@@ -359,124 +523,205 @@ def run_reports(
         raise RunError(f"unknown report(s) {', '.join(unknown)}; available: {', '.join(known) or 'none'}")
     common, per_report = load_params_file(params_file)
     common = {**common, **(params or {})}
+    _check_sections(common, per_report, known)
+    tz = _run_level("tz", tz or common.get("tz") or DEFAULT_TZ)
+    wanted = as_of if as_of is not None else common.get("as_of")
+    requested = date.fromisoformat(_run_level("as_of", wanted)) if wanted not in (None, "") else None
+    declared = {n: notebook_parameters(notebooks_dir() / known[n].notebook) for n in names}
+    stray = [k for k in common if not any(k in d for d in declared.values())]
+    if stray:
+        raise RunError(f"unknown parameter(s) {', '.join(stray)}: no selected report declares them")
+    given = {}
+    for name in names:  # every value checked before the data are opened
+        g = {k: v for k, v in common.items() if k in declared[name]}
+        g.update(per_report.get(name) or {})
+        given[name] = check_parameters(known[name], {k: v for k, v in g.items() if k not in ("as_of", "tz")})
+
+    data_path = Path(data).resolve()
+    try:
+        source = open_source(data_path, tz=tz)
+    except DataContractError as exc:
+        raise RunError(f"data source {data} does not meet the input contract:\n{exc}") from exc
+    report = validate(source, as_of=requested, tz=tz)
+    if not report.ok:
+        raise RunError(
+            f"data source {data} does not meet the input contract:\n" + "\n".join(map(str, report.errors))
+        )
+    run_as_of = requested or source.default_as_of()
+    in_data = experiments(source)
+    fingerprint = source.fingerprint()
+    del source
+
+    plan: list[tuple[ReportSpec, dict[str, Any]]] = []
+    for name in names:
+        spec = known[name]
+        g = {
+            **given[name],
+            **{k: v for k, v in {"as_of": run_as_of.isoformat(), "tz": tz}.items() if k in declared[name]},
+        }
+        effective = {**notebook_defaults(notebooks_dir() / spec.notebook), **g}
+        for k in RUNNER_PARAMETERS:
+            effective.pop(k, None)
+        if not spec.per_experiment:
+            plan.append((spec, effective))
+            continue
+        wanted_exps = [g["experiment"]] if g.get("experiment") else in_data
+        missing = [e for e in wanted_exps if e not in in_data]
+        if missing:
+            raise RunError(f"report '{name}': experiment {missing[0]!r} is not in the data; experiments: "
+                           f"{', '.join(map(repr, in_data)) or 'none (no assignments table)'}")  # fmt: skip
+        if not wanted_exps and reports:
+            raise RunError(f"report '{name}' needs experiments, and {data} has no assignments")
+        for exp in wanted_exps:
+            inst = ReportSpec(page_name(name, str(exp)), spec.notebook, f"{spec.title}: {exp}")
+            plan.append((inst, {**effective, "experiment": exp}))
+    return _Prepared(data_path, str(data), run_as_of, tz, fingerprint, tuple(plan), set(names) == set(known))
+
+
+def _run_level(name: str, value: Any) -> Any:
+    try:
+        return parameters.check(name, value)
+    except parameters.ParameterError as exc:
+        raise RunError(f"parameter '{name}' {exc}") from exc
+
+
+def _check_sections(
+    common: Mapping[str, Any], per_report: Mapping[str, Any], known: Mapping[str, ReportSpec]
+) -> None:
     bad_sections = [n for n in per_report if n not in known]
     if bad_sections:
         raise RunError(f"parameter file names unknown report(s): {', '.join(bad_sections)}")
     for key in RUNNER_PARAMETERS:
         if key in common or any(key in (v or {}) for v in per_report.values()):
             raise RunError(f"parameter '{key}' is set by the runner and cannot be given")
-    tz = tz or common.get("tz") or DEFAULT_TZ
-
-    # validate the data before any kernel starts
-    try:
-        source = open_source(data, tz=tz)
-    except DataContractError as exc:
-        raise RunError(f"data source {data} does not meet the input contract:\n{exc}") from exc
     for section, values in per_report.items():
-        if {"as_of", "tz"} & set(values or {}):
-            raise RunError(f"parameter file: set as_of and tz for the whole run, not in reports: {section}")
-    try:
-        requested_as_of = as_of or (date.fromisoformat(str(common["as_of"])) if common.get("as_of") else None)
-    except ValueError as exc:
-        raise RunError(f"parameter 'as_of' must be a date YYYY-MM-DD, got {common['as_of']!r}") from exc
-    report = validate(source, as_of=requested_as_of, tz=tz)
-    if not report.ok:
-        raise RunError(
-            f"data source {data} does not meet the input contract:\n"
-            + "\n".join(str(i) for i in report.errors)
-        )
-    as_of = requested_as_of or source.default_as_of()
-    fingerprint = source.fingerprint()
-    from analysis.experiment import experiments
+        shared = set(parameters.RUN_LEVEL) & set(values or {})
+        if shared:
+            raise RunError(f"parameter file: {', '.join(sorted(shared))} must be the same for every report; set "
+                           f"them at the top level, not in reports: {section}")  # fmt: skip
 
-    in_data = experiments(source)
-    del source
 
-    # per-report parameters, checked before any kernel starts
-    declared = {n: notebook_parameters(notebooks_dir() / known[n].notebook) for n in names}
-    stray = [k for k in common if not any(k in d for d in declared.values())]
-    if stray:
-        raise RunError(f"unknown parameter(s) {', '.join(stray)}: no selected report declares them")
-    plan: list[tuple[ReportSpec, dict[str, Any]]] = []
-    for name in names:
-        given = {k: v for k, v in common.items() if k in declared[name]}
-        given.update(per_report.get(name) or {})
-        given.update({k: v for k, v in {"as_of": as_of.isoformat(), "tz": tz}.items() if k in declared[name]})
-        spec = known[name]
-        if not spec.per_experiment:
-            plan.append((spec, check_parameters(spec, given)))
-            continue
-        wanted = [given["experiment"]] if given.get("experiment") else in_data
-        if not wanted and reports:
-            raise RunError(f"report '{name}' needs experiments, and {data} has no assignments")
-        for exp in wanted:
-            slug = re.sub(r"[^A-Za-z0-9_-]+", "-", str(exp)).strip("-") or "experiment"
-            inst = ReportSpec(f"{name}_{slug}", spec.notebook, f"{spec.title}: {exp}")
-            plan.append((inst, check_parameters(spec, {**given, "experiment": exp})))
+class _Signals:
+    """While a run executes, Ctrl-C (SIGINT) and SIGTERM stop it through KeyboardInterrupt and are
+    remembered, so the run is recorded as interrupted (only in the main thread, where handlers work)."""
 
-    with _lock(out):
+    def __init__(self) -> None:
+        self.received: str | None = None
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> _Signals:
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._previous[sig] = signal.signal(sig, self._on_signal)
+        return self
+
+    def _on_signal(self, signum: int, _frame: Any) -> None:
+        self.received = signal.Signals(signum).name
+        raise KeyboardInterrupt
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+
+
+def _run_plan(p: _Prepared, out: Path, say: Callable[[str], None], timeout: int, t_start: float) -> RunResult:
+    notes: list[str] = []
+    with _lock(out, notes):
         runs = out / "runs"
-        runs.mkdir(parents=True, exist_ok=True)
+        _recover_stale_runs(runs, notes)
+        for n in notes:
+            say(n)
         started = datetime.now(UTC)
         run_id = f"{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
-        folder = f"{as_of.isoformat()}_{run_id}"
+        folder = f"{p.as_of.isoformat()}_{run_id}"
         run_tmp = runs / f".tmp-{run_id}"
         (run_tmp / "tables").mkdir(parents=True)
+        result = RunResult(
+            run_dir=runs / folder, index=out / "index.html", as_of=p.as_of.isoformat(), notes=notes
+        )
+        _write_meta(run_tmp, _run_meta(p, started, result, "running"))
         handler = logging.FileHandler(run_tmp / "run.log", encoding="utf-8")
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root = logging.getLogger()
         root.addHandler(handler)
         prev_level = root.level
         root.setLevel(logging.INFO)
-        result = RunResult(run_dir=runs / folder, index=out / "index.html", as_of=as_of.isoformat())
+        status = "failed"
         try:
-            meta_common = {
-                "as of": as_of.isoformat(),
-                "data": data.name,
-                "run": started.strftime("%Y-%m-%d %H:%M UTC"),
-            }
-            for i, (spec, p) in enumerate(plan, start=1):
-                say(f"[{i}/{len(plan)}] {spec.name} ...")
-                full = {**p, "data_dir": str(data), "output_dir": str(run_tmp.resolve())}
-                outcome = _execute(spec, full, run_tmp.resolve(), timeout)
-                if outcome.status == "ok":
-                    definitions = {
-                        **{f"parameter {k}": v for k, v in p.items()},
-                        "data fingerprint (sha256)": fingerprint,
-                        "package version": package_version(),
-                        "git commit": _git_commit(),
-                        "run id": run_id,
-                    }
-                    _render(spec, outcome, run_tmp, meta_common, definitions)
-                result.outcomes.append(outcome)
-                where = f" at cell {outcome.failed_cell}" if outcome.failed_cell else ""
-                say(f"[{i}/{len(plan)}] {spec.name} {outcome.status}{where} ({outcome.seconds:.1f} s)")
-                log.info("report %s %s in %.1f s", spec.name, outcome.status, outcome.seconds)
+            with _Signals() as signals:
+                try:
+                    _execute_all(p, run_tmp, run_id, started, result, say, timeout, signals)
+                    status = "ok" if result.outcomes and result.ok else "failed"
+                except KeyboardInterrupt:
+                    status = "interrupted"
+                    log.warning("run interrupted (%s)", signals.received or "KeyboardInterrupt")
         finally:
             root.removeHandler(handler)
             root.setLevel(prev_level)
             handler.close()
             result.seconds = time.perf_counter() - t_start
-            status = "ok" if result.outcomes and result.ok else "failed"
-            meta = {
-                "status": status,
-                "as_of": as_of.isoformat(),
-                "started": started.strftime("%Y-%m-%d %H:%M:%S"),
-                "seconds": round(result.seconds, 2),
-                "data": str(data),
-                "data_name": data.name,
-                "data_fingerprint": fingerprint,
-                "tz": tz,
-                "package_version": package_version(),
-                "git_commit": _git_commit(),
-                "parameters": {spec.name: p for spec, p in plan},
-                "reports": [asdict(o) for o in result.outcomes],
-            }
-            (run_tmp / "run.json").write_text(
-                json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8"
-            )
+            _write_meta(run_tmp, _run_meta(p, started, result, status))
             os.replace(run_tmp, runs / folder)
-            if status == "ok":
+            if status == "ok" and p.complete:
                 _point_latest(out, folder)
             write_index(out)
+    if status == "interrupted":
+        raise RunInterrupted(result)
     return result
+
+
+def _write_meta(run_dir: Path, meta: dict[str, Any]) -> None:
+    tmp = run_dir / ".run.json.tmp"
+    tmp.write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, run_dir / "run.json")
+
+
+def _run_meta(p: _Prepared, started: datetime, result: RunResult, status: str) -> dict[str, Any]:
+    """``run.json``: the data as given (not this machine's layout), its fingerprint, every effective
+    parameter of every report (defaults included), timings and outcomes."""
+    return {
+        "status": status,
+        "as_of": p.as_of.isoformat(),
+        "started": started.strftime("%Y-%m-%d %H:%M:%S"),
+        "seconds": round(result.seconds, 2),
+        "data": p.data_given,
+        "data_name": p.data.name,
+        "data_fingerprint": p.fingerprint,
+        "tz": p.tz,
+        "package_version": package_version(),
+        "git_commit": _git_commit(),
+        "complete": p.complete,
+        "parameters": {spec.name: params for spec, params in p.plan},
+        "reports": [asdict(o) for o in result.outcomes],
+        "notes": list(result.notes),
+    }
+
+
+def _execute_all(p: _Prepared, run_tmp: Path, run_id: str, started: datetime, result: RunResult,
+                 say: Callable[[str], None], timeout: int, signals: _Signals) -> None:  # fmt: skip
+    meta_common = {
+        "as of": p.as_of.isoformat(),
+        "data": p.data.name,
+        "run": started.strftime("%Y-%m-%d %H:%M UTC"),
+    }
+    for i, (spec, params) in enumerate(p.plan, start=1):
+        say(f"[{i}/{len(p.plan)}] {spec.name} ...")
+        full = {**params, "data_dir": str(p.data), "output_dir": str(run_tmp.resolve())}
+        outcome = _execute(spec, full, run_tmp.resolve(), timeout)
+        if signals.received or outcome.error == "KeyboardInterrupt":
+            raise KeyboardInterrupt
+        if outcome.status == "ok":
+            definitions = {
+                **{f"parameter {k}": v for k, v in params.items()},
+                "data fingerprint (sha256)": p.fingerprint,
+                "package version": package_version(),
+                "git commit": _git_commit(),
+                "run id": run_id,
+            }
+            _render(spec, outcome, run_tmp, meta_common, definitions)
+        result.outcomes.append(outcome)
+        _write_meta(run_tmp, _run_meta(p, started, result, "running"))  # a killed run keeps what it did
+        where = f" at cell {outcome.failed_cell}" if outcome.failed_cell else ""
+        why = f": {outcome.error}: {outcome.message}" if outcome.status != "ok" else ""
+        say(f"[{i}/{len(p.plan)}] {spec.name} {outcome.status}{where}{why} ({outcome.seconds:.1f} s)")
+        log.info("report %s %s in %.1f s", spec.name, outcome.status, outcome.seconds)
