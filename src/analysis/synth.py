@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -362,35 +362,66 @@ def _pass1_chunk(
     spell_h = np.where(in_spell2, h2, h1)
 
     # treated members: departure after d0 under the arm's hazard multiplier
-    treated = enrolled & (arm > 0)
-    if treated.any():
-        rows = np.flatnonzero(treated)
-        s_start = np.where(in_spell2[rows], ret[rows], join_day[rows])
-        s_budget = np.where(in_spell2[rows], b2[rows], b1[rows])
-        hs = spell_h[rows]
-        r = _EFFECTS["hazard"][arm[rows], seg[rows]]
-        residual = s_budget - hs * (d0[rows] - s_start)
-        new_depart = d0[rows] + np.ceil(residual / (hs * r)).astype(np.int64)
-        after = t[None, :] > d0[rows][:, None]
-        in_spell = (t[None, :] >= s_start[:, None]) & (t[None, :] < new_depart[:, None])
-        # a member still in spell 1 at d0 comes back (if at all) after the new departure
-        s1 = ~in_spell2[rows]
-        sp2_start = np.where(
-            s1 & m.comeback[sl][rows], new_depart + m.comeback_gap[sl][rows].astype(np.int64), 10**9
-        )
-        sp2_depart = sp2_start + np.ceil(b2[rows] / h2[rows]).astype(np.int64)
-        spell2 = (t[None, :] >= sp2_start[:, None]) & (t[None, :] < sp2_depart[:, None])
-        pres = present[rows]
-        pres = np.where(after, in_spell | spell2, pres)
-        # activity after d0 with the arm's activity multiplier (same uniforms: common random numbers)
-        week = np.maximum((t[None, :] - d0[rows][:, None] - 1) // 7, 0)
-        mp = _week_multiplier(
-            _EFFECTS["p_active"][arm[rows], seg[rows]][:, None], _DECAY[arm[rows]][:, None], week
-        )
-        p_arm = np.minimum(p[rows] * mp, MAX_ACTIVE_PROBABILITY)
-        act_rows = pres & (u[rows] < np.where(after, p_arm, p[rows]))
-        active[rows] = np.where(after, act_rows, active[rows])
+    rows = np.flatnonzero(enrolled & (arm > 0))
+    if rows.size:
+        spells = _Spells(join_day, ret, b1, b2, h2, spell_h, in_spell2, m.comeback[sl], m.comeback_gap[sl])
+        active[rows] = _treated_activity(rows, spells, d0, arm, seg, present, p, u, active, n_days)
     return active, d0, arm, spell_h
+
+
+@dataclass(frozen=True)
+class _Spells:
+    """Presence spells of a chunk's members: spell 1 from the join day, spell 2 from a comeback."""
+
+    join_day: np.ndarray
+    ret: np.ndarray  # first day of spell 2 (10**9: none)
+    budget1: np.ndarray
+    budget2: np.ndarray
+    hazard2: np.ndarray
+    hazard_at_d0: np.ndarray  # the hazard of the spell a member is in at assignment
+    in_spell2: np.ndarray  # in spell 2 at assignment
+    comeback: np.ndarray
+    comeback_gap: np.ndarray
+
+
+def _treated_activity(
+    rows: np.ndarray,
+    sp: _Spells,
+    d0: np.ndarray,
+    arm: np.ndarray,
+    seg: np.ndarray,
+    present: np.ndarray,
+    p: np.ndarray,
+    u: np.ndarray,
+    active: np.ndarray,
+    n_days: int,
+) -> np.ndarray:
+    """Activity of treated ``rows`` after their assignment day: the spell's remaining hazard budget
+    is spent at the arm's hazard multiplier (a member in spell 1 comes back, if at all, after the new
+    departure), and activity after d0 has the arm's activity multiplier on the same uniforms (common
+    random numbers)."""
+    t = np.arange(n_days)
+    s2 = sp.in_spell2[rows]
+    s_start = np.where(s2, sp.ret[rows], sp.join_day[rows])
+    s_budget = np.where(s2, sp.budget2[rows], sp.budget1[rows])
+    hs = sp.hazard_at_d0[rows]
+    r = _EFFECTS["hazard"][arm[rows], seg[rows]]
+    residual = s_budget - hs * (d0[rows] - s_start)
+    new_depart = d0[rows] + np.ceil(residual / (hs * r)).astype(np.int64)
+    after = t[None, :] > d0[rows][:, None]
+    in_spell = (t[None, :] >= s_start[:, None]) & (t[None, :] < new_depart[:, None])
+    gap = sp.comeback_gap[rows].astype(np.int64)
+    sp2_start = np.where(~s2 & sp.comeback[rows], new_depart + gap, 10**9)
+    sp2_depart = sp2_start + np.ceil(sp.budget2[rows] / sp.hazard2[rows]).astype(np.int64)
+    spell2 = (t[None, :] >= sp2_start[:, None]) & (t[None, :] < sp2_depart[:, None])
+    pres = np.where(after, in_spell | spell2, present[rows])
+    week = np.maximum((t[None, :] - d0[rows][:, None] - 1) // 7, 0)
+    mp = _week_multiplier(
+        _EFFECTS["p_active"][arm[rows], seg[rows]][:, None], _DECAY[arm[rows]][:, None], week
+    )
+    p_arm = np.minimum(p[rows] * mp, MAX_ACTIVE_PROBABILITY)
+    act_rows = pres & (u[rows] < np.where(after, p_arm, p[rows]))
+    return np.where(after, act_rows, active[rows])
 
 
 def _choose_inviters(cfg: SynthConfig, m: _Members, active: np.ndarray, rng: np.random.Generator) -> None:
@@ -483,9 +514,7 @@ def _window_truth(
     k_days = np.arange(1, horizon + 1)
     days = d0[:, None] + k_days[None, :]  # absolute days
     seg = m.segment[rows]
-    w = np.array([DEFAULT_WEIGHTS[t] for t in CONTRIBUTION_TYPES], dtype=float)
     week = (k_days - 1) // 7
-    in_window = k_days <= cfg.metric_days  # whole days 1..27 plus partial day 28
     frac28 = time_of_day_cdf(tod)  # share of day-28 events before the assignment time of day
     out = np.zeros((len(ARMS), n, len(METRICS)))
     base_p = np.minimum(m.p_active[rows][:, None] * act_mult[days], MAX_ACTIVE_PROBABILITY)
@@ -515,31 +544,45 @@ def _window_truth(
             counts[:, :, 5] = active & (u_chk < pc)
             empty = active & (base_visits == 0) & (counts[:, :, 1:].sum(axis=2) == 0)
             counts[:, :, 0] = (base_visits + empty) * active
-            # day 28 keeps only events before the assignment time of day (binomial thinning)
-            c28 = counts[:, cfg.metric_days - 1, :]
-            kept28 = rng.binomial(c28.astype(np.int64), frac28[:, None])
-            win = counts[:, in_window, :].copy()
-            win[:, -1, :] = kept28
-            totals = win.sum(axis=1) + day0_counts
-            contributions = totals[:, 1:5].sum(axis=1)
-            score = totals[:, 1:5] @ w
-            active_days = 1 + active[:, : cfg.metric_days - 1].sum(axis=1) + (kept28.sum(axis=1) > 0)
-            retained14 = active[:, 7:14].any(axis=1)
-            retained30 = active[:, 23:30].any(axis=1)
-            vals = np.column_stack(
-                [
-                    contributions,
-                    score,
-                    contributions > 0,
-                    active_days,
-                    totals[:, 0],
-                    totals[:, 5],
-                    retained14,
-                    retained30,
-                ]
-            )
-            out[a] += vals
+            out[a] += _metric_values(cfg, counts, active, day0_counts, frac28, rng)
     return out / reps
+
+
+def _metric_values(
+    cfg: SynthConfig,
+    counts: np.ndarray,
+    active: np.ndarray,
+    day0_counts: np.ndarray,
+    frac28: np.ndarray,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """The experiment metrics [member, metric] from daily counts [member, day 1..30, type] and activity
+    after assignment: the window is days 1..metric_days-1 plus the part of the last day before the time
+    of assignment (binomial thinning), and day 0 after the assignment."""
+    k_days = np.arange(1, counts.shape[1] + 1)
+    in_window = k_days <= cfg.metric_days  # whole days 1..27 plus partial day 28
+    c28 = counts[:, cfg.metric_days - 1, :]
+    kept28 = rng.binomial(c28.astype(np.int64), frac28[:, None])
+    win = counts[:, in_window, :].copy()
+    win[:, -1, :] = kept28
+    totals = win.sum(axis=1) + day0_counts
+    contributions = totals[:, 1:5].sum(axis=1)
+    score = totals[:, 1:5] @ np.array([DEFAULT_WEIGHTS[t] for t in CONTRIBUTION_TYPES], dtype=float)
+    active_days = 1 + active[:, : cfg.metric_days - 1].sum(axis=1) + (kept28.sum(axis=1) > 0)
+    retained14 = active[:, 7:14].any(axis=1)
+    retained30 = active[:, 23:30].any(axis=1)
+    return np.column_stack(
+        [
+            contributions,
+            score,
+            contributions > 0,
+            active_days,
+            totals[:, 0],
+            totals[:, 5],
+            retained14,
+            retained30,
+        ]
+    )
 
 
 def _tiers_from_window(
@@ -574,13 +617,68 @@ def _tiers_from_window(
     return tiers
 
 
+@dataclass
+class _Sim:
+    """State shared by the generator's passes: the calendar, the members' latent state, pass-1 activity
+    and assignment, and what pass 2 accumulates for the ground truth."""
+
+    cfg: SynthConfig
+    m: _Members
+    act_mult: np.ndarray  # activity multiplier per local day
+    contrib_mult: np.ndarray
+    offsets: np.ndarray  # UTC offset (s) of each local day
+    day_utc0: np.ndarray  # UTC seconds of local midnight of each day
+    start_epoch: int  # UTC seconds of the log's first local midnight, without its offset
+    chunks: list[slice]
+    active: np.ndarray = None  # type: ignore[assignment]  (member x day presence, pass 1)
+    d0: np.ndarray = None  # type: ignore[assignment]  (assignment day or -1)
+    arm: np.ndarray = None  # type: ignore[assignment]  (arm index or -1)
+    spell_h: np.ndarray = None  # type: ignore[assignment]
+    join_sec: np.ndarray = None  # type: ignore[assignment]  (second of the join day)
+    join_off: np.ndarray = None  # type: ignore[assignment]  (UTC offset of the join day)
+    ids: np.ndarray = None  # type: ignore[assignment]
+    pre_score: np.ndarray = None  # type: ignore[assignment]  (score in the window before the experiment)
+    pre_contrib: np.ndarray = None  # type: ignore[assignment]
+    pre_active: np.ndarray = None  # type: ignore[assignment]
+    assigned_tod: np.ndarray = None  # type: ignore[assignment]
+    reps: int = 1
+    truth_rows: list = field(default_factory=list)
+    truth_vals: list = field(default_factory=list)
+    reward_frames: list = field(default_factory=list)
+    assignment_frames: list = field(default_factory=list)
+
+    @property
+    def e0(self) -> int:
+        """Day of the experiment's start."""
+        return self.cfg.days - self.cfg.experiment_start_offset
+
+    @property
+    def ref_window(self) -> tuple[int, int]:
+        """The 30-day window ending the day before the experiment starts (pre-assignment tiers)."""
+        return self.e0 - 30, self.e0 - 1
+
+
 def generate(cfg: SynthConfig, out: str | Path) -> dict:
     """Write members, events, assignments, arms, rewards and ground_truth.json into ``out``."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng([cfg.seed, 0])
-    m = _draw_members(cfg, rng)
-    n = cfg.members
+    sim = _start(cfg)
+    _pass1(sim)
+    _write(_members_table(sim), out / "members", cfg.file_format)
+    _pass2(sim, out)
+    assignments, multi_ids = _assignments_table(sim)
+    _write(assignments, out / "assignments", cfg.file_format)
+    _write(_arms_table(cfg), out / "arms", cfg.file_format)
+    rewards = _rewards_table(sim)
+    _write(rewards, out / "rewards", cfg.file_format)
+    truth = _ground_truth(sim, multi_ids, rewards)
+    (out / "ground_truth.json").write_text(json.dumps(truth, indent=2, ensure_ascii=False), encoding="utf-8")
+    return truth
+
+
+def _start(cfg: SynthConfig) -> _Sim:
+    """The members' latent state and the calendar."""
+    m = _draw_members(cfg, np.random.default_rng([cfg.seed, 0]))
     act_mult, contrib_mult, offsets = _calendar(cfg)
     start_utc = datetime(cfg.start.year, cfg.start.month, cfg.start.day)  # naive local midnight
     day_utc0 = np.array(
@@ -588,192 +686,203 @@ def generate(cfg: SynthConfig, out: str | Path) -> dict:
             np.datetime64(start_utc + timedelta(days=d) - timedelta(seconds=int(offsets[d])), "s")
             for d in range(cfg.n_days)
         ]
-    ).astype("int64")  # UTC seconds of local midnight of each day
+    ).astype("int64")
+    n = cfg.members
     chunks = [slice(a, min(a + cfg.chunk_members, n)) for a in range(0, n, cfg.chunk_members)]
-
-    # pass 1
-    active = np.zeros((n, cfg.n_days), dtype=bool)
-    d0 = np.full(n, -1, dtype=np.int64)
-    arm = np.full(n, -1, dtype=np.int64)
-    spell_h = np.zeros(n)
-    for c, sl in enumerate(chunks):
-        a, d, r, h = _pass1_chunk(cfg, m, sl, act_mult, np.random.default_rng([cfg.seed, 1, c]))
-        active[sl], d0[sl], arm[sl], spell_h[sl] = a, d, r, h
-    _choose_inviters(cfg, m, active, np.random.default_rng([cfg.seed, 2]))
-
-    # members table
-    join_day = m.join_day
-    join_sec = np.round((m.join_t - join_day) * 86400).astype(np.int64).clip(0, 86399)
-    off_join = np.array(
-        [_utc_offset_seconds(cfg.tz, cfg.start + timedelta(days=int(d))) for d in np.unique(join_day)]
-    )
-    off_map = dict(zip(np.unique(join_day).tolist(), off_join.tolist(), strict=True))
-    join_off = np.array([off_map[d] for d in join_day.tolist()])
     start_epoch = int(np.datetime64(start_utc, "s").astype("int64"))
-    joined_at = start_epoch + join_day * 86400 + join_sec - join_off
-    ids_all = _member_ids(np.arange(n))
-    members = pd.DataFrame(
+    return _Sim(cfg, m, act_mult, contrib_mult, offsets, day_utc0, start_epoch, chunks)
+
+
+def _pass1(sim: _Sim) -> None:
+    """Presence, assignment day and arm of every member, then who invited whom."""
+    cfg, n = sim.cfg, sim.cfg.members
+    sim.active = np.zeros((n, cfg.n_days), dtype=bool)
+    sim.d0 = np.full(n, -1, dtype=np.int64)
+    sim.arm = np.full(n, -1, dtype=np.int64)
+    sim.spell_h = np.zeros(n)
+    for c, sl in enumerate(sim.chunks):
+        a, d, r, h = _pass1_chunk(cfg, sim.m, sl, sim.act_mult, np.random.default_rng([cfg.seed, 1, c]))
+        sim.active[sl], sim.d0[sl], sim.arm[sl], sim.spell_h[sl] = a, d, r, h
+    _choose_inviters(cfg, sim.m, sim.active, np.random.default_rng([cfg.seed, 2]))
+
+
+def _members_table(sim: _Sim) -> pd.DataFrame:
+    """The members table; sets each member's join second, join-day UTC offset and id."""
+    cfg, m = sim.cfg, sim.m
+    join_day = m.join_day
+    sim.join_sec = np.round((m.join_t - join_day) * 86400).astype(np.int64).clip(0, 86399)
+    days = np.unique(join_day)
+    off_map = {int(d): _utc_offset_seconds(cfg.tz, cfg.start + timedelta(days=int(d))) for d in days}
+    sim.join_off = np.array([off_map[d] for d in join_day.tolist()])
+    joined_at = sim.start_epoch + join_day * 86400 + sim.join_sec - sim.join_off
+    sim.ids = _member_ids(np.arange(cfg.members))
+    return pd.DataFrame(
         {
-            "member_id": ids_all,
+            "member_id": sim.ids,
             "joined_at": pd.to_datetime(joined_at, unit="s", utc=True),
             "community": np.array(COMMUNITIES, dtype=object)[m.community],
             "channel": np.array(CHANNELS, dtype=object)[m.channel],
-            "invited_by": np.where(m.inviter >= 0, ids_all[np.maximum(m.inviter, 0)], None),
+            "invited_by": np.where(m.inviter >= 0, sim.ids[np.maximum(m.inviter, 0)], None),
         }
     )
-    _write(members, out / "members", cfg.file_format)
 
-    # pass 2
-    cutoff = cfg.export_hour * 3600
-    e0 = cfg.days - cfg.experiment_start_offset
-    ref_lo, ref_hi = e0 - 30, e0 - 1  # 30-day window ending the day before the experiment starts
+
+def _pass2(sim: _Sim, out: Path) -> None:
+    """Events chunk by chunk (written as they are made), assignments, rewards and the truth of each
+    assigned member's metrics under every arm."""
+    cfg, n = sim.cfg, sim.cfg.members
+    ref_lo, ref_hi = sim.ref_window
     w_types = np.array([DEFAULT_WEIGHTS[t] for t in CONTRIBUTION_TYPES], dtype=float)
-    pre_score = np.zeros(n)
-    pre_contrib = np.zeros(n, dtype=np.int64)
-    pre_active = np.zeros(n, dtype=np.int64)
-    assigned_tod = np.zeros(n, dtype=np.int64)
-    reps = cfg.truth_reps or int(np.clip(400_000 // max(n, 1), 1, 8))
-    truth_rows, truth_vals = [], []
-    reward_frames, assignment_frames = [], []
-    type_names = np.array(EVENT_TYPES_SIMULATED, dtype=object)
-    ev_writer = _Writer(out / "events", cfg.file_format)
-    for c, sl in enumerate(chunks):
+    sim.pre_score, sim.pre_contrib = np.zeros(n), np.zeros(n, dtype=np.int64)
+    sim.pre_active, sim.assigned_tod = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    sim.reps = cfg.truth_reps or int(np.clip(400_000 // max(n, 1), 1, 8))
+    writer = _Writer(out / "events", cfg.file_format)
+    for c, sl in enumerate(sim.chunks):
         crng = np.random.default_rng([cfg.seed, 3, c])
-        idx = np.arange(sl.start, sl.stop)
-        counts = _counts(crng, active[sl], m, sl, contrib_mult, d0[sl], arm[sl])
-        pre_score[sl] = counts[:, ref_lo : ref_hi + 1, 1:5].sum(axis=1) @ w_types
-        pre_contrib[sl] = counts[:, ref_lo : ref_hi + 1, 1:5].sum(axis=(1, 2))
-        pre_active[sl] = active[sl, ref_lo : ref_hi + 1].sum(axis=1)
+        counts = _counts(crng, sim.active[sl], sim.m, sl, sim.contrib_mult, sim.d0[sl], sim.arm[sl])
+        sim.pre_score[sl] = counts[:, ref_lo : ref_hi + 1, 1:5].sum(axis=1) @ w_types
+        sim.pre_contrib[sl] = counts[:, ref_lo : ref_hi + 1, 1:5].sum(axis=(1, 2))
+        sim.pre_active[sl] = sim.active[sl, ref_lo : ref_hi + 1].sum(axis=1)
+        ev = _chunk_events(sim, sl, counts, crng)
+        _assign_chunk(sim, c, sl, counts, ev)
+        writer.write(_events_table(sim, sl, ev, crng))
+    writer.close()
 
-        # events: one row per count, time of day from the hourly profile
-        cell_member, cell_day, cell_type = np.nonzero(counts)
-        reps_per = counts[cell_member, cell_day, cell_type]
-        ev_member = np.repeat(cell_member, reps_per)
-        ev_day = np.repeat(cell_day, reps_per)
-        ev_type = np.repeat(cell_type, reps_per)
-        sec = _sample_seconds(crng, ev_member.size)
-        jd = join_day[idx][ev_member]
-        js = join_sec[idx][ev_member]
-        on_join = ev_day == jd
-        sec = np.where(on_join, js + (sec * (86400 - js) // 86400), sec)
-        keep = (ev_day < cfg.days) | (sec < cutoff)
-        ev_member, ev_day, ev_type, sec = ev_member[keep], ev_day[keep], ev_type[keep], sec[keep]
-        ts = day_utc0[ev_day] + sec
 
-        # assignment at the first event of the enrolment day
-        rows = np.flatnonzero(d0[sl] >= 0)
-        if rows.size:
-            on_d0 = d0[sl][ev_member] == ev_day
-            first = pd.Series(sec[on_d0]).groupby(ev_member[on_d0]).min()
-            assigned_tod[idx[rows]] = first.reindex(rows).to_numpy()
-            g_rows = idx[rows]
-            assignment_frames.append(
-                pd.DataFrame(
-                    {"row": g_rows, "arm": arm[g_rows], "sec": assigned_tod[g_rows], "day": d0[g_rows]}
-                )
-            )
-            # day-0 counts after the assignment (everything on d0 is at or after the first event)
-            day0 = counts[rows, d0[sl][rows], :].astype(float)
-            tv = _window_truth(
-                cfg,
-                m,
-                g_rows,
-                d0[g_rows],
-                assigned_tod[g_rows],
-                day0,
-                spell_h[g_rows],
-                act_mult,
-                contrib_mult,
-                reps,
-                np.random.default_rng([cfg.seed, 4, c]),
-            )
-            truth_rows.append(g_rows)
-            truth_vals.append(tv)
-            # rewards: treated arms, days d0+1 .. d0+28, one row per rewarded member-day
-            for a_i, a_name in enumerate(ARMS):
-                costs = ARM_COSTS.get(a_name)
-                if not costs:
-                    continue
-                cost_vec = np.array([0.0] + [costs.get(t, 0.0) for t in EVENT_TYPES_SIMULATED[1:]])
-                r_rows = rows[arm[sl][rows] == a_i]
-                if r_rows.size == 0:
-                    continue
-                dd = d0[sl][r_rows][:, None] + np.arange(1, cfg.metric_days + 1)[None, :]
-                dd = np.minimum(dd, cfg.n_days - 1)
-                cst = counts[r_rows[:, None], dd, :] @ cost_vec
-                rr, kk = np.nonzero(cst > 0)
-                day_r = dd[rr, kk]
-                reward_frames.append(
-                    pd.DataFrame(
-                        {
-                            "member_id": ids_all[idx[r_rows[rr]]],
-                            "ts": pd.to_datetime(day_utc0[day_r] + 86399, unit="s", utc=True),
-                            "experiment": cfg.experiment,
-                            "arm": a_name,
-                            "cost": np.round(cst[rr, kk], 2),
-                        }
-                    )
-                )
+def _chunk_events(sim: _Sim, sl: slice, counts: np.ndarray, crng: np.random.Generator) -> dict:
+    """One event per count, its second of the day from the hourly profile (after the join on the join
+    day); events after the export cutoff on the last day are dropped. Returns member (row in the chunk),
+    day, type, second and UTC timestamp arrays."""
+    cfg = sim.cfg
+    idx = np.arange(sl.start, sl.stop)
+    cell_member, cell_day, cell_type = np.nonzero(counts)
+    reps_per = counts[cell_member, cell_day, cell_type]
+    member = np.repeat(cell_member, reps_per)
+    day = np.repeat(cell_day, reps_per)
+    kind = np.repeat(cell_type, reps_per)
+    sec = _sample_seconds(crng, member.size)
+    jd = sim.m.join_day[idx][member]
+    js = sim.join_sec[idx][member]
+    sec = np.where(day == jd, js + (sec * (86400 - js) // 86400), sec)
+    keep = (day < cfg.days) | (sec < cfg.export_hour * 3600)
+    member, day, kind, sec = member[keep], day[keep], kind[keep], sec[keep]
+    return {"member": member, "day": day, "type": kind, "sec": sec, "ts": sim.day_utc0[day] + sec}
 
-        # invites made by earlier members on this chunk's join days
-        inv = idx[(m.inviter[idx] >= 0) & (join_day[idx] >= 0)]
-        inv_ts = (
-            start_epoch
-            + join_day[inv] * 86400
-            - join_off[inv]
-            + np.maximum(join_sec[inv] - crng.integers(60, 3600, inv.size), 0)
+
+def _assign_chunk(sim: _Sim, c: int, sl: slice, counts: np.ndarray, ev: dict) -> None:
+    """Assignment at the first event of the enrolment day, the metric truth of the chunk's assigned
+    members, and their rewards."""
+    cfg, idx = sim.cfg, np.arange(sl.start, sl.stop)
+    rows = np.flatnonzero(sim.d0[sl] >= 0)
+    if not rows.size:
+        return
+    on_d0 = sim.d0[sl][ev["member"]] == ev["day"]
+    first = pd.Series(ev["sec"][on_d0]).groupby(ev["member"][on_d0]).min()
+    g_rows = idx[rows]
+    sim.assigned_tod[g_rows] = first.reindex(rows).to_numpy()
+    sim.assignment_frames.append(
+        pd.DataFrame(
+            {"row": g_rows, "arm": sim.arm[g_rows], "sec": sim.assigned_tod[g_rows], "day": sim.d0[g_rows]}
         )
-        inv_keep = (join_day[inv] < cfg.days) | (join_sec[inv] < cutoff)
-        ev_ids = ids_all[idx][ev_member] if ev_member.size else np.array([], dtype=object)
-        comm = m.community[idx][ev_member]
-        other = crng.random(ev_member.size) < 0.1
-        comm = np.where(other, crng.integers(0, len(COMMUNITIES), ev_member.size), comm)
-        table = pa.table(
-            {
-                "member_id": pa.array(
-                    np.concatenate([ev_ids, ids_all[m.inviter[inv[inv_keep]]]]), pa.string()
-                ),
-                "ts": pa.array(np.concatenate([ts, inv_ts[inv_keep]]) * 1_000_000, pa.int64()).cast(
-                    pa.timestamp("us", tz="UTC")
-                ),
-                "event_type": pa.array(
-                    np.concatenate(
-                        [type_names[ev_type], np.full(int(inv_keep.sum()), "invite", dtype=object)]
-                    ),
-                    pa.string(),
-                ),
-                "community": pa.array(
-                    np.concatenate(
-                        [
-                            np.array(COMMUNITIES, dtype=object)[comm],
-                            np.array(COMMUNITIES, dtype=object)[m.community[m.inviter[inv[inv_keep]]]],
-                        ]
-                    ),
-                    pa.string(),
-                ),
-            }
-        )
-        ev_writer.write(table)
-    ev_writer.close()
+    )
+    # day-0 counts after the assignment (everything on d0 is at or after the first event)
+    day0 = counts[rows, sim.d0[sl][rows], :].astype(float)
+    tv = _window_truth(
+        cfg,
+        sim.m,
+        g_rows,
+        sim.d0[g_rows],
+        sim.assigned_tod[g_rows],
+        day0,
+        sim.spell_h[g_rows],
+        sim.act_mult,
+        sim.contrib_mult,
+        sim.reps,
+        np.random.default_rng([cfg.seed, 4, c]),
+    )
+    sim.truth_rows.append(g_rows)
+    sim.truth_vals.append(tv)
+    sim.reward_frames.extend(_chunk_rewards(sim, sl, rows, counts))
 
-    # assignments and arms
-    asg = (
-        pd.concat(assignment_frames, ignore_index=True)
-        if assignment_frames
-        else pd.DataFrame(columns=["row", "arm", "sec", "day"])
+
+def _chunk_rewards(sim: _Sim, sl: slice, rows: np.ndarray, counts: np.ndarray) -> list[pd.DataFrame]:
+    """Rewards of treated arms on days d0+1 .. d0+metric_days, one row per rewarded member-day."""
+    cfg, idx, frames = sim.cfg, np.arange(sl.start, sl.stop), []
+    for a_i, a_name in enumerate(ARMS):
+        costs = ARM_COSTS.get(a_name)
+        r_rows = rows[sim.arm[sl][rows] == a_i]
+        if not costs or r_rows.size == 0:
+            continue
+        cost_vec = np.array([0.0] + [costs.get(t, 0.0) for t in EVENT_TYPES_SIMULATED[1:]])
+        dd = sim.d0[sl][r_rows][:, None] + np.arange(1, cfg.metric_days + 1)[None, :]
+        dd = np.minimum(dd, cfg.n_days - 1)
+        cst = counts[r_rows[:, None], dd, :] @ cost_vec
+        rr, kk = np.nonzero(cst > 0)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "member_id": sim.ids[idx[r_rows[rr]]],
+                    "ts": pd.to_datetime(sim.day_utc0[dd[rr, kk]] + 86399, unit="s", utc=True),
+                    "experiment": cfg.experiment,
+                    "arm": a_name,
+                    "cost": np.round(cst[rr, kk], 2),
+                }
+            )
+        )
+    return frames
+
+
+def _events_table(sim: _Sim, sl: slice, ev: dict, crng: np.random.Generator) -> pa.Table:
+    """The chunk's events plus the invites its members received (sent by earlier members on their join
+    day); one in ten events is in another community than the member's."""
+    cfg, m, idx = sim.cfg, sim.m, np.arange(sl.start, sl.stop)
+    join_day = m.join_day
+    inv = idx[(m.inviter[idx] >= 0) & (join_day[idx] >= 0)]
+    inv_ts = (
+        sim.start_epoch
+        + join_day[inv] * 86400
+        - sim.join_off[inv]
+        + np.maximum(sim.join_sec[inv] - crng.integers(60, 3600, inv.size), 0)
     )
-    asg_ts = (
-        start_epoch + asg["day"].to_numpy() * 86400 + asg["sec"].to_numpy() - offsets[asg["day"].to_numpy()]
+    inv_keep = (join_day[inv] < cfg.days) | (sim.join_sec[inv] < cfg.export_hour * 3600)
+    member = ev["member"]
+    ev_ids = sim.ids[idx][member] if member.size else np.array([], dtype=object)
+    comm = m.community[idx][member]
+    other = crng.random(member.size) < 0.1
+    comm = np.where(other, crng.integers(0, len(COMMUNITIES), member.size), comm)
+    inviters = m.inviter[inv[inv_keep]]
+    names = np.array(COMMUNITIES, dtype=object)
+    kinds = np.array(EVENT_TYPES_SIMULATED, dtype=object)[ev["type"]]
+    return pa.table(
+        {
+            "member_id": pa.array(np.concatenate([ev_ids, sim.ids[inviters]]), pa.string()),
+            "ts": pa.array(np.concatenate([ev["ts"], inv_ts[inv_keep]]) * 1_000_000, pa.int64()).cast(
+                pa.timestamp("us", tz="UTC")
+            ),
+            "event_type": pa.array(
+                np.concatenate([kinds, np.full(int(inv_keep.sum()), "invite", dtype=object)]), pa.string()
+            ),
+            "community": pa.array(np.concatenate([names[comm], names[m.community[inviters]]]), pa.string()),
+        }
     )
+
+
+def _assignments_table(sim: _Sim) -> tuple[pd.DataFrame, set[str]]:
+    """Assignments at the first event of each member's enrolment day, plus a second arm for a few
+    members (multiple exposure). Returns the table and the multiply exposed members."""
+    frames = sim.assignment_frames or [pd.DataFrame(columns=["row", "arm", "sec", "day"])]
+    asg = pd.concat(frames, ignore_index=True)
+    day = asg["day"].to_numpy()
+    asg_ts = sim.start_epoch + day * 86400 + asg["sec"].to_numpy() - sim.offsets[day]
     assignments = pd.DataFrame(
         {
-            "experiment": cfg.experiment,
-            "member_id": ids_all[asg["row"].to_numpy()],
+            "experiment": sim.cfg.experiment,
+            "member_id": sim.ids[asg["row"].to_numpy()],
             "arm": np.array(ARMS, dtype=object)[asg["arm"].to_numpy()],
             "assigned_at": pd.to_datetime(asg_ts, unit="s", utc=True),
         }
     )
-    rng_x = np.random.default_rng([cfg.seed, 5])
+    rng_x = np.random.default_rng([sim.cfg.seed, 5])
     n_multi = int(round(len(assignments) * MULTIPLE_EXPOSURE_SHARE))
     multi_rows = (
         rng_x.choice(len(assignments), n_multi, replace=False) if n_multi else np.array([], dtype=int)
@@ -785,8 +894,11 @@ def generate(cfg: SynthConfig, out: str | Path) -> dict:
         rng_x.integers(3600, 5 * 86400, n_multi), unit="s"
     )
     assignments = pd.concat([assignments, extra], ignore_index=True).sort_values("assigned_at", kind="stable")
-    _write(assignments, out / "assignments", cfg.file_format)
-    arms = pd.DataFrame(
+    return assignments, set(extra["member_id"])
+
+
+def _arms_table(cfg: SynthConfig) -> pd.DataFrame:
+    return pd.DataFrame(
         {
             "experiment": cfg.experiment,
             "arm": list(ARMS),
@@ -794,106 +906,20 @@ def generate(cfg: SynthConfig, out: str | Path) -> dict:
             "is_control": [a == "control" for a in ARMS],
         }
     )
-    _write(arms, out / "arms", cfg.file_format)
-    rewards = (
-        pd.concat(reward_frames, ignore_index=True)
-        if reward_frames
-        else pd.DataFrame(
-            {"member_id": [], "ts": pd.to_datetime([], utc=True), "experiment": [], "arm": [], "cost": []}
-        )
+
+
+def _rewards_table(sim: _Sim) -> pd.DataFrame:
+    if sim.reward_frames:
+        return pd.concat(sim.reward_frames, ignore_index=True)
+    return pd.DataFrame(
+        {"member_id": [], "ts": pd.to_datetime([], utc=True), "experiment": [], "arm": [], "cost": []}
     )
-    _write(rewards, out / "rewards", cfg.file_format)
-
-    truth = _ground_truth(
-        cfg,
-        m,
-        d0,
-        arm,
-        truth_rows,
-        truth_vals,
-        set(extra["member_id"]),
-        ids_all,
-        reps,
-        pre_score,
-        pre_contrib,
-        pre_active,
-        join_day,
-        ref_lo,
-        ref_hi,
-        rewards,
-    )
-    (out / "ground_truth.json").write_text(json.dumps(truth, indent=2, ensure_ascii=False), encoding="utf-8")
-    return truth
 
 
-def _ground_truth(
-    cfg,
-    m,
-    d0,
-    arm,
-    truth_rows,
-    truth_vals,
-    multi_ids,
-    ids_all,
-    reps,
-    pre_score,
-    pre_contrib,
-    pre_active,
-    join_day,
-    ref_lo,
-    ref_hi,
-    rewards,
-) -> dict:
-    rows = np.concatenate(truth_rows) if truth_rows else np.array([], dtype=np.int64)
-    vals = np.concatenate(truth_vals, axis=1) if truth_vals else np.zeros((len(ARMS), 0, len(METRICS)))
-    single = ~np.isin(ids_all[rows], list(multi_ids))
-    rows, vals = rows[single], vals[:, single, :]
-    joined = join_day <= ref_hi
-    tiers = _tiers_from_window(pre_score, pre_contrib, pre_active, (join_day >= ref_lo) & joined, joined)
-    groups = {
-        "all": np.ones(rows.size, bool),
-        **{f"segment:{s}": m.segment[rows] == i for i, s in enumerate(SEGMENTS)},
-        **{f"tier:{t}": tiers[rows] == t for t in ("core", "active", "novice", "lurker", "dormant")},
-    }
-    effects = []
-    for a_i, a_name in enumerate(ARMS):
-        if a_name == "control":
-            continue
-        for j, metric in enumerate(METRICS):
-            for g_name, mask in groups.items():
-                if mask.sum() == 0:
-                    continue
-                ctrl = float(vals[0, mask, j].mean())
-                trt = float(vals[a_i, mask, j].mean())
-                effects.append(
-                    {
-                        "arm": a_name,
-                        "metric": metric,
-                        "group": g_name,
-                        "members": int(mask.sum()),
-                        "control_mean": ctrl,
-                        "treatment_mean": trt,
-                        "effect": trt - ctrl,
-                        "lift": (trt - ctrl) / abs(ctrl) if ctrl else None,
-                    }
-                )
-    contrib_j = METRICS.index("contributions")
-    cost_truth = {}
-    if len(rewards):
-        for a_name, g in rewards.groupby("arm"):
-            a_i = ARMS.index(a_name)
-            arm_ids = set(ids_all[rows[arm[rows] == a_i]])
-            cost_pm = g[g["member_id"].isin(arm_ids)].groupby("member_id")["cost"].sum().sum() / max(
-                len(arm_ids), 1
-            )
-            incr = float((vals[a_i, :, contrib_j] - vals[0, :, contrib_j]).mean())
-            cost_truth[a_name] = {
-                "cost_per_member": float(cost_pm),
-                "incremental_contributions_per_member": incr,
-                "cost_per_incremental_contribution": float(cost_pm / incr) if incr > 0 else None,
-            }
-    tier_counts = {t: int((tiers == t).sum()) for t in ("core", "active", "novice", "lurker", "dormant")}
-    e0 = cfg.days - cfg.experiment_start_offset
+def _ground_truth(sim: _Sim, multi_ids: set[str], rewards: pd.DataFrame) -> dict:
+    """What was planted: the configuration, the population, the survival process and the experiment's
+    effects on every metric overall, by latent segment and by pre-assignment tier."""
+    cfg = sim.cfg
     return {
         "generator": "analysis.synth",
         "config": {k: (str(v) if isinstance(v, date) else v) for k, v in asdict(cfg).items()}
@@ -903,7 +929,14 @@ def _ground_truth(
         "as_of": str(cfg.as_of),
         "export_cutoff_local": f"{cfg.start + timedelta(days=cfg.days)} {cfg.export_hour:02d}:00",
         "members": cfg.members,
-        "members_joined_before_log": int((join_day < 0).sum()),
+        "members_joined_before_log": int((sim.m.join_day < 0).sum()),
+        **_population_truth(sim.m),
+        "experiments": [_experiment_truth(sim, multi_ids, rewards)],
+    }
+
+
+def _population_truth(m: _Members) -> dict:
+    return {
         "segments": {
             s: asdict(SEGMENT_PARAMS[s]) | {"members": int((m.segment == i).sum())}
             for i, s in enumerate(SEGMENTS)
@@ -919,7 +952,8 @@ def _ground_truth(
         "survival": {
             "description": (
                 "Departure hazards are planted on the latent presence process: daily hazard = segment base "
-                "x channel multiplier (x 1.3 in a comeback spell; x the arm's hazard multiplier by segment after "
+                "x channel multiplier (x 1.3 in a comeback spell; x the arm's hazard multiplier by segment "
+                "after "
                 "assignment). Observed churn (30 inactive days) follows departure by the gap since the last "
                 "active day."
             ),
@@ -934,32 +968,98 @@ def _ground_truth(
                 "probability_by_segment": {s: SEGMENT_PARAMS[s].comeback_probability for s in SEGMENTS},
             },
         },
-        "experiments": [
-            {
-                "name": cfg.experiment,
-                "start": str(cfg.experiment_start),
-                "enrollment_end": str(cfg.start + timedelta(days=e0 + cfg.enrollment_days - 1)),
-                "metric_days": cfg.metric_days,
-                "arms": {a: {"weight": ARM_WEIGHTS[a], "is_control": a == "control"} for a in ARMS},
-                "assigned_members": int((d0 >= 0).sum()),
-                "members_with_multiple_arms": len(multi_ids),
-                "effects_description": (
-                    "effect = mean over singly-assigned members of E[metric | arm] - E[metric | control], "
-                    "given each member's state at assignment; metrics per docs/definitions.md (window "
-                    "[assigned_at, assigned_at + metric_days), retention on local days 8..14 / 24..30). "
-                    "Groups: all, latent segment, tier at the day before the experiment starts."
-                ),
-                "truth_reps": reps,
-                "effects": effects,
-                "planted_multipliers": ARM_EFFECTS,
-                "novelty_decay_per_week": ARM_NOVELTY_DECAY,
-                "reward_cost_per_event": ARM_COSTS,
-                "cost_effectiveness": cost_truth,
-                "tier_reference_date": str(cfg.start + timedelta(days=ref_hi)),
-                "tiers_at_reference": tier_counts,
-            }
-        ],
     }
+
+
+def _experiment_truth(sim: _Sim, multi_ids: set[str], rewards: pd.DataFrame) -> dict:
+    cfg = sim.cfg
+    rows = np.concatenate(sim.truth_rows) if sim.truth_rows else np.array([], dtype=np.int64)
+    vals = (
+        np.concatenate(sim.truth_vals, axis=1) if sim.truth_vals else np.zeros((len(ARMS), 0, len(METRICS)))
+    )
+    single = ~np.isin(sim.ids[rows], list(multi_ids))
+    rows, vals = rows[single], vals[:, single, :]
+    ref_lo, ref_hi = sim.ref_window
+    join_day = sim.m.join_day
+    joined = join_day <= ref_hi
+    tiers = _tiers_from_window(
+        sim.pre_score, sim.pre_contrib, sim.pre_active, (join_day >= ref_lo) & joined, joined
+    )
+    return {
+        "name": cfg.experiment,
+        "start": str(cfg.experiment_start),
+        "enrollment_end": str(cfg.start + timedelta(days=sim.e0 + cfg.enrollment_days - 1)),
+        "metric_days": cfg.metric_days,
+        "arms": {a: {"weight": ARM_WEIGHTS[a], "is_control": a == "control"} for a in ARMS},
+        "assigned_members": int((sim.d0 >= 0).sum()),
+        "members_with_multiple_arms": len(multi_ids),
+        "effects_description": (
+            "effect = mean over singly-assigned members of E[metric | arm] - E[metric | control], "
+            "given each member's state at assignment; metrics per docs/definitions.md (window "
+            "[assigned_at, assigned_at + metric_days), retention on local days 8..14 / 24..30). "
+            "Groups: all, latent segment, tier at the day before the experiment starts."
+        ),
+        "truth_reps": sim.reps,
+        "effects": _effects_truth(sim.m, rows, vals, tiers),
+        "planted_multipliers": ARM_EFFECTS,
+        "novelty_decay_per_week": ARM_NOVELTY_DECAY,
+        "reward_cost_per_event": ARM_COSTS,
+        "cost_effectiveness": _cost_truth(sim, rows, vals, rewards),
+        "tier_reference_date": str(cfg.start + timedelta(days=ref_hi)),
+        "tiers_at_reference": {
+            t: int((tiers == t).sum()) for t in ("core", "active", "novice", "lurker", "dormant")
+        },
+    }
+
+
+def _effects_truth(m: _Members, rows: np.ndarray, vals: np.ndarray, tiers: np.ndarray) -> list[dict]:
+    """Expected effect of each treatment arm on each metric, overall, by segment and by tier."""
+    groups = {
+        "all": np.ones(rows.size, bool),
+        **{f"segment:{s}": m.segment[rows] == i for i, s in enumerate(SEGMENTS)},
+        **{f"tier:{t}": tiers[rows] == t for t in ("core", "active", "novice", "lurker", "dormant")},
+    }
+    effects = []
+    for a_i, a_name in enumerate(ARMS):
+        if a_name == "control":
+            continue
+        for j, metric in enumerate(METRICS):
+            for g_name, mask in groups.items():
+                if mask.sum() == 0:
+                    continue
+                ctrl, trt = float(vals[0, mask, j].mean()), float(vals[a_i, mask, j].mean())
+                effects.append(
+                    {
+                        "arm": a_name,
+                        "metric": metric,
+                        "group": g_name,
+                        "members": int(mask.sum()),
+                        "control_mean": ctrl,
+                        "treatment_mean": trt,
+                        "effect": trt - ctrl,
+                        "lift": (trt - ctrl) / abs(ctrl) if ctrl else None,
+                    }
+                )
+    return effects
+
+
+def _cost_truth(sim: _Sim, rows: np.ndarray, vals: np.ndarray, rewards: pd.DataFrame) -> dict:
+    """Cost per member and per incremental contribution of each rewarded arm."""
+    contrib_j = METRICS.index("contributions")
+    out = {}
+    for a_name, g in rewards.groupby("arm") if len(rewards) else []:
+        a_i = ARMS.index(a_name)
+        arm_ids = set(sim.ids[rows[sim.arm[rows] == a_i]])
+        cost_pm = g[g["member_id"].isin(arm_ids)].groupby("member_id")["cost"].sum().sum() / max(
+            len(arm_ids), 1
+        )
+        incr = float((vals[a_i, :, contrib_j] - vals[0, :, contrib_j]).mean())
+        out[a_name] = {
+            "cost_per_member": float(cost_pm),
+            "incremental_contributions_per_member": incr,
+            "cost_per_incremental_contribution": float(cost_pm / incr) if incr > 0 else None,
+        }
+    return out
 
 
 class _Writer:
