@@ -8,18 +8,21 @@ import tempfile
 from common import arguments, measure
 
 
+def synth_stage(out: str, members: int) -> dict:
+    import pyarrow.parquet as pq
+
+    from analysis.synth import SynthConfig, generate
+
+    generate(SynthConfig(members=members, seed=1), out)
+    return {"events": pq.ParquetFile(out + "/events.parquet").metadata.num_rows}
+
+
 def main() -> None:
     args = arguments()
     print(f"{'members':>10} {'seconds':>9} {'peak MB':>9} {'events':>12} {'target':>22}")
     for n in args.sizes:
         out = tempfile.mkdtemp(prefix="bench-synth-")
-        r = measure(
-            "from analysis.synth import SynthConfig, generate\n"
-            "import pyarrow.parquet as pq\n"
-            f"generate(SynthConfig(members={n}, seed=1), {out!r})\n"
-            "result['seconds'] = time.perf_counter() - t0\n"
-            f"result['events'] = pq.ParquetFile({out!r} + '/events.parquet').metadata.num_rows\n"
-        )
+        r = measure("bench_synth:synth_stage", out=out, members=n)
         shutil.rmtree(out, ignore_errors=True)
         target = "< 30 s" if n <= 20_000 else "< 600 s, < 8192 MB" if n >= 1_000_000 else ""
         print(f"{n:>10,} {r['seconds']:>9.1f} {r['peak_rss_mb']:>9.0f} {r['events']:>12,} {target:>22}")

@@ -13,14 +13,17 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "benchmarks" / "data"
 
 
-def measure(code: str) -> dict:
-    """Run ``code`` in a child Python; it must set ``result`` (a dict). Adds seconds and peak_rss_mb."""
+def measure(stage: str, **kwargs: object) -> dict:
+    """Run ``stage`` ("module:function" of a benchmark module, which returns a dict) in a child Python
+    with ``kwargs``. The clock starts after the module's imports; a stage that times only part of its
+    work returns its own ``seconds``. Adds peak_rss_mb."""
+    module, function = stage.split(":")
     wrapper = f"""
-import json, resource, sys, time
-sys.path.insert(0, {str(ROOT / "benchmarks")!r})
+import importlib, json, resource, sys, time
+sys.path[:0] = [{str(ROOT / "benchmarks")!r}, {str(ROOT / "tests")!r}]
+stage = getattr(importlib.import_module({module!r}), {function!r})
 t0 = time.perf_counter()
-result = {{}}
-{code}
+result = stage(**json.loads({json.dumps(kwargs)!r}))
 result.setdefault("seconds", time.perf_counter() - t0)
 result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print("RESULT " + json.dumps(result, default=str))
@@ -32,14 +35,19 @@ print("RESULT " + json.dumps(result, default=str))
     raise RuntimeError(f"benchmark child failed:\n{out.stdout[-2000:]}\n{out.stderr[-4000:]}")
 
 
+def generate_synth(path: str, members: int, seed: int) -> dict:
+    """Stage: a simulated community (:func:`ensure_synth`)."""
+    from analysis.synth import SynthConfig, generate
+
+    generate(SynthConfig(members=members, seed=seed), path)
+    return {}
+
+
 def ensure_synth(members: int, seed: int = 1) -> Path:
     """A simulated community of ``members`` under benchmarks/data (generated once)."""
     path = DATA / f"synth_{members}"
     if not (path / "ground_truth.json").exists():
-        measure(
-            f"from analysis.synth import SynthConfig, generate\n"
-            f"generate(SynthConfig(members={members}, seed={seed}), {str(path)!r})"
-        )
+        measure("common:generate_synth", path=str(path), members=members, seed=seed)
     return path
 
 

@@ -77,8 +77,3 @@ def synth_small(tmp_path_factory) -> tuple[Path, dict]:
     out = tmp_path_factory.mktemp("synth_small")
     truth = generate(SynthConfig(members=3000, seed=11), out)
     return out, truth
-
-
-import sys  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))

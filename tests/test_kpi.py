@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from analysis import kpi
 from analysis.data import load
 
-import pandas_kpi as ref
 from conftest import write_source
+from reference import pandas_kpi as ref
 
 
 def _src(tmp_path, members, events):
@@ -233,8 +233,10 @@ def test_matches_independent_pandas_implementation(synth_small):
 )
 def test_lifecycle_invariants_on_random_activity(activity, join_days):
     base = pd.Timestamp("2026-01-01 04:00:00")  # 12:00 local
-    members = [(f"m{i}", str(base + pd.Timedelta(days=min(j, min([d for k, d in activity if k == i], default=j)))))
-               for i, j in enumerate(join_days)]  # fmt: skip
+    members = [
+        (f"m{i}", str(base + pd.Timedelta(days=min(j, min([d for k, d in activity if k == i], default=j)))))
+        for i, j in enumerate(join_days)
+    ]
     events = [(f"m{k}", str(base + pd.Timedelta(days=d, hours=1)), "visit") for k, d in activity]
     with tempfile.TemporaryDirectory() as tmp:
         src = _src(Path(tmp), members, events)
