@@ -31,10 +31,18 @@ def browser():
     opts = webdriver.ChromeOptions()
     opts.binary_location = CHROMIUM
     for flag in (
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--proxy-server=http://127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND", "--window-size=1280,2000",
-    ):  # fmt: skip
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--proxy-server=http://127.0.0.1:9",
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+        "--window-size=1280,2000",
+    ):
         opts.add_argument(flag)
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(executable_path=DRIVER), options=opts)
@@ -54,7 +62,8 @@ def test_pages_load_without_console_errors_and_show_figures(browser, synth_small
         assert browser.execute_script("return document.readyState") == "complete"
         if page.name != "index.html":
             sizes = browser.execute_script(
-                "return Array.from(document.images).map(i => [i.complete, i.naturalWidth, i.getBoundingClientRect().width, i.getBoundingClientRect().height])"
+                "return Array.from(document.images).map(i => [i.complete, i.naturalWidth, "
+                "i.getBoundingClientRect().width, i.getBoundingClientRect().height])"
             )
             assert sizes and all(c and nw > 0 and w > 0 and h > 0 for c, nw, w, h in sizes), (
                 page.name,

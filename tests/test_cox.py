@@ -10,7 +10,7 @@ from lifelines import CoxPHFitter
 from lifelines.utils import concordance_index
 
 from analysis import cox
-from analysis.survival import compress
+from analysis.cox import compress
 
 
 def _tied_data(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:

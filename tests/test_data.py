@@ -266,13 +266,23 @@ def test_day_limits_on_utc_timestamps_match_local_days(tmp_path, tz):
     probes = sorted(probes)
     local_day = {p: p.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(tz)).date() for p in probes}
     events = events_frame([("u1", p.strftime("%Y-%m-%dT%H:%M:%SZ"), "visit") for p in probes])
-    src = load(write_source(tmp_path / "d", fmt="parquet", members=members_frame(1, joined_at=["2024-10-01T00:00:00Z"]),
-                            events=events), tz=tz)  # fmt: skip
+    src = load(
+        write_source(
+            tmp_path / "d",
+            fmt="parquet",
+            members=members_frame(1, joined_at=["2024-10-01T00:00:00Z"]),
+            events=events,
+        ),
+        tz=tz,
+    )
     days = sorted(set(local_day.values()))
     assert all(src.day_start(d) is not None for d in days)
     zone = ZoneInfo(tz)
-    near_changes = {(t.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone) + timedelta(days=k)).date()
-                    for t, _ in utc_offsets(tz, start, end)[1:] for k in (-1, 0, 1)}  # fmt: skip
+    near_changes = {
+        (t.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone) + timedelta(days=k)).date()
+        for t, _ in utc_offsets(tz, start, end)[1:]
+        for k in (-1, 0, 1)
+    }
     checked = [d for d in days[1:-1] if d in near_changes or (d - days[0]).days % 121 == 0]
     src_by_day = load(src.files["events"].rsplit("/", 1)[0], tz=tz)
     src_by_day.day_start = lambda d: None
@@ -281,8 +291,11 @@ def test_day_limits_on_utc_timestamps_match_local_days(tmp_path, tz):
             for since, as_of in ((d, None), (None, d)):
                 got = s.events_local(as_of, since=since).select("ts").execute()["ts"]
                 got = sorted(x.to_pydatetime() for x in got)
-                want = [p for p in probes
-                        if (since is None or local_day[p] >= since) and (as_of is None or local_day[p] <= as_of)]  # fmt: skip
+                want = [
+                    p
+                    for p in probes
+                    if (since is None or local_day[p] >= since) and (as_of is None or local_day[p] <= as_of)
+                ]
                 assert got == want, (d, since, as_of)
 
 

@@ -58,8 +58,8 @@ def _metrics_from_raw_rows(folder, tab, as_of: date, metric_days: int) -> pd.Dat
 @pytest.mark.parametrize("metric_days", [28, 10, 70])
 def test_metric_table_matches_raw_rows(table, metric_days):
     """Every member, every event-derived column, against pandas on the raw rows; with 70 days the active
-    days of the pre-period and the window span two or three of the 62-day masks. Count metrics are NaN exactly when the
-    window has not ended by as_of, retention when its last day is after as_of."""
+    days of the pre-period and the window span two or three of the 62-day masks. Count metrics are NaN
+    exactly when the window has not ended by as_of, retention when its last day is after as_of."""
     tab, folder, truth = table
     as_of = date.fromisoformat(truth["as_of"])
     if metric_days != 28:
@@ -94,8 +94,21 @@ def test_metric_table_matches_raw_rows(table, metric_days):
 def test_effects_table_contract(table):
     tab, _, truth = table
     eff = ex.effects(tab)
-    cols = ["experiment", "metric", "arm", "n", "mean", "control_mean", "effect", "ci_lower", "ci_upper", "lift",
-            "p_value", "p_adjusted", "method"]  # fmt: skip
+    cols = [
+        "experiment",
+        "metric",
+        "arm",
+        "n",
+        "mean",
+        "control_mean",
+        "effect",
+        "ci_lower",
+        "ci_upper",
+        "lift",
+        "p_value",
+        "p_adjusted",
+        "method",
+    ]
     assert set(cols) <= set(eff.columns)
     assert set(eff["method"]) == {"raw", "cuped"}
     assert {"contributions", "contributions_capped", "retained_d14", "retained_d30"} <= set(eff["metric"])
@@ -122,8 +135,11 @@ def test_planted_effects_are_recovered_across_seeds(tmp_path_factory):
         eff = ex.effects(tab, cap_quantile=None)
         want = {(e["arm"], e["metric"]): e["effect"] for e in exp["effects"] if e["group"] == "all"}
         for method, g in eff.groupby("method"):
-            hits = [r.ci_lower <= want[(r.arm, r.metric)] <= r.ci_upper for r in g.itertuples()
-                    if (r.arm, r.metric) in want]  # fmt: skip
+            hits = [
+                r.ci_lower <= want[(r.arm, r.metric)] <= r.ci_upper
+                for r in g.itertuples()
+                if (r.arm, r.metric) in want
+            ]
             assert len(hits) == 24  # 3 arms x 8 metrics
             per_seed[method].append(np.mean(hits))
         _, tests = ex.heterogeneity(tab, "checkins")
@@ -178,14 +194,30 @@ def test_verdicts_follow_the_primary_metrics_and_the_core():
             "lift": lift,
         }
 
-    eff = pd.DataFrame([
-        row("a", "contributions", 1.0, 0.001, 0.1), row("a", "retained_d30", 0.02, 0.01, 0.03),
-        row("b", "contributions", -1.0, 0.001, -0.1), row("b", "retained_d30", 0.0, 0.9, 0.0),
-        row("c", "contributions", 1.0, 0.001, 0.1), row("c", "retained_d30", 0.0, 0.6, 0.0),
-        row("d", "contributions", 1.0, 0.001, 0.1), row("d", "retained_d30", 0.01, 0.01, 0.02),
-    ])  # fmt: skip
-    by_tier = pd.DataFrame([{"arm": "d", "tier": "core", "metric": "retained_d30", "effect": -0.1, "lift": -0.12,
-                             "p_value": 0.001}])  # fmt: skip
+    eff = pd.DataFrame(
+        [
+            row("a", "contributions", 1.0, 0.001, 0.1),
+            row("a", "retained_d30", 0.02, 0.01, 0.03),
+            row("b", "contributions", -1.0, 0.001, -0.1),
+            row("b", "retained_d30", 0.0, 0.9, 0.0),
+            row("c", "contributions", 1.0, 0.001, 0.1),
+            row("c", "retained_d30", 0.0, 0.6, 0.0),
+            row("d", "contributions", 1.0, 0.001, 0.1),
+            row("d", "retained_d30", 0.01, 0.01, 0.02),
+        ]
+    )
+    by_tier = pd.DataFrame(
+        [
+            {
+                "arm": "d",
+                "tier": "core",
+                "metric": "retained_d30",
+                "effect": -0.1,
+                "lift": -0.12,
+                "p_value": 0.001,
+            }
+        ]
+    )
     got = {v.arm: v.decision for v in ex.verdicts(eff, by_tier, ["contributions", "retained_d30"], False)}
     assert got == {"a": "ship", "b": "don't ship", "c": "inconclusive", "d": "don't ship"}
     assert {v.decision for v in ex.verdicts(eff, by_tier, ["contributions", "retained_d30"], True)} == {
@@ -198,13 +230,13 @@ def test_churn_hazard_ratios_match_lifelines_on_member_rows(table):
     per-member rows of churn_after (arm dummies against control), and the counts add up."""
     from lifelines import CoxPHFitter
 
-    from analysis import survival as sv
+    from analysis.activity import churn_after
 
     tab, folder, truth = table
     src, as_of = load(folder), date.fromisoformat(truth["as_of"])
-    hr, km = ex.churn_hazard(src, tab, as_of)
+    hr = ex.churn_hazard(src, tab, as_of)
     starts = tab[["member_id", "arm", "tier", "assign_day"]].rename(columns={"assign_day": "start_day"})
-    ch = sv.churn_after(src, starts, as_of)
+    ch = churn_after(src, starts, as_of)
     overall = hr[hr["tier"] == "all"].set_index("arm")
     assert set(overall.index) == {"points", "badges", "cash"}
     assert (overall["members"] == len(ch)).all() and (overall["churned"] == int(ch["event"].sum())).all()
@@ -216,4 +248,3 @@ def test_churn_hazard_ratios_match_lifelines_on_member_rows(table):
         assert overall.loc[arm, "p_value"] == pytest.approx(
             float(cph.summary.loc[arm, "p"]), rel=1e-4, abs=1e-9
         )
-    assert set(km["group"]) == {"all", "control", "points", "badges", "cash"}

@@ -27,8 +27,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analysis import cox, report, survival
 from analysis import experiment as ex
-from analysis import report, survival
 from analysis.cli import main as cli_main
 from analysis.data import DataContractError, load, open_source, validate
 from analysis.report import RunError, run_reports
@@ -123,8 +123,10 @@ def test_control_arm_comes_from_arms_or_its_name(chinese, tmp_path):
     d = _copy(chinese, tmp_path / "no_arms")
     (d / "arms.parquet").unlink()
     errors = validate(d).errors
-    assert any(e.column == "arm" and "named 'control'" in e.rule and e.file.endswith("assignments.parquet")
-               for e in errors), errors  # fmt: skip
+    assert any(
+        e.column == "arm" and "named 'control'" in e.rule and e.file.endswith("assignments.parquet")
+        for e in errors
+    ), errors
     with pytest.raises(RunError, match="named 'control'"):
         run_reports(d, out=tmp_path / "r", reports=["experiment"])
 
@@ -249,16 +251,16 @@ def test_left_truncation_with_entry_follows_the_counting_process(synth_small):
     lm = survival.landmark_table(src, churn, as_of, rules)
     lt = lm["left_truncated"]
     assert lt.any() and lm.loc[lt, "lm_tier"].isna().all() and lm.loc[~lt, "lm_tier"].notna().all()
-    refs, _ = survival.reference_levels(lm, {"lm_tier": "lurker", "channel": ""})
-    cox = survival.fit_cox(lm, categorical=refs, ph_check=False)
-    assert cox.left_out == int(lt.sum()) and cox.members == int((~lt).sum())
+    refs, _ = cox.reference_levels(lm, {"lm_tier": "lurker", "channel": ""})
+    fit = cox.fit_cox(lm, categorical=refs, ph_check=False)
+    assert fit.left_out == int(lt.sum()) and fit.members == int((~lt).sum())
 
 
 def test_reference_level_is_the_largest_group_and_single_levels_are_dropped():
     df = pd.DataFrame({"channel": ["搜索"] * 5 + ["广告"] * 3, "community": ["摄影"] * 8})
-    refs, notes = survival.reference_levels(df, {"channel": "", "community": ""})
+    refs, notes = cox.reference_levels(df, {"channel": "", "community": ""})
     assert refs == {"channel": "搜索"} and "community is left out" in notes[0]
-    refs, notes = survival.reference_levels(df, {"channel": "organic"})
+    refs, notes = cox.reference_levels(df, {"channel": "organic"})
     assert refs == {"channel": "搜索"} and "No member has channel organic" in notes[0]
 
 
@@ -268,8 +270,13 @@ def test_reference_level_is_the_largest_group_and_single_levels_are_dropped():
 
 def _start_run(data: Path, out: Path) -> subprocess.Popen:
     """``analysis run`` in a process group of its own, returned while its second report executes."""
-    proc = subprocess.Popen([str(BIN / "analysis"), "run", "--data", str(data), "--out", str(out)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)  # fmt: skip
+    proc = subprocess.Popen(
+        [str(BIN / "analysis"), "run", "--data", str(data), "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     for line in proc.stdout:  # wait until the second report is executing
         if line.startswith("[2/"):
             time.sleep(2)
@@ -301,8 +308,12 @@ def test_killed_run_is_recorded_by_the_next_one(synth_small, tmp_path):
     proc.wait(timeout=60)
     (stale,) = (out / "runs").glob(".tmp-*")
     assert (out / ".run.lock").read_text().strip() == str(proc.pid)
-    res = subprocess.run([str(BIN / "analysis"), "run", "--data", str(synth_small[0]), "--out", str(out),
-                          "--report", "kpi"], capture_output=True, text=True, timeout=300)  # fmt: skip
+    res = subprocess.run(
+        [str(BIN / "analysis"), "run", "--data", str(synth_small[0]), "--out", str(out), "--report", "kpi"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert res.returncode == 0, res.stderr
     assert f"stale lock: the run of process {proc.pid}" in res.stdout and "as interrupted" in res.stdout
     assert not list((out / "runs").glob(".tmp-*"))
@@ -418,8 +429,20 @@ def test_bad_input_has_one_exit_code_and_one_line(synth_small, tmp_path, capsys)
         err = capsys.readouterr().err.strip()
         assert err.startswith("analysis run: ") and "\n" not in err and "Traceback" not in err, err
     (tmp_path / "params_per_report.yaml").write_text("reports:\n  churn:\n    weights: {post: 1}\n")
-    assert cli_main(["run", "--data", str(synth_small[0]), "--out", str(tmp_path / "r"),
-                     "--params", str(tmp_path / "params_per_report.yaml")]) == 2  # fmt: skip
+    assert (
+        cli_main(
+            [
+                "run",
+                "--data",
+                str(synth_small[0]),
+                "--out",
+                str(tmp_path / "r"),
+                "--params",
+                str(tmp_path / "params_per_report.yaml"),
+            ]
+        )
+        == 2
+    )
     assert "must be the same for every report" in capsys.readouterr().err
 
 
@@ -471,8 +494,9 @@ def test_duckdb_file_is_read_and_fingerprinted(tmp_path, valid_tables):
 def test_run_records_the_data_as_given_and_every_effective_parameter(synth_small, tmp_path):
     (tmp_path / "p.yaml").write_text("weights: {post: 7, comment: 3, share: 2, like: 1}\n", encoding="utf-8")
     given = os.path.relpath(synth_small[0], Path.cwd())
-    result = run_reports(given, out=tmp_path / "r", reports=["core_members", "churn"],
-                         params_file=tmp_path / "p.yaml")  # fmt: skip
+    result = run_reports(
+        given, out=tmp_path / "r", reports=["core_members", "churn"], params_file=tmp_path / "p.yaml"
+    )
     assert result.ok, result.summary()
     meta = json.loads((result.run_dir / "run.json").read_text())
     assert meta["data"] == given
@@ -509,8 +533,22 @@ def test_installed_wheel_runs_a_report_outside_the_checkout(synth_small, tmp_pat
     for part in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / part, source / part)
     wheels = tmp_path / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
-                    str(wheels), str(source)], check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(wheels),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+    )
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     site = next((venv / "lib").glob("python3*/site-packages"))
@@ -524,17 +562,41 @@ def test_installed_wheel_runs_a_report_outside_the_checkout(synth_small, tmp_pat
     subprocess.run(
         [str(py), "-m", "pip", "install", "-q", "--no-deps", str(next(wheels.glob("*.whl")))], check=True
     )
-    subprocess.run([str(py), "-m", "ipykernel", "install", "--sys-prefix", "--name", "python3"], check=True,
-                   capture_output=True)  # fmt: skip
+    subprocess.run(
+        [str(py), "-m", "ipykernel", "install", "--sys-prefix", "--name", "python3"],
+        check=True,
+        capture_output=True,
+    )
     work = tmp_path / "elsewhere"
     work.mkdir()
     env = {k: v for k, v in os.environ.items() if k not in ("ANALYSIS_NOTEBOOKS", "PYTHONPATH")}
     env["PATH"] = f"{venv / 'bin'}:{env['PATH']}"
-    res = subprocess.run([str(venv / "bin" / "analysis"), "run", "--data", str(synth_small[0]), "--out", "reports",
-                          "--report", "kpi"], cwd=work, env=env, capture_output=True, text=True, timeout=600)  # fmt: skip
+    res = subprocess.run(
+        [
+            str(venv / "bin" / "analysis"),
+            "run",
+            "--data",
+            str(synth_small[0]),
+            "--out",
+            "reports",
+            "--report",
+            "kpi",
+        ],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert res.returncode == 0, res.stdout + res.stderr
-    where = subprocess.run([str(py), "-c", "import analysis.report as r; print(r.notebooks_dir())"], cwd=work,
-                           env=env, capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    where = subprocess.run(
+        [str(py), "-c", "import analysis.report as r; print(r.notebooks_dir())"],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     assert where.startswith(str(site)) and (Path(where) / "kpi_report.ipynb").exists()
     assert list((work / "reports" / "runs").glob("*/kpi.html"))
     kernel = json.loads((venv / "share" / "jupyter" / "kernels" / "python3" / "kernel.json").read_text())

@@ -82,6 +82,23 @@ def test_every_report_renders_a_clean_self_contained_page(good_run):
     assert "spring &lt;b&gt;push&lt;/b&gt;" in (result.run_dir.parent.parent / "index.html").read_text()
 
 
+def test_a_run_writes_exactly_the_declared_tables_and_the_readme_lists_them(good_run):
+    out, result = good_run
+    meta = json.loads((result.run_dir / "run.json").read_text())
+    specs = {s.name: s for s in report.REPORTS}
+    declared = set()
+    for name, params in meta["parameters"].items():
+        spec = specs[name] if name in specs else specs["experiment"]
+        declared |= spec.outputs(params)
+    written = {str(p.relative_to(result.run_dir)) for p in result.run_dir.glob("*/*.csv")}
+    assert written == declared
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    for spec in report.REPORTS:
+        for name in (*spec.tables, *spec.restricted):
+            shown = re.sub(r"{(\w+)}", r"<\1>", name)  # kpi_daily_by_{breakdown} -> kpi_daily_by_<breakdown>
+            assert f"`{shown}.csv`" in readme, name
+
+
 def test_data_strings_are_escaped(good_run):
     _, result = good_run
     html = (result.run_dir / "kpi.html").read_text(encoding="utf-8")
@@ -97,8 +114,20 @@ def test_run_folder_contents_and_index(good_run):
     for name in ("kpi_daily", "retention_new_members", "retention_two_week", "retention_monthly"):
         assert (result.run_dir / "tables" / f"{name}.csv").exists()
     daily = pd.read_csv(result.run_dir / "tables" / "kpi_daily.csv")
-    assert list(daily.columns[:12]) == ["date", "uv", "dau", "wau", "mau", "dau_mau", "posts", "comments", "shares",
-                                        "likes", "contributions", "contributors"]  # fmt: skip
+    assert list(daily.columns[:12]) == [
+        "date",
+        "uv",
+        "dau",
+        "wau",
+        "mau",
+        "dau_mau",
+        "posts",
+        "comments",
+        "shares",
+        "likes",
+        "contributions",
+        "contributors",
+    ]
     assert (result.run_dir / "run.log").exists()
     assert (out / "latest").resolve() == result.run_dir.resolve()
     index = (out / "index.html").read_text()
@@ -166,8 +195,17 @@ def _yaml(tmp_path: Path, text: str) -> Path:
 
 
 def test_cli_reports_parameter_errors_with_exit_code_2(evil_data, tmp_path, capsys):
-    code = cli_main(["run", "--data", str(evil_data), "--out", str(tmp_path / "r"), "--params",
-                     str(_yaml(tmp_path, "weeks: many\n"))])  # fmt: skip
+    code = cli_main(
+        [
+            "run",
+            "--data",
+            str(evil_data),
+            "--out",
+            str(tmp_path / "r"),
+            "--params",
+            str(_yaml(tmp_path, "weeks: many\n")),
+        ]
+    )
     assert code == 2 and "'weeks' must be a whole number" in capsys.readouterr().err
 
 
@@ -207,11 +245,18 @@ def test_fmt_kinds():
     from analysis.tables import fmt
 
     assert [fmt(1234), fmt(1.5), fmt(True), fmt("x"), fmt(_date(2026, 1, 2))] == [
-        "1,234", "1.50", "True", "x", "2026-01-02"
-    ]  # fmt: skip
+        "1,234",
+        "1.50",
+        "True",
+        "x",
+        "2026-01-02",
+    ]
     assert [fmt(0.1234, "pct"), fmt(0.5, "pct0"), fmt(-0.05, "signed_pct"), fmt(2.25, "float1")] == [
-        "12.3%", "50%", "-5.0%", "2.2"
-    ]  # fmt: skip
+        "12.3%",
+        "50%",
+        "-5.0%",
+        "2.2",
+    ]
     assert [fmt(0.0004, "p"), fmt(0.5, "p"), fmt(float("nan"), "pct"), fmt(None)] == [
         "<0.001",
         "0.500",

@@ -8,9 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analysis import activity
 from analysis import segments as seg
+from analysis import stats as st
 from analysis.data import load
-from analysis.segments import TierRules
+from analysis.definitions import TIERS, TierRules
 
 from conftest import write_source
 
@@ -24,11 +26,22 @@ def _ts(d: date, hour: int = 12) -> str:
 @pytest.fixture
 def tier_source(tmp_path):
     joined = {
-        "e1": date(2026, 1, 5), "e2": date(2026, 1, 5), "e3": date(2026, 1, 5), "e4": date(2026, 1, 5),
-        "e5": date(2026, 1, 5), "x1": date(2026, 1, 5), "a1": date(2026, 1, 5), "a2": date(2026, 1, 5),
-        "n1": date(2026, 3, 20), "n2": date(2026, 3, 25), "n3": date(2026, 3, 20), "d1": date(2026, 1, 5),
-        "w1": date(2026, 1, 5), "w2": date(2026, 1, 5), "f1": date(2026, 4, 2),
-    }  # fmt: skip
+        "e1": date(2026, 1, 5),
+        "e2": date(2026, 1, 5),
+        "e3": date(2026, 1, 5),
+        "e4": date(2026, 1, 5),
+        "e5": date(2026, 1, 5),
+        "x1": date(2026, 1, 5),
+        "a1": date(2026, 1, 5),
+        "a2": date(2026, 1, 5),
+        "n1": date(2026, 3, 20),
+        "n2": date(2026, 3, 25),
+        "n3": date(2026, 3, 20),
+        "d1": date(2026, 1, 5),
+        "w1": date(2026, 1, 5),
+        "w2": date(2026, 1, 5),
+        "f1": date(2026, 4, 2),
+    }
     ev = []
 
     def on(member, days, kind="visit", per_day=1):
@@ -64,10 +77,21 @@ def test_every_tier_rule(tier_source):
     assert t.loc["e1", "score"] == 43 and t.loc["e2", "score"] == 30 and t.loc["e3", "score"] == 30
     # 5 eligible (e1..e5): the cut is the score at rank ceil(0.3 * 5) = 2, i.e. 30; e2 and e3 tie at it
     want = {
-        "e1": "core", "e2": "core", "e3": "core", "e4": "active", "e5": "active", "x1": "active",
-        "a1": "active", "a2": "lurker", "n1": "novice", "n2": "novice", "n3": "active", "d1": "dormant",
-        "w1": "dormant", "w2": "lurker",
-    }  # fmt: skip
+        "e1": "core",
+        "e2": "core",
+        "e3": "core",
+        "e4": "active",
+        "e5": "active",
+        "x1": "active",
+        "a1": "active",
+        "a2": "lurker",
+        "n1": "novice",
+        "n2": "novice",
+        "n3": "active",
+        "d1": "dormant",
+        "w1": "dormant",
+        "w2": "lurker",
+    }
     assert t["tier"].astype(str).to_dict() == want  # f1 joined after the reference date: not in the partition
     sizes = seg.tier_sizes(t.reset_index()).set_index("tier")
     assert sizes["members"].sum() == 14 and sizes.loc["core", "share"] == pytest.approx(3 / 14)
@@ -81,10 +105,10 @@ def test_weights_are_parameters(tier_source):
 
 
 def test_core_threshold_ties():
-    assert seg.core_threshold(np.array([5, 9, 9, 1]), 0.25) == 9
-    assert seg.core_threshold(np.array([5, 9, 9, 1]), 0.5) == 9  # rank 2 is the second 9
-    assert seg.core_threshold(np.array([5, 9, 7, 1]), 0.5) == 7
-    assert np.isnan(seg.core_threshold(np.array([]), 0.05))
+    assert activity.core_threshold(np.array([5, 9, 9, 1]), 0.25) == 9
+    assert activity.core_threshold(np.array([5, 9, 9, 1]), 0.5) == 9  # rank 2 is the second 9
+    assert activity.core_threshold(np.array([5, 9, 7, 1]), 0.5) == 7
+    assert np.isnan(activity.core_threshold(np.array([]), 0.05))
 
 
 def test_migration_matrix():
@@ -97,7 +121,7 @@ def test_migration_matrix():
     m = seg.tier_migration(before, after)
     assert m.loc["core", "active"] == 1 and m.loc["active", "active"] == 1 and m.loc["dormant", "core"] == 1
     assert m.loc["not yet joined", "novice"] == 1 and m.loc["lurker", "lurker"] == 1
-    assert m.to_numpy().sum() == 5 and list(m.columns) == list(seg.TIERS)
+    assert m.to_numpy().sum() == 5 and list(m.columns) == list(TIERS)
     long = seg.migration_long(m)
     assert long["members"].sum() == 5 and set(long.columns) == {"tier_before", "tier_after", "members"}
 
@@ -108,17 +132,17 @@ def _gini_pairs(x):  # independent formula: mean absolute difference over twice 
 
 
 def test_gini_of_known_distributions():
-    assert seg.gini(np.ones(10)) == pytest.approx(0)
-    assert seg.gini(np.array([0, 0, 0, 1])) == pytest.approx(0.75)
+    assert st.gini(np.ones(10)) == pytest.approx(0)
+    assert st.gini(np.array([0, 0, 0, 1])) == pytest.approx(0.75)
     rng = np.random.default_rng(0)
     x = rng.integers(0, 50, 300)
-    assert seg.gini(x) == pytest.approx(_gini_pairs(x))
-    assert seg.gini(rng.exponential(size=200_000)) == pytest.approx(0.5, abs=0.01)
+    assert st.gini(x) == pytest.approx(_gini_pairs(x))
+    assert st.gini(rng.exponential(size=200_000)) == pytest.approx(0.5, abs=0.01)
     alpha = 3.0
-    assert seg.gini(rng.pareto(alpha, 400_000) + 1) == pytest.approx(1 / (2 * alpha - 1), abs=0.01)
-    lc = seg.lorenz(np.array([1, 1, 1, 1]))
+    assert st.gini(rng.pareto(alpha, 400_000) + 1) == pytest.approx(1 / (2 * alpha - 1), abs=0.01)
+    lc = st.lorenz(np.array([1, 1, 1, 1]))
     assert np.allclose(lc["share_of_members"], lc["share_of_total"])
-    c = seg.concentration(np.array([0, 0, 10, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]))
+    c = st.concentration(np.array([0, 0, 10, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]))
     assert (
         c["contributors"] == 11
         and c["top1_share"] == pytest.approx(0.5)
@@ -133,7 +157,7 @@ def test_tiers_match_the_generators_independent_computation(synth_small):
     ref = date.fromisoformat(exp["tier_reference_date"])
     tiers = seg.assign_tiers(src, ref, as_of=date.fromisoformat(truth["as_of"]))
     got = tiers["tier"].value_counts().to_dict()
-    assert {k: got.get(k, 0) for k in seg.TIERS} == exp["tiers_at_reference"]
+    assert {k: got.get(k, 0) for k in TIERS} == exp["tiers_at_reference"]
 
 
 def test_at_risk_core_and_connectors(synth_small):

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from analysis import cox, narrative
 from analysis import survival as sv
 from analysis.data import load
 from analysis.survival import ChurnRules
@@ -26,15 +27,29 @@ def rossi():
     return load_rossi()
 
 
-R_COEF = {"fin": -0.3794222, "age": -0.0574377, "race": 0.3138998, "wexp": -0.1497957, "mar": -0.4337039,
-          "paro": -0.0848711, "prio": 0.0914971}  # fmt: skip
-R_SE = {"fin": 0.19138, "age": 0.02200, "race": 0.30799, "wexp": 0.21222, "mar": 0.38187, "paro": 0.19576,
-        "prio": 0.02865}  # fmt: skip
+R_COEF = {
+    "fin": -0.3794222,
+    "age": -0.0574377,
+    "race": 0.3138998,
+    "wexp": -0.1497957,
+    "mar": -0.4337039,
+    "paro": -0.0848711,
+    "prio": 0.0914971,
+}
+R_SE = {
+    "fin": 0.19138,
+    "age": 0.02200,
+    "race": 0.30799,
+    "wexp": 0.21222,
+    "mar": 0.38187,
+    "paro": 0.19576,
+    "prio": 0.02865,
+}
 
 
 @pytest.mark.parametrize("compressed", [False, True])
 def test_rossi_cox_matches_r(rossi, compressed):
-    res = sv.fit_cox(
+    res = cox.fit_cox(
         rossi, categorical={}, numeric=list(R_COEF), duration="week", event="arrest", compressed=compressed
     )
     hr = res.hazard_ratios.set_index("covariate")
@@ -42,7 +57,7 @@ def test_rossi_cox_matches_r(rossi, compressed):
         assert hr.loc[k, "coef"] == pytest.approx(v, abs=2e-6)
         assert hr.loc[k, "se"] == pytest.approx(R_SE[k], abs=1e-5)
     # likelihood-ratio test against the null model: 33.27 on 7 df (R)
-    assert res.fit.lr_statistic == pytest.approx(33.27, abs=0.01) and res.fit.lr_df == 7
+    assert res.lr_statistic == pytest.approx(33.27, abs=0.01) and res.lr_df == 7
     assert res.members == 432 and res.events == 114
 
 
@@ -50,11 +65,23 @@ def test_rossi_compression_gives_identical_estimates(rossi):
     x = rossi.assign(
         age_band=pd.cut(rossi["age"], [0, 20, 25, 30, 100], labels=["<20", "20-25", "25-30", "30+"])
     )
-    a = sv.fit_cox(x, categorical={"age_band": "<20"}, numeric=["fin", "prio"], duration="week", event="arrest",
-                   compressed=False).hazard_ratios  # fmt: skip
-    b = sv.fit_cox(x, categorical={"age_band": "<20"}, numeric=["fin", "prio"], duration="week", event="arrest",
-                   compressed=True)  # fmt: skip
-    assert b.rows_fitted < len(x) / 2
+    a = cox.fit_cox(
+        x,
+        categorical={"age_band": "<20"},
+        numeric=["fin", "prio"],
+        duration="week",
+        event="arrest",
+        compressed=False,
+    ).hazard_ratios
+    b = cox.fit_cox(
+        x,
+        categorical={"age_band": "<20"},
+        numeric=["fin", "prio"],
+        duration="week",
+        event="arrest",
+        compressed=True,
+    )
+    assert b.rows < len(x) / 2
     # Efron's tie correction runs over the members a weighted row stands for: identical estimates
     np.testing.assert_allclose(a["coef"], b.hazard_ratios["coef"], rtol=0, atol=1e-12)
     np.testing.assert_allclose(a["se"], b.hazard_ratios["se"], rtol=0, atol=1e-12)
@@ -104,9 +131,17 @@ def _local(d: date, hour: int = 12) -> str:  # local (UTC+8) noon as UTC
 def toy(tmp_path):
     D = date
     members = {
-        "A": D(2026, 1, 1), "B": D(2026, 1, 1), "C": D(2026, 1, 1), "D": D(2026, 3, 15), "E": D(2026, 3, 20),
-        "F": D(2026, 4, 5), "G": D(2025, 12, 1), "H": D(2026, 1, 1), "I": D(2026, 1, 1), "J": D(2026, 1, 1),
-    }  # fmt: skip
+        "A": D(2026, 1, 1),
+        "B": D(2026, 1, 1),
+        "C": D(2026, 1, 1),
+        "D": D(2026, 3, 15),
+        "E": D(2026, 3, 20),
+        "F": D(2026, 4, 5),
+        "G": D(2025, 12, 1),
+        "H": D(2026, 1, 1),
+        "I": D(2026, 1, 1),
+        "J": D(2026, 1, 1),
+    }
     days = {
         "A": [D(2026, 1, 1), D(2026, 1, 10)],
         "B": [D(2026, 1, 5), D(2026, 2, 20)],
@@ -191,8 +226,12 @@ def _null_community(tmp_path, n=4000, days=240, seed=3):
             if d == join[i] or rng.random() < 0.6:
                 kind = "post" if rng.random() < q[i] else "visit"
                 rows.append((f"s{i}", _local(start + timedelta(days=int(d))), kind))
-    m = pd.DataFrame({"member_id": [f"s{i}" for i in range(n)],
-                      "joined_at": [_local(start + timedelta(days=int(j)), 9) for j in join]})  # fmt: skip
+    m = pd.DataFrame(
+        {
+            "member_id": [f"s{i}" for i in range(n)],
+            "joined_at": [_local(start + timedelta(days=int(j)), 9) for j in join],
+        }
+    )
     e = pd.DataFrame(rows, columns=["member_id", "ts", "event_type"])
     e.loc[len(e)] = ("s0", _local(start + timedelta(days=days)), "visit")
     return (
@@ -207,11 +246,11 @@ def test_landmark_covariate_avoids_immortal_time_bias(tmp_path):
     churn = sv.churn_table(src, as_of)
     lm = sv.landmark_table(src, churn, as_of)
     lm["log_lm_contrib"] = np.log1p(lm["lm_contributions"])
-    good = sv.fit_cox(lm, categorical={}, numeric=["log_lm_contrib"]).hazard_ratios.iloc[0]
+    good = cox.fit_cox(lm, categorical={}, numeric=["log_lm_contrib"]).hazard_ratios.iloc[0]
     # the wrong way: lifetime contributions, clock from joining
     life = events[events["event_type"] == "post"].groupby("member_id").size()
     churn["log_life_contrib"] = np.log1p(churn["member_id"].map(life).fillna(0))
-    bad = sv.fit_cox(
+    bad = cox.fit_cox(
         churn, categorical={}, numeric=["log_life_contrib"], duration="duration"
     ).hazard_ratios.iloc[0]
     assert (
@@ -250,7 +289,7 @@ def test_planted_channel_hazard_ratios_are_recovered(synth_20k):
     src, truth = synth_20k
     as_of = date.fromisoformat(truth["as_of"])
     lm = sv.landmark_table(src, sv.churn_table(src, as_of), as_of)
-    res = sv.fit_cox(lm, categorical={"channel": "organic", "lm_tier": "lurker"}, ph_check=False)
+    res = cox.fit_cox(lm, categorical={"channel": "organic", "lm_tier": "lurker"}, ph_check=False)
     hr = res.hazard_ratios.set_index("covariate")
     planted = truth["survival"]["channel_hazard_ratio_vs_organic"]
     z = stats.norm.ppf(1 - 0.05 / 4 / 2)
@@ -272,28 +311,30 @@ def test_cox_report_outputs_on_synthetic_data(synth_20k):
     assert (km.groupby("group")["survival"].apply(lambda s: s.is_monotonic_decreasing)).all()
     summary = sv.survival_summary(km).set_index("group")
     assert summary.loc["core", "s90"] > summary.loc["lurker", "s90"]  # core members stay longer
-    res = sv.fit_cox(lm, categorical={"channel": "organic", "lm_tier": "lurker"})
+    res = cox.fit_cox(lm, categorical={"channel": "organic", "lm_tier": "lurker"})
     assert set(res.ph_test["period"]) == {1, 2, 3}
-    eff = sv.ph_effect_size(res.ph_test)
+    eff = cox.ph_effect_size(res.ph_test)
     assert set(eff["covariate"]) == set(res.hazard_ratios["covariate"])
     sweep = sv.sensitivity(src, as_of)
     assert list(sweep["churn_days"]) == [14, 30, 60, 90]
     assert sweep["churned"].is_monotonic_decreasing  # a longer threshold finds fewer churns
     text = " ".join(
-        sv.describe(res, summary.reset_index(), churn, lm, {"lm_tier": "lurkers", "channel": "organic"})
+        narrative.churn_findings(
+            res, summary.reset_index(), churn, lm, {"lm_tier": "lurkers", "channel": "organic"}
+        )
     )
     assert "core members are" in text and "less likely to churn" in text
 
 
 @pytest.mark.parametrize("churn_days", [30, 7])
-def test_churn_after_matches_first_quiet_run(synth_small, churn_days):
-    """churn_after (active days as 62-day bit masks, the rule applied in numpy) against
-    first_quiet_run (SQL window over member-days). Starts are every member's first active day in the
-    log, so many follow-ups span several masks; members are passed in a shuffled order."""
-    import ibis
-
+def test_churn_after_matches_the_rule_on_plain_rows(synth_small, churn_days):
+    """churn_after (active days as 62-day bit masks, the rule applied in numpy) against the rule written
+    as a loop over each member's active days (tests/reference/churn.py). Starts are every member's first
+    active day in the log, so many follow-ups span several masks; members are passed shuffled."""
+    from analysis.activity import churn_after, member_days
     from analysis.data import fetch
-    from analysis.kpi import member_days
+
+    from reference.churn import first_quiet_day
 
     folder, truth = synth_small
     src = load(folder)
@@ -301,20 +342,19 @@ def test_churn_after_matches_first_quiet_run(synth_small, churn_days):
     md = member_days(src, as_of)
     first = fetch(md.group_by("member_id").aggregate(start_day=md.day.min()))
     starts = first.sample(frac=1, random_state=3).reset_index(drop=True)
-    got = sv.churn_after(src, starts, as_of, churn_days=churn_days)
+    got = churn_after(src, starts, as_of, churn_days=churn_days)
     cutoff = as_of - timedelta(days=churn_days)
     kept = starts[pd.to_datetime(starts["start_day"]) <= pd.Timestamp(cutoff)]
     assert list(got["member_id"]) == list(kept["member_id"])
     assert got.attrs["started_after_cutoff"] == len(starts) - len(kept)
     spans = (pd.Timestamp(as_of) - pd.to_datetime(got["start_day"])).dt.days
     assert (spans > 2 * 62).any()
-    t = ibis.memtable(kept.assign(start_day=pd.to_datetime(kept["start_day"]))).rename(sid="member_id")
-    j = md.join(t, md.member_id == t.sid).filter(lambda x: x.day >= x.start_day.cast("date"))
-    ref = fetch(sv.first_quiet_run(j.select("member_id", "day"), as_of, churn_days)).set_index("member_id")
-    want_day = pd.to_datetime(ref["churn_day"].reindex(got["member_id"])).to_numpy()
+    ref = first_quiet_day(fetch(md.select("member_id", "day")), kept, as_of, churn_days)
+    want_day = pd.to_datetime(ref.reindex(got["member_id"])).to_numpy()
     np.testing.assert_array_equal(
         got["churn_day"].to_numpy("datetime64[ns]"), want_day.astype("datetime64[ns]")
     )
+    want_day = np.where(want_day <= np.datetime64(cutoff), want_day, np.datetime64("NaT"))
     want_event = ~np.isnat(want_day)
     np.testing.assert_array_equal(got["event"].to_numpy(), want_event)
     start = pd.to_datetime(got["start_day"]).to_numpy("datetime64[D]")

@@ -44,7 +44,8 @@ def test_tables_and_calendar(synth_small):
     r = _q(
         folder,
         "select min(ts + interval 8 hour) lo, max(ts + interval 8 hour) hi, "
-        "count(*) filter (where event_type not in ('visit','post','comment','share','like','checkin','invite')) bad "
+        "count(*) filter (where event_type not in "
+        "('visit','post','comment','share','like','checkin','invite')) bad "
         "from events",
     )
     assert r.lo[0].date() == date(2026, 1, 1)
@@ -54,7 +55,8 @@ def test_tables_and_calendar(synth_small):
     # nobody acts before joining; members who joined before the log exist (left truncation)
     early = _q(
         folder,
-        "select count(*) n from events e join members m using (member_id) where e.ts < m.joined_at - interval 1 hour",
+        "select count(*) n from events e join members m using (member_id) where e.ts < m.joined_at - "
+        "interval 1 hour",
     )
     assert early.n[0] == 0
     assert 0.08 < truth["members_joined_before_log"] / 3000 < 0.16
@@ -65,7 +67,8 @@ def test_activity_has_weekly_rhythm_and_festival(synth_small):
     daily = _q(
         folder,
         "select cast(ts + interval 8 hour as date) d, count(distinct member_id) dau from events "
-        "where cast(ts + interval 8 hour as date) between '2026-05-01' and '2026-06-29' group by 1 order by 1",
+        "where cast(ts + interval 8 hour as date) between '2026-05-01' and '2026-06-29' group by 1 order "
+        "by 1",
     )
     daily["d"] = daily.d.dt.date
     daily["dow"] = [d.weekday() for d in daily.d]
@@ -79,7 +82,8 @@ def test_contribution_is_concentrated(synth_small):
     folder, _ = synth_small
     c = _q(
         folder,
-        "select member_id, count(*) n from events where event_type in ('post','comment','share','like') group by 1",
+        "select member_id, count(*) n from events where event_type in ('post','comment','share','like') "
+        "group by 1",
     ).n.sort_values(ascending=False)
     top10 = c.head(int(np.ceil(0.1 * len(c)))).sum() / c.sum()
     assert top10 > 0.5  # a few contribute most
@@ -125,7 +129,8 @@ def test_experiment_tables_and_split(synth_small):
         assert abs(shares[arm] - w) < 0.05
     multi = _q(
         folder,
-        "select count(*) n from (select member_id from assignments group by 1 having count(distinct arm) > 1)",
+        "select count(*) n from (select member_id from assignments group by 1 having count(distinct arm) > "
+        "1)",
     )
     assert multi.n[0] == exp["members_with_multiple_arms"] > 0
     # every assignment happens at one of the member's events

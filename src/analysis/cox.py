@@ -15,7 +15,8 @@ raw rows (members are the clusters).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -42,6 +43,15 @@ class CoxFit:
     rows: int
     iterations: int
     robust: bool
+    ph_test: pd.DataFrame | None = None  # from fit_cox: covariate, period, start, end, hazard_ratio, CIs
+    left_out: int = 0  # from fit_cox: rows left out for a missing covariate value
+
+    @property
+    def hazard_ratios(self) -> pd.DataFrame:
+        """covariate, hazard_ratio, ci_lower, ci_upper, p_value, coef, se, robust_se."""
+        return self.table[
+            ["covariate", "hazard_ratio", "ci_lower", "ci_upper", "p_value", "coef", "se", "robust_se"]
+        ]
 
 
 def _check(x: np.ndarray, t: np.ndarray, e: np.ndarray, w: np.ndarray) -> None:
@@ -177,11 +187,13 @@ class _Stratum:
             R2 = at_risk(xxs).reshape(nt, p, p)
             A2 = tied(xxs).reshape(nt, p, p)
             info = (
-                np.einsum("kij,k->ij", R2, s0) - np.einsum("kij,k->ij", A2, s1)
+                np.einsum("kij,k->ij", R2, s0)
+                - np.einsum("kij,k->ij", A2, s1)
                 - np.einsum("ki,kj,k->ij", R1, R1, q0)
-                + np.einsum("ki,kj,k->ij", R1, A1, q1) + np.einsum("ki,kj,k->ij", A1, R1, q1)
+                + np.einsum("ki,kj,k->ij", R1, A1, q1)
+                + np.einsum("ki,kj,k->ij", A1, R1, q1)
                 - np.einsum("ki,kj,k->ij", A1, A1, q2)
-            )  # fmt: skip
+            )
             out.update(info=info, q0=q0, q1=q1, q2=q2)
         return out
 
@@ -249,7 +261,6 @@ def fit(
 ) -> CoxFit:
     """Newton-Raphson fit of the Efron partial likelihood (optionally stratified; ``ridge`` adds
     ``-ridge/2 * |b|^2`` to guard against separation). Case weights must be whole numbers."""
-    cols = list(x.columns)
     xv = x.to_numpy(dtype=float)
     t = np.asarray(duration, dtype=float)
     e = np.asarray(event).astype(bool)
@@ -264,9 +275,32 @@ def fit(
     else:
         codes = pd.factorize(np.asarray(strata))[0]
         groups = [np.flatnonzero(codes == k) for k in range(int(codes.max()) + 1)]
-    p = xv.shape[1]
     mu = (w[:, None] * xv).sum(axis=0) / w.sum()  # centring for numerical stability (estimates unchanged)
     parts = [_Stratum(xv[g] - mu, t[g], e[g], w[g]) for g in groups]
+    beta, ll, ll_null, info, it = _newton(parts, xv.shape[1], ridge, tol, max_iter)
+    cov = np.linalg.inv(info)
+    se = np.sqrt(np.diag(cov))
+    rse = _robust_se(parts, beta, cov) if robust else np.full(len(beta), np.nan)
+    lr = 2 * (ll - ll_null)
+    return CoxFit(
+        table=_estimates(list(x.columns), beta, se, rse, robust),
+        log_likelihood=float(ll),
+        log_likelihood_null=float(ll_null),
+        lr_statistic=float(lr),
+        lr_df=len(beta),
+        lr_p_value=float(stats.chi2.sf(lr, len(beta))),
+        concordance=_concordance(parts, beta),
+        members=int(round(w.sum())),
+        events=int(round(w[e].sum())),
+        rows=len(t),
+        iterations=it,
+        robust=robust,
+    )
+
+
+def _newton(parts: list[_Stratum], p: int, ridge: float, tol: float, max_iter: int):
+    """Maximise the (penalised) partial likelihood from beta = 0 with step halving: beta, log-likelihood,
+    null log-likelihood, information matrix, iterations."""
 
     def evaluate(beta: np.ndarray, second: bool = True):
         ll, grad, info = 0.0, np.zeros(p), np.zeros((p, p))
@@ -302,32 +336,211 @@ def fit(
             step /= 2
             halve += 1
         beta, ll0, grad, info = cand, ll1, g1, i1
-    cov = np.linalg.inv(info)
-    se = np.sqrt(np.diag(cov))
-    rse = np.full(p, np.nan)
-    if robust:
-        meat = np.zeros((p, p))
-        for s in parts:
-            if s.times.size:
-                r = s.score_residuals(beta)
-                meat += (s.w[:, None] * r).T @ r
-        rse = np.sqrt(np.diag(cov @ meat @ cov))
+    return beta, ll0, ll_null, info, it
+
+
+def _robust_se(parts: list[_Stratum], beta: np.ndarray, cov: np.ndarray) -> np.ndarray:
+    """Sandwich standard errors from the weighted Efron score residuals (members as clusters)."""
+    p = len(beta)
+    meat = np.zeros((p, p))
+    for s in parts:
+        if s.times.size:
+            r = s.score_residuals(beta)
+            meat += (s.w[:, None] * r).T @ r
+    return np.sqrt(np.diag(cov @ meat @ cov))
+
+
+def _estimates(
+    cols: list[str], beta: np.ndarray, se: np.ndarray, rse: np.ndarray, robust: bool
+) -> pd.DataFrame:
+    """Coefficients, hazard ratios with 95% CIs and Wald p-values (on the robust SEs when robust)."""
     use = rse if robust else se
     z = beta / use
     q = stats.norm.ppf(0.975)
-    table = pd.DataFrame({
-        "covariate": cols, "coef": beta, "se": se, "robust_se": rse, "hazard_ratio": np.exp(beta),
-        "ci_lower": np.exp(beta - q * use), "ci_upper": np.exp(beta + q * use), "z": z,
-        "p_value": 2 * stats.norm.sf(np.abs(z)),
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "covariate": cols,
+            "coef": beta,
+            "se": se,
+            "robust_se": rse,
+            "hazard_ratio": np.exp(beta),
+            "ci_lower": np.exp(beta - q * use),
+            "ci_upper": np.exp(beta + q * use),
+            "z": z,
+            "p_value": 2 * stats.norm.sf(np.abs(z)),
+        }
+    )
+
+
+def _concordance(parts: list[_Stratum], beta: np.ndarray) -> float:
+    """Harrell's C over the strata: concordant when the member who churns first has the higher risk."""
     conc = tied = pairs = 0.0
     for s in parts:
         c = s.concordance_counts(s.x @ beta)
         conc, tied, pairs = conc + c[0], tied + c[1], pairs + c[2]
-    # concordant: the member who churns first has the higher risk, i.e. the other's risk is lower
-    lr = 2 * (ll0 - ll_null)
-    return CoxFit(
-        table=table, log_likelihood=float(ll0), log_likelihood_null=float(ll_null), lr_statistic=float(lr),
-        lr_df=p, lr_p_value=float(stats.chi2.sf(lr, p)), concordance=(conc + 0.5 * tied) / pairs if pairs else np.nan,
-        members=int(round(w.sum())), events=int(round(w[e].sum())), rows=len(t), iterations=it, robust=robust,
-    )  # fmt: skip
+    return (conc + 0.5 * tied) / pairs if pairs else np.nan
+
+
+# --------------------------------------------------------------------------------------------------
+# models on a per-member table: reference levels, design, compressed rows, the PH check
+
+
+def reference_levels(df: pd.DataFrame, wanted: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
+    """Reference level of each categorical covariate: the one asked for, or (empty, or absent from the
+    data, with a note) the largest group. A covariate with a single level cannot be estimated: it is
+    dropped, with a note. Returns (references, notes)."""
+    refs, notes = {}, []
+    for var, ref in wanted.items():
+        counts = df[var].dropna().astype(str).value_counts()
+        name = var.removeprefix("lm_")
+        if len(counts) < 2:
+            only = ", ".join(counts.index) or "none"
+            notes.append(f"Every member has the same {name} ({only}), so {name} is left out of the model.")
+            continue
+        refs[var] = ref if ref in counts.index else str(counts.index[0])
+        if ref and ref not in counts.index:
+            notes.append(f"No member has {name} {ref}; the reference group is {refs[var]}, the largest.")
+    return refs, notes
+
+
+def design(df: pd.DataFrame, categorical: Mapping[str, str], numeric: Sequence[str] = ()) -> pd.DataFrame:
+    """Dummy columns ``var[level]`` for each categorical (``categorical`` maps var -> reference level,
+    which is dropped; levels compared as strings, missing as "nan") plus numeric columns."""
+    out = {}
+    for var, ref in categorical.items():
+        codes, uniques = pd.factorize(df[var], use_na_sentinel=False)
+        labels = [str(u) for u in uniques]
+        for lv in sorted(set(labels) - {str(ref)}):
+            hit = np.isin(codes, [i for i, lab in enumerate(labels) if lab == lv])
+            out[f"{var}[{lv}]"] = hit.astype("int8")
+    for c in numeric:
+        out[c] = df[c].to_numpy(dtype=float)
+    return pd.DataFrame(out, index=df.index)
+
+
+def _codes(col: pd.Series) -> tuple[np.ndarray, int]:
+    """Integer codes of a column (missing values get a code of their own) and how many codes there
+    can be. Categoricals and small integer ranges need no hashing."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        codes, card = col.cat.codes.to_numpy().astype(np.int64), len(col.cat.categories)
+    else:
+        v = col.to_numpy()
+        if v.dtype.kind in "biu" and v.size and int(v.max()) - int(v.min()) < 1_000_000:
+            return v.astype(np.int64) - int(v.min()), int(v.max()) - int(v.min()) + 1
+        codes, uniques = pd.factorize(v)
+        codes, card = codes.astype(np.int64), len(uniques)
+    return np.where(codes < 0, card, codes), card + 1
+
+
+def _first_seen_ids(key: np.ndarray) -> tuple[np.ndarray, int]:
+    ids, uniques = pd.factorize(key)
+    return ids.astype(np.int64), len(uniques)
+
+
+def compress(
+    x: pd.DataFrame, duration: pd.Series, event: pd.Series, strata: pd.Series | None = None
+) -> pd.DataFrame:
+    """Unique (covariates, duration, event[, strata]) rows with a case-weight column ``w``, in order of
+    first appearance."""
+    d = x.reset_index(drop=True)
+    d["_t"] = np.asarray(duration)
+    d["_e"] = np.asarray(event).astype(int)
+    if strata is not None:
+        d["_s"] = np.asarray(strata).astype(str)
+    key, size = np.zeros(len(d), dtype=np.int64), 1
+    for c in d.columns:  # mixed-radix key, re-coded whenever it could overflow
+        codes, card = _codes(d[c])
+        if size * card >= 2**62:
+            key, size = _first_seen_ids(key)
+        key, size = key * card + codes, size * card
+    key, _ = _first_seen_ids(key)
+    counts = np.bincount(key)
+    first = np.flatnonzero(np.r_[True, key[1:] > np.maximum.accumulate(key)[:-1]])
+    return d.iloc[first].reset_index(drop=True).assign(w=counts)
+
+
+def fit_cox(
+    df: pd.DataFrame,
+    categorical: Mapping[str, str],
+    numeric: Sequence[str] = (),
+    duration: str = "t",
+    event: str = "event",
+    strata: str | None = None,
+    compressed: bool = True,
+    robust: bool = False,
+    ph_check: bool = True,
+) -> CoxFit:
+    """Cox PH (Efron ties, ``analysis.cox``) on the landmark table, by default on rows compressed to
+    unique (covariates, duration, event[, stratum]) with case weights (the same estimates as the raw
+    rows). ``robust`` reports sandwich standard errors (members as clusters) and bases CIs on them.
+    Rows with a missing covariate value are left out (counted in ``CoxFit.left_out``)."""
+    known = df[list(dict.fromkeys([*categorical, *numeric]))].notna().all(axis=1)
+    left_out = int((~known).sum())
+    if left_out:
+        df = df[known]
+    if compressed:  # unique (covariate values, duration, event[, stratum]) rows, then the design
+        cols = list(dict.fromkeys([*categorical, *numeric]))
+        rows = compress(df[cols], df[duration], df[event], df[strata] if strata else None)
+        t, e, w, s = rows["_t"], rows["_e"], rows["w"], rows["_s"] if strata else None
+    else:
+        rows, t, e, w, s = df, df[duration], df[event], None, df[strata] if strata else None
+    x = design(rows, categorical, numeric)
+    x = x.loc[:, x.std() > 0]  # a constant column cannot be estimated
+    covariates = list(x.columns)
+    res = fit(x, t, e, weights=w, strata=s, robust=robust)
+    ph = _ph_check(df, categorical, numeric, duration, event, covariates) if ph_check else pd.DataFrame()
+    return replace(res, ph_test=ph, left_out=left_out)
+
+
+def _ph_check(df, categorical, numeric, duration, event, covariates, periods: int = 3) -> pd.DataFrame:
+    """Proportional hazards as an effect size, not only a p-value (at large n every test "fails"):
+    the hazard ratio fitted separately in each of ``periods`` follow-up intervals (split at event-time
+    quantiles; members at risk in an interval, clock from its start). Columns: covariate, period,
+    start, end, hazard_ratio, ci_lower, ci_upper. Under PH the ratios agree across periods."""
+
+    ev_times = df.loc[df[event].astype(bool), duration]
+    if len(ev_times) < 30 * periods:
+        return pd.DataFrame(
+            columns=["covariate", "period", "start", "end", "hazard_ratio", "ci_lower", "ci_upper"]
+        )
+    cuts = [
+        0.0,
+        *np.quantile(ev_times, np.arange(1, periods) / periods).tolist(),
+        float(df[duration].max()) + 1,
+    ]
+    x = design(df, categorical, numeric).reindex(columns=covariates, fill_value=0)
+    rows = []
+    for k in range(periods):
+        lo, hi = cuts[k], cuts[k + 1]
+        at_risk = (df[duration] >= lo).to_numpy()
+        t = np.minimum(df.loc[at_risk, duration], hi) - lo
+        e = df.loc[at_risk, event].astype(bool) & (df.loc[at_risk, duration] < hi)
+        xx = x.loc[at_risk]
+        keep = [c for c in covariates if xx[c].std() > 0]
+        c = compress(xx[keep], pd.Series(np.asarray(t)), pd.Series(np.asarray(e)))
+        sm = fit(c[keep], c["_t"], c["_e"], weights=c["w"], ridge=1e-3).table.set_index("covariate")
+        for cov in keep:
+            rows.append(
+                {
+                    "covariate": cov,
+                    "period": k + 1,
+                    "start": lo,
+                    "end": hi,
+                    "hazard_ratio": float(sm.loc[cov, "hazard_ratio"]),
+                    "ci_lower": float(sm.loc[cov, "ci_lower"]),
+                    "ci_upper": float(sm.loc[cov, "ci_upper"]),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def ph_effect_size(ph: pd.DataFrame) -> pd.DataFrame:
+    """Per covariate: hazard ratio in the first and last follow-up period and their ratio (1 = PH)."""
+    if ph.empty:
+        return pd.DataFrame(columns=["covariate", "hr_first", "hr_last", "ratio_last_first"])
+    g = ph.sort_values("period").groupby("covariate", sort=False)
+    out = pd.DataFrame(
+        {"hr_first": g["hazard_ratio"].first(), "hr_last": g["hazard_ratio"].last()}
+    ).reset_index()
+    out["ratio_last_first"] = out["hr_last"] / out["hr_first"]
+    return out

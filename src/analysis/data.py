@@ -1,4 +1,5 @@
-"""Open a data source as Ibis tables and validate it against the input contract (docs/definitions.md, "Input data").
+"""Open a data source as Ibis tables and validate it against the input contract (docs/definitions.md,
+"Input data").
 
 A data source is a folder holding ``members``, ``events`` and optionally ``assignments``, ``arms`` and
 ``rewards`` as ``NAME.parquet``, ``NAME.csv`` or a folder ``NAME/`` of Parquet parts, or a DuckDB
@@ -336,11 +337,18 @@ def _detect_encoding(path: Path) -> str:
             except UnicodeDecodeError:
                 first_other = first_other or i
             if first_utf8 and first_other:
-                raise DataContractError([Issue(
-                    "error", str(path), None,
-                    f"mixed text encodings: line {first_other} is not UTF-8 while line {first_utf8} is; "
-                    "export the whole file in one encoding (UTF-8 or GB18030)",
-                )])  # fmt: skip
+                raise DataContractError(
+                    [
+                        Issue(
+                            "error",
+                            str(path),
+                            None,
+                            f"mixed text encodings: line {first_other} is not UTF-8 while line "
+                            f"{first_utf8} is; "
+                            "export the whole file in one encoding (UTF-8 or GB18030)",
+                        )
+                    ]
+                )
     if _decodes(path, "gb18030"):
         return "gb18030"
     raise DataContractError([Issue("error", str(path), None, "file is neither UTF-8 nor GB18030 text")])
@@ -368,11 +376,15 @@ def _find(folder: Path, name: str) -> Path | None:
     if len(found) > 1:
         raise DataContractError(
             [
-                Issue("error", str(found[0]), None,
-                      f"table '{name}' is given more than once ({', '.join(f.name for f in found)}); "
-                      "keep one of them")
+                Issue(
+                    "error",
+                    str(found[0]),
+                    None,
+                    f"table '{name}' is given more than once ({', '.join(f.name for f in found)}); "
+                    "keep one of them",
+                )
             ]
-        )  # fmt: skip
+        )
     return found[0] if found else None
 
 
@@ -385,56 +397,17 @@ def open_source(path: str | Path, tz: str = DEFAULT_TZ) -> DataSource:
     if not path.exists():
         raise DataContractError([Issue("error", str(path), None, "data source does not exist")])
     ZoneInfo(tz)  # raises for an unknown zone
-    con = _duckdb_connection()
-    raw: dict[str, ir.Table] = {}
-    files: dict[str, str] = {}
-    issues: list[Issue] = []
     if path.is_file():
-        src = _duckdb_connection(str(path), read_only=True)
-        con = src
-        names = set(src.list_tables())
-        for name in (*REQUIRED_TABLES, *OPTIONAL_TABLES):
-            if name in names:
-                raw[name] = src.table(name)
-                files[name] = f"{path}::{name}"
+        con = _duckdb_connection(str(path), read_only=True)
+        raw, files, issues = _database_tables(con, path)
     else:
-        tmp: _TempDir | None = None
-        for name in (*REQUIRED_TABLES, *OPTIONAL_TABLES):
-            f = _find(path, name)
-            if f is None:
-                continue
-            files[name] = str(f)
-            if f.is_dir():
-                raw[name] = con.read_parquet([_literal(x) for x in _parts(f)], table_name=f"raw_{name}")
-            elif f.suffix == ".parquet":
-                raw[name] = con.read_parquet(_literal(f), table_name=f"raw_{name}")
-            else:
-                read_from = f
-                if _detect_encoding(f) == "gb18030":
-                    tmp = tmp or _TempDir()
-                    read_from = tmp.path / f.name
-                    with open(f, encoding="gb18030") as src_fh, open(read_from, "w", encoding="utf-8") as dst:
-                        shutil.copyfileobj(src_fh, dst, 1 << 22)
-                try:
-                    raw[name] = con.read_csv(
-                        _literal(read_from), table_name=f"raw_{name}", all_varchar=True, header=True
-                    )
-                except Exception as exc:  # duckdb's sniffer message names the problem
-                    issues.append(
-                        Issue("error", str(f), None, f"cannot be read as CSV: {str(exc).splitlines()[0]}")
-                    )
-        if tmp is not None:
-            con._analysis_tmp = tmp  # keep the transcoded files alive with the connection
+        con = _duckdb_connection()
+        raw, files, issues = _folder_tables(con, path)
     for name in REQUIRED_TABLES:
         if name not in raw and not any(i.file == files.get(name) for i in issues):
-            issues.append(
-                Issue(
-                    "error",
-                    str(path / f"{name}.parquet") if path.is_dir() else f"{path}::{name}",
-                    None,
-                    f"required table '{name}' is missing (expected {name}.parquet, {name}.csv or {name}/)",
-                )
-            )
+            where = str(path / f"{name}.parquet") if path.is_dir() else f"{path}::{name}"
+            rule = f"required table '{name}' is missing (expected {name}.parquet, {name}.csv or {name}/)"
+            issues.append(Issue("error", where, None, rule))
     tables: dict[str, ir.Table] = {}
     columns: dict[str, dict[str, ir.Value]] = {}
     for name, t in raw.items():
@@ -451,6 +424,58 @@ def open_source(path: str | Path, tz: str = DEFAULT_TZ) -> DataSource:
     if issues:
         raise DataContractError(issues)
     return DataSource(path=path, con=con, tables=tables, files=files, tz=tz, raw=raw, columns=columns)
+
+
+_Opened = tuple[dict[str, ir.Table], dict[str, str], list[Issue]]  # raw tables, where each is, problems
+
+
+def _database_tables(con: ibis.BaseBackend, path: Path) -> _Opened:
+    """The contract's tables in a DuckDB database file (``file::table``)."""
+    names = set(con.list_tables())
+    found = [n for n in (*REQUIRED_TABLES, *OPTIONAL_TABLES) if n in names]
+    return {n: con.table(n) for n in found}, {n: f"{path}::{n}" for n in found}, []
+
+
+def _folder_tables(con: ibis.BaseBackend, path: Path) -> _Opened:
+    """The contract's tables in a folder: Parquet files, folders of Parquet parts, or CSV files (UTF-8,
+    or GB18030 transcoded into a temporary folder that lives as long as the connection)."""
+    raw: dict[str, ir.Table] = {}
+    files: dict[str, str] = {}
+    issues: list[Issue] = []
+    for name in (*REQUIRED_TABLES, *OPTIONAL_TABLES):
+        f = _find(path, name)
+        if f is None:
+            continue
+        files[name] = str(f)
+        if f.is_dir():
+            raw[name] = con.read_parquet([_literal(x) for x in _parts(f)], table_name=f"raw_{name}")
+        elif f.suffix == ".parquet":
+            raw[name] = con.read_parquet(_literal(f), table_name=f"raw_{name}")
+        else:
+            try:
+                read_from = _utf8_copy(con, f)
+                raw[name] = con.read_csv(
+                    _literal(read_from), table_name=f"raw_{name}", all_varchar=True, header=True
+                )
+            except DataContractError:
+                raise
+            except Exception as exc:  # duckdb's sniffer message names the problem
+                issues.append(
+                    Issue("error", str(f), None, f"cannot be read as CSV: {str(exc).splitlines()[0]}")
+                )
+    return raw, files, issues
+
+
+def _utf8_copy(con: ibis.BaseBackend, f: Path) -> Path:
+    """``f`` itself when it is UTF-8; a UTF-8 copy in the connection's temporary folder when GB18030."""
+    if _detect_encoding(f) != "gb18030":
+        return f
+    tmp = getattr(con, "_analysis_tmp", None) or _TempDir()
+    con._analysis_tmp = tmp  # keep the transcoded files alive with the connection
+    target = tmp.path / f.name
+    with open(f, encoding="gb18030") as src_fh, open(target, "w", encoding="utf-8") as dst:
+        shutil.copyfileobj(src_fh, dst, 1 << 22)
+    return target
 
 
 def _normalise(t: ir.Table, name: str, file: str) -> tuple[dict[str, ir.Value], list[Issue]]:
@@ -589,12 +614,41 @@ def validate(
             source = open_source(source, tz=tz)
         except DataContractError as exc:
             return ValidationReport(exc.issues, {}, None, None, as_of)
+    issues, rows = _check_values(source)
+    issues.extend(_check_members(source, now))
+    first_join = source.members.joined_at.min().execute()
+    first_join = (
+        None if first_join is None or pd.isna(first_join) else pd.Timestamp(first_join).to_pydatetime()
+    )
+    issues.extend(_check_events(source, first_join, now))
+    issues.extend(_check_experiments(source))
+    issues.extend(_check_time_range(source, "assignments", "assigned_at", first_join, now))
+    issues.extend(_check_time_range(source, "rewards", "ts", first_join, now))
+    first = last = None
+    try:
+        first, last = source.day_range()
+    except DataContractError as exc:
+        issues.extend(exc.issues)
+    if as_of is not None and first is not None and not (first <= as_of <= last):
+        rule = f"as_of {as_of} is outside the data: local days {first} .. {last} in {source.tz}"
+        issues.append(Issue("error", source.files["events"], "ts", rule))
+    return ValidationReport(tuple(issues), rows, first, last, as_of)
+
+
+_UNREADABLE = {
+    "timestamp": "unparseable timestamps",
+    "float": "values are not numbers",
+    "bool": "values are not true/false",
+}
+
+
+def _check_values(source: DataSource) -> tuple[list[Issue], dict[str, int]]:
+    """Nulls in required columns and values that do not read as their type, in one pass per table;
+    and each table's row count."""
     issues: list[Issue] = []
     rows: dict[str, int] = {}
-    files = source.files
     for name, cols in source.columns.items():
-        raw = source.raw[name]
-        f = files[name]
+        raw, f = source.raw[name], source.files[name]
         checks: dict[str, ir.Value] = {"n": raw.count()}
         for c, (kind, req) in CONTRACT[name].items():
             if c not in raw.columns:
@@ -611,37 +665,11 @@ def validate(
                 issues.append(Issue("error", f, c, "null values are not allowed", count=n_null))
             n_bad = int(agg.get(f"bad_{c}", 0) or 0)
             if n_bad:
-                rule = {
-                    "timestamp": "unparseable timestamps",
-                    "float": "values are not numbers",
-                    "bool": "values are not true/false",
-                }[kind]
                 bad = raw.filter(raw[c].notnull() & cols[c].isnull())
-                issues.append(Issue("error", f, c, rule, _examples(bad[c].cast("string")), n_bad))
-    issues.extend(_check_members(source, now))
-    first_join = source.members.joined_at.min().execute()
-    first_join = (
-        None if first_join is None or pd.isna(first_join) else pd.Timestamp(first_join).to_pydatetime()
-    )
-    issues.extend(_check_events(source, first_join, now))
-    issues.extend(_check_experiments(source))
-    issues.extend(_check_time_range(source, "assignments", "assigned_at", first_join, now))
-    issues.extend(_check_time_range(source, "rewards", "ts", first_join, now))
-    first = last = None
-    try:
-        first, last = source.day_range()
-    except DataContractError as exc:
-        issues.extend(exc.issues)
-    if as_of is not None and first is not None and not (first <= as_of <= last):
-        issues.append(
-            Issue(
-                "error",
-                files["events"],
-                "ts",
-                f"as_of {as_of} is outside the data: local days {first} .. {last} in {source.tz}",
-            )
-        )
-    return ValidationReport(tuple(issues), rows, first, last, as_of)
+                issues.append(
+                    Issue("error", f, c, _UNREADABLE[kind], _examples(bad[c].cast("string")), n_bad)
+                )
+    return issues, rows
 
 
 def _anti(left: ir.Table, key: str, right: ir.Table, right_key: str = "member_id") -> ir.Table:
@@ -657,8 +685,9 @@ def _stamped(t: ir.Table, col: str) -> ir.StringValue:
     return t.member_id.fill_null("<null>") + " @ " + t[col].cast("string")
 
 
-def _check_time_range(s: DataSource, name: str, col: str, first_join: datetime | None,
-                      now: datetime) -> list[Issue]:  # fmt: skip
+def _check_time_range(
+    s: DataSource, name: str, col: str, first_join: datetime | None, now: datetime
+) -> list[Issue]:
     """Timestamps of ``name.col`` after ``now`` or before the first member joined."""
     t = s.table(name)
     if t is None:
@@ -727,177 +756,162 @@ def _check_members(s: DataSource, now: datetime) -> list[Issue]:
 
 def _check_events(s: DataSource, first_join: datetime | None, now: datetime) -> list[Issue]:
     """Event types, unknown members, events before joining and implausible timestamps in one pass
-    over the events."""
-    e = s.events
-    f = s.files["events"]
-    out = []
-    m = s.members
+    over the events (examples are fetched only for the rules that are broken)."""
+    e, f, m = s.events, s.files["events"], s.members
     mj = m.select(mid=m.member_id, joined=m.joined_at)
     j = e.select("member_id", "ts", "event_type").left_join(mj, e.member_id == mj.mid)
-    bad_type = j.event_type.notnull() & ~j.event_type.isin(EVENT_TYPES)
-    unknown = j.member_id.notnull() & j.mid.isnull()
-    early = j.ts < j.joined - ibis.interval(minutes=1)
-    future = j.ts > ibis.timestamp(now)
-    lo_ok = first_join - timedelta(days=1) if first_join is not None else EARLIEST_PLAUSIBLE
-    lo_rule = (
+    lo = first_join - timedelta(days=1) if first_join is not None else EARLIEST_PLAUSIBLE
+    before = (
         f"timestamps before the first member joined ({first_join:%Y-%m-%d})"
         if first_join is not None
         else f"timestamps before {EARLIEST_PLAUSIBLE:%Y}: not real dates"
     )
-    ancient = j.ts < ibis.timestamp(lo_ok)
-    agg = (
-        j.aggregate(
-            bad_type=bad_type.cast("int64").sum(),
-            unknown=unknown.cast("int64").sum(),
-            early=early.cast("int64").sum(),
-            future=future.cast("int64").sum(),
-            ancient=ancient.cast("int64").sum(),
-            lo=j.ts.min(),
-            hi=j.ts.max(),
-        )
-        .execute()
-        .iloc[0]
-    )
+    rules = _event_rules(e, j, now, lo, before)
+    counts = {k: cond.cast("int64").sum() for k, (cond, *_) in rules.items()}
+    agg = j.aggregate(**counts, lo=j.ts.min(), hi=j.ts.max()).execute().iloc[0]
     if agg["lo"] is not None and str(agg["lo"]) != "NaT":
         s._range = (agg["lo"].to_pydatetime(), agg["hi"].to_pydatetime())
-    if agg["bad_type"]:
-        bad = e.filter(e.event_type.notnull() & ~e.event_type.isin(EVENT_TYPES))
-        counts = bad.group_by("event_type").aggregate(k=ibis._.count()).order_by(ibis.desc("k")).execute()
-        out.append(Issue("error", f, "event_type", f"event_type must be one of {', '.join(EVENT_TYPES)}",
-                         tuple(counts.event_type.astype(str).head(MAX_EXAMPLES)), int(agg["bad_type"])))  # fmt: skip
-    if agg["unknown"]:
-        out.append(Issue("error", f, "member_id", "events refer to members not in members",
-                         _examples(j.filter(unknown).member_id), int(agg["unknown"])))  # fmt: skip
-    if agg["early"]:
-        out.append(Issue("warning", f, "ts", "events before the member joined (kept as they are)",
-                         _examples(j.filter(early).member_id), int(agg["early"])))  # fmt: skip
-    if agg["future"]:
-        out.append(Issue("error", f, "ts", f"timestamps after the time of this run ({now:%Y-%m-%d %H:%M} UTC)",
-                         _examples(_stamped(e.filter(e.ts > ibis.timestamp(now)), "ts")), int(agg["future"])))  # fmt: skip
-    if agg["ancient"]:
-        out.append(Issue("error", f, "ts", lo_rule,
-                         _examples(_stamped(e.filter(e.ts < ibis.timestamp(lo_ok)), "ts")), int(agg["ancient"])))  # fmt: skip
-    return out
+    return [
+        Issue(severity, f, column, rule, examples(), int(agg[k]))
+        for k, (_, severity, column, rule, examples) in rules.items()
+        if agg[k]
+    ]
+
+
+def _event_rules(e: ir.Table, j: ir.Table, now: datetime, lo: datetime, before: str) -> dict[str, tuple]:
+    """name -> (condition on the events joined to members, severity, column, rule, examples)."""
+    bad_type = j.event_type.notnull() & ~j.event_type.isin(EVENT_TYPES)
+    unknown = j.member_id.notnull() & j.mid.isnull()
+    early = j.ts < j.joined - ibis.interval(minutes=1)
+    future, ancient = e.ts > ibis.timestamp(now), e.ts < ibis.timestamp(lo)
+    after = f"timestamps after the time of this run ({now:%Y-%m-%d %H:%M} UTC)"
+    types = f"event_type must be one of {', '.join(EVENT_TYPES)}"
+    return {
+        "bad_type": (bad_type, "error", "event_type", types, lambda: _type_examples(e)),
+        "unknown": (
+            unknown,
+            "error",
+            "member_id",
+            "events refer to members not in members",
+            lambda: _examples(j.filter(unknown).member_id),
+        ),
+        "early": (
+            early,
+            "warning",
+            "ts",
+            "events before the member joined (kept as they are)",
+            lambda: _examples(j.filter(early).member_id),
+        ),
+        "future": (
+            j.ts > ibis.timestamp(now),
+            "error",
+            "ts",
+            after,
+            lambda: _examples(_stamped(e.filter(future), "ts")),
+        ),
+        "ancient": (
+            j.ts < ibis.timestamp(lo),
+            "error",
+            "ts",
+            before,
+            lambda: _examples(_stamped(e.filter(ancient), "ts")),
+        ),
+    }
+
+
+def _type_examples(e: ir.Table) -> tuple[str, ...]:
+    """The most frequent event types outside the contract."""
+    bad = e.filter(e.event_type.notnull() & ~e.event_type.isin(EVENT_TYPES))
+    counts = bad.group_by("event_type").aggregate(k=ibis._.count()).order_by(ibis.desc("k")).execute()
+    return tuple(counts.event_type.astype(str).head(MAX_EXAMPLES))
+
+
+def _flag(severity: str, file: str, column: str, rule: str, bad: ir.Table, example: ir.Column) -> list[Issue]:
+    """One issue for the rows of ``bad`` (none when there are none), with examples of ``example``."""
+    n = int(bad.count().execute())
+    return [Issue(severity, file, column, rule, _examples(example), n)] if n else []
+
+
+def _pairs(file: str, column: str, rule: str, pairs: pd.DataFrame) -> list[Issue]:
+    """One issue for (experiment, arm) pairs breaking ``rule`` (none when there are none)."""
+    if not len(pairs):
+        return []
+    shown = tuple(f"{r.experiment}/{r.arm}" for r in pairs.head(MAX_EXAMPLES).itertuples())
+    return [Issue("error", file, column, rule, shown, len(pairs))]
 
 
 def _check_experiments(s: DataSource) -> list[Issue]:
+    """Assignments, arms and rewards: references, multiple exposure, the control arm, weights, costs."""
     out: list[Issue] = []
-    a = s.table("assignments")
-    arms = s.table("arms")
+    a, arms = s.table("assignments"), s.table("arms")
     if a is not None:
-        f = s.files["assignments"]
-        unknown = _anti(a, "member_id", s.members)
-        n = int(unknown.count().execute())
-        if n:
-            out.append(
-                Issue(
-                    "error",
-                    f,
-                    "member_id",
-                    "assignments refer to members not in members",
-                    _examples(unknown.member_id),
-                    n,
-                )
-            )
-        per = a.group_by(["experiment", "member_id"]).aggregate(k=ibis._.arm.nunique())
-        multi = per.filter(per.k > 1)
-        res = multi.group_by("experiment").aggregate(members=ibis._.count()).execute()
-        for _, r in res.iterrows():
-            out.append(
-                Issue(
-                    "warning",
-                    f,
-                    "arm",
-                    f"multiple exposure: {int(r['members']):,} members are in more than one arm of "
-                    f"experiment '{r['experiment']}'",
-                    _examples(multi.filter(multi.experiment == r["experiment"]).member_id),
-                    int(r["members"]),
-                )
-            )
-        if arms is not None:
-            pairs = arms.select("experiment", "arm").distinct()
-            missing = (
-                a.select("experiment", "arm")
-                .distinct()
-                .anti_join(pairs, [a.experiment == pairs.experiment, a.arm == pairs.arm])
-                .execute()
-            )
-            if len(missing):
-                out.append(
-                    Issue(
-                        "error",
-                        f,
-                        "arm",
-                        "assignment arms are not listed in arms",
-                        tuple(f"{r.experiment}/{r.arm}" for r in missing.head(MAX_EXAMPLES).itertuples()),
-                        len(missing),
-                    )
-                )
+        out += _check_assignments(s, a, arms)
     if arms is not None:
-        f = s.files["arms"]
-        dup = (
-            arms.group_by(["experiment", "arm"])
-            .aggregate(k=ibis._.count())
-            .filter(lambda x: x.k > 1)
-            .execute()
-        )
-        if len(dup):
-            out.append(
-                Issue(
-                    "error",
-                    f,
-                    "arm",
-                    "each (experiment, arm) must appear once",
-                    tuple(f"{r.experiment}/{r.arm}" for r in dup.head(MAX_EXAMPLES).itertuples()),
-                    len(dup),
-                )
-            )
-        w = arms.weight
-        neg = arms.filter(w.notnull() & ((w <= 0) | w.isnan() | w.isinf()))
-        n = int(neg.count().execute())
-        if n:
-            out.append(Issue("error", f, "weight", "planned weights must be positive finite numbers",
-                             _examples(neg.arm + " = " + neg.weight.cast("string")), n))  # fmt: skip
-        ctrl = (
-            arms.group_by("experiment")
-            .aggregate(k=arms.is_control.cast("int64").sum())
-            .filter(lambda x: x.k != 1)
-        )
-        bad = ctrl.execute()
-        if len(bad):
-            out.append(
-                Issue(
-                    "error",
-                    f,
-                    "is_control",
-                    "each experiment needs exactly one control arm",
-                    tuple(bad.experiment.astype(str).head(MAX_EXAMPLES)),
-                    len(bad),
-                )
-            )
+        out += _check_arms(s, arms)
     elif a is not None:
-        out.extend(_check_named_controls(s))
+        out += _check_named_controls(s)
     r = s.table("rewards")
     if r is not None:
-        c = r.cost
+        f, c = s.files["rewards"], r.cost
         bad = r.filter(c.notnull() & ((c < 0) | c.isnan() | c.isinf()))
-        n = int(bad.count().execute())
-        if n:
-            out.append(Issue("error", s.files["rewards"], "cost", "cost must be a finite number, 0 or more",
-                             _examples(bad.cost.cast("string")), n))  # fmt: skip
+        out += _flag(
+            "error", f, "cost", "cost must be a finite number, 0 or more", bad, bad.cost.cast("string")
+        )
         unknown = _anti(r, "member_id", s.members)
-        n = int(unknown.count().execute())
-        if n:
-            out.append(
-                Issue(
-                    "error",
-                    s.files["rewards"],
-                    "member_id",
-                    "rewards refer to members not in members",
-                    _examples(unknown.member_id),
-                    n,
-                )
-            )
+        out += _flag(
+            "error", f, "member_id", "rewards refer to members not in members", unknown, unknown.member_id
+        )
+    return out
+
+
+def _check_assignments(s: DataSource, a: ir.Table, arms: ir.Table | None) -> list[Issue]:
+    f = s.files["assignments"]
+    unknown = _anti(a, "member_id", s.members)
+    out = _flag(
+        "error", f, "member_id", "assignments refer to members not in members", unknown, unknown.member_id
+    )
+    per = a.group_by(["experiment", "member_id"]).aggregate(k=ibis._.arm.nunique())
+    multi = per.filter(per.k > 1)
+    res = multi.group_by("experiment").aggregate(members=ibis._.count()).execute()
+    for _, r in res.iterrows():
+        rule = (
+            f"multiple exposure: {int(r['members']):,} members are in more than one arm of experiment "
+            f"'{r['experiment']}'"
+        )
+        one = multi.filter(multi.experiment == r["experiment"])
+        out += _flag("warning", f, "arm", rule, one, one.member_id)
+    if arms is not None:
+        pairs = arms.select("experiment", "arm").distinct()
+        used = a.select("experiment", "arm").distinct()
+        missing = used.anti_join(
+            pairs, [used.experiment == pairs.experiment, used.arm == pairs.arm]
+        ).execute()
+        out += _pairs(f, "arm", "assignment arms are not listed in arms", missing)
+    return out
+
+
+def _check_arms(s: DataSource, arms: ir.Table) -> list[Issue]:
+    f = s.files["arms"]
+    dup = arms.group_by(["experiment", "arm"]).aggregate(k=ibis._.count()).filter(lambda x: x.k > 1).execute()
+    out = _pairs(f, "arm", "each (experiment, arm) must appear once", dup)
+    w = arms.weight
+    bad = arms.filter(w.notnull() & ((w <= 0) | w.isnan() | w.isinf()))
+    out += _flag(
+        "error",
+        f,
+        "weight",
+        "planned weights must be positive finite numbers",
+        bad,
+        bad.arm + " = " + bad.weight.cast("string"),
+    )
+    ctrl = (
+        arms.group_by("experiment")
+        .aggregate(k=arms.is_control.cast("int64").sum())
+        .filter(lambda x: x.k != 1)
+    )
+    out += _flag(
+        "error", f, "is_control", "each experiment needs exactly one control arm", ctrl, ctrl.experiment
+    )
     return out
 
 
@@ -912,10 +926,17 @@ def _check_named_controls(s: DataSource) -> list[Issue]:
     bad = has.execute()
     if not len(bad):
         return []
-    return [Issue("error", s.files["assignments"], "arm",
-                  f"without an arms table the control arm must be named '{CONTROL_ARM}'; these experiments have "
-                  "none (add an arms table with is_control, or rename the control arm)",
-                  tuple(bad.experiment.astype(str).head(MAX_EXAMPLES)), len(bad))]  # fmt: skip
+    return [
+        Issue(
+            "error",
+            s.files["assignments"],
+            "arm",
+            f"without an arms table the control arm must be named '{CONTROL_ARM}'; these experiments have "
+            "none (add an arms table with is_control, or rename the control arm)",
+            tuple(bad.experiment.astype(str).head(MAX_EXAMPLES)),
+            len(bad),
+        )
+    ]
 
 
 def experiments(src: DataSource) -> list[str]:

@@ -14,6 +14,7 @@ Event-level work is Ibis; the statistics run on per-arm sufficient statistics (:
 
 from __future__ import annotations
 
+import logging
 import math
 import uuid
 from collections.abc import Mapping, Sequence
@@ -26,27 +27,33 @@ import pandas as pd
 import statsmodels.api as sm
 
 from analysis import stats as st
-from analysis import survival as sv
+from analysis.activity import assign_tiers, churn_after, day_bit, weighted_score
+from analysis.cox import fit_cox
 from analysis.data import DataSource, accepts_dates, fetch
 from analysis.data import experiments as experiments  # re-exported: the experiments of a source
 from analysis.definitions import (
+    ALPHA,
     CONTRIBUTION_TYPES,
     CONTROL_ARM,
     DEFAULT_WEIGHTS,
+    EVENT_COLUMNS,
     EXPERIMENT_COUNT_METRICS,
     EXPERIMENT_METRICS,
+    EXPERIMENT_RETENTION,
     EXPERIMENT_RETENTION_METRICS,
+    TierRules,
 )
-from analysis.segments import TierRules, assign_tiers
 
+log = logging.getLogger(__name__)
 COUNT_METRICS = EXPERIMENT_COUNT_METRICS
 RETENTION_METRICS = EXPERIMENT_RETENTION_METRICS
 METRICS = EXPERIMENT_METRICS
 # pre-period covariate for CUPED; retention metrics use pre-period active days (no self-analogue)
 PRE_COVARIATE = {m: f"pre_{m}" for m in COUNT_METRICS} | {m: "pre_active_days" for m in RETENTION_METRICS}
-TYPE_COLS = {"post": "posts", "comment": "comments", "share": "shares", "like": "likes"}
-COUNTED_TYPES = TYPE_COLS | {"visit": "visits", "checkin": "checkins"}  # event type -> column of counts
-RETENTION_DAYS = {"retained_d14": (8, 14), "retained_d30": (24, 30)}  # local days after the assignment day
+TYPE_COLS = {t: EVENT_COLUMNS[t] for t in CONTRIBUTION_TYPES}
+# the event types counted per member, in the order of their codes in the metric query
+COUNTED_TYPES = TYPE_COLS | {t: EVENT_COLUMNS[t] for t in ("visit", "checkin")}
+RETENTION_DAYS = EXPERIMENT_RETENTION  # local days after the assignment day
 
 
 def control_arm(src: DataSource, experiment: str) -> str:
@@ -61,8 +68,10 @@ def control_arm(src: DataSource, experiment: str) -> str:
     present = _assigned_arms(src, experiment)
     if CONTROL_ARM in present:
         return CONTROL_ARM
-    raise ValueError(f"experiment {experiment!r} has no arms table and no arm named {CONTROL_ARM!r} "
-                     f"(arms: {', '.join(present)})")  # fmt: skip
+    raise ValueError(
+        f"experiment {experiment!r} has no arms table and no arm named {CONTROL_ARM!r} "
+        f"(arms: {', '.join(present)})"
+    )
 
 
 @dataclass(frozen=True)
@@ -108,8 +117,14 @@ def _control(table: pd.DataFrame, control: str | None) -> str:
 
 
 @accepts_dates
-def metric_table(src: DataSource, experiment: str, as_of: date | str, metric_days: int = 28,
-                 weights: Mapping[str, float] | None = None, tier_rules: TierRules | None = None) -> pd.DataFrame:  # fmt: skip
+def metric_table(
+    src: DataSource,
+    experiment: str,
+    as_of: date | str,
+    metric_days: int = 28,
+    weights: Mapping[str, float] | None = None,
+    tier_rules: TierRules | None = None,
+) -> pd.DataFrame:
     """One row per singly-assigned member (ordered by member_id): arm, assigned_at, assign_day, tier
     (pre-assignment), window and pre-period metrics, contributions by week since assignment
     (``contributions_w1``.., the last week cut at ``metric_days``), reward cost; NaN where not yet
@@ -121,6 +136,46 @@ def metric_table(src: DataSource, experiment: str, as_of: date | str, metric_day
     if metric_days < 1:
         raise ValueError(f"metric_days must be at least 1, got {metric_days}")
     weights = dict(weights or DEFAULT_WEIGHTS)
+    single, n_multi = _singly_assigned(src, experiment)
+    df = fetch(single.order_by("idx"))
+    if len(df) == 0:
+        raise ValueError(f"experiment {experiment!r} has no singly-assigned members")
+    df = df.drop(columns="idx")
+    first, last = pd.to_datetime(df["assign_day"]).min().date(), pd.to_datetime(df["assign_day"]).max().date()
+    activity = _window_activity(src, single, as_of, metric_days, (first, last), len(df))
+    cost = _reward_cost(src, single, experiment, metric_days, len(df))
+    df = pd.DataFrame({**{c: df[c] for c in df}, **{c: activity[c] for c in activity}, "cost": cost})
+    for p in ("", "pre_"):
+        df[f"{p}contributions"] = sum(df[f"{p}{c}"] for c in TYPE_COLS.values())
+        df[f"{p}contribution_score"] = weighted_score(lambda c, p=p: df[f"{p}{c}"], weights)
+        df[f"{p}contributor"] = (df[f"{p}contributions"] > 0).astype(float)
+    df["assign_day"] = pd.to_datetime(df["assign_day"]).dt.date
+    # windows [assigned_at, assigned_at + metric_days) have ended by the end of as_of, at any time of day
+    d0 = pd.to_datetime(df["assign_day"])
+    complete = d0 + pd.Timedelta(days=metric_days) <= pd.Timestamp(as_of)
+    for m in COUNT_METRICS:
+        df.loc[~complete, m] = np.nan
+    for m, (_, last_k) in RETENTION_DAYS.items():
+        df[m] = np.where(d0 + pd.Timedelta(days=last_k) <= pd.Timestamp(as_of), df[m], np.nan)
+    ref = min(df["assign_day"]) - timedelta(days=1)
+    tiers = assign_tiers(src, ref, tier_rules, as_of=as_of)[["member_id", "tier"]]
+    at = pd.Index(tiers["member_id"]).get_indexer(df["member_id"])  # -1: joined after the reference date
+    df["tier"] = np.where(at >= 0, tiers["tier"].astype(object).to_numpy()[at], "new").astype(object)
+    df.attrs.update(
+        experiment=experiment,
+        multiple_exposure=n_multi,
+        metric_days=metric_days,
+        tier_reference_date=str(ref),
+        as_of=str(as_of),
+        control=control_arm(src, experiment),
+    )
+    return df
+
+
+def _singly_assigned(src: DataSource, experiment: str) -> tuple[ibis.Table, int]:
+    """The experiment's members in exactly one arm (member_id, arm, assigned_at, local assign_day and a
+    row number ``idx`` by member_id), materialised so that the row numbers hold in every query; and
+    the number of members in more than one arm."""
     a = src.table("assignments")
     if a is None:
         raise ValueError("the data source has no assignments table")
@@ -133,41 +188,12 @@ def metric_table(src: DataSource, experiment: str, as_of: date | str, metric_day
     single = single.mutate(
         assign_day=src.local(single.assigned_at).date(), idx=ibis.row_number().over(order_by=single.member_id)
     )
-    # materialised: the row numbers must be the same in every query below
-    single = src.con.create_table(f"_assigned_{uuid.uuid4().hex[:12]}", single, temp=True)
-    df = fetch(single.order_by("idx"))
-    if len(df) == 0:
-        raise ValueError(f"experiment {experiment!r} has no singly-assigned members")
-    df = df.drop(columns="idx")
-    first, last = pd.to_datetime(df["assign_day"]).min().date(), pd.to_datetime(df["assign_day"]).max().date()
-    activity = _window_activity(src, single, as_of, metric_days, (first, last), len(df))
-    cost = _reward_cost(src, single, experiment, metric_days, len(df))
-    df = pd.DataFrame({**{c: df[c] for c in df}, **{c: activity[c] for c in activity}, "cost": cost})
-    for p in ("", "pre_"):
-        df[f"{p}contributions"] = sum(df[f"{p}{c}"] for c in TYPE_COLS.values())
-        df[f"{p}contribution_score"] = sum(
-            df[f"{p}{TYPE_COLS[t]}"] * weights.get(t, 0) for t in CONTRIBUTION_TYPES
-        )
-        df[f"{p}contributor"] = (df[f"{p}contributions"] > 0).astype(float)
-    df["assign_day"] = pd.to_datetime(df["assign_day"]).dt.date
-    # windows [assigned_at, assigned_at + metric_days) have ended by the end of as_of, whatever the time of day
-    d0 = pd.to_datetime(df["assign_day"])
-    complete = d0 + pd.Timedelta(days=metric_days) <= pd.Timestamp(as_of)
-    for m in COUNT_METRICS:
-        df.loc[~complete, m] = np.nan
-    for m, (_, last_k) in RETENTION_DAYS.items():
-        df[m] = np.where(d0 + pd.Timedelta(days=last_k) <= pd.Timestamp(as_of), df[m], np.nan)
-    ref = min(df["assign_day"]) - timedelta(days=1)
-    tiers = assign_tiers(src, ref, tier_rules, as_of=as_of)[["member_id", "tier"]]
-    at = pd.Index(tiers["member_id"]).get_indexer(df["member_id"])  # -1: joined after the reference date
-    df["tier"] = np.where(at >= 0, tiers["tier"].astype(object).to_numpy()[at], "new").astype(object)
-    df.attrs.update(experiment=experiment, multiple_exposure=n_multi, metric_days=metric_days,
-                    tier_reference_date=str(ref), as_of=str(as_of), control=control_arm(src, experiment))  # fmt: skip
-    return df
+    return src.con.create_table(f"_assigned_{uuid.uuid4().hex[:12]}", single, temp=True), n_multi
 
 
-def _window_activity(src: DataSource, single: ibis.Table, as_of: date, metric_days: int,
-                     assign_days: tuple[date, date], n: int) -> pd.DataFrame:  # fmt: skip
+def _window_activity(
+    src: DataSource, single: ibis.Table, as_of: date, metric_days: int, assign_days: tuple[date, date], n: int
+) -> pd.DataFrame:
     """Row ``idx`` of ``single`` (assigned members): counts by type in [assigned_at, + metric_days) and in
     the pre-period [assigned_at - metric_days, assigned_at), contributions by week, active days in each
     (distinct local days), and retained_d14 / retained_d30 (active on local day 8..14 / 24..30 after the
@@ -198,7 +224,7 @@ def _window_activity(src: DataSource, single: ibis.Table, as_of: date, metric_da
         ty=j.event_type.cases(*((t, i) for i, t in enumerate(COUNTED_TYPES)), else_=len(COUNTED_TYPES)),
         off=j.k + (metric_days + 1),
     )
-    chunk, bit = sv.day_bit(j.off)
+    chunk, bit = day_bit(j.off)
     j = j.mutate(chunk=chunk, bit=bit)
     g = j.group_by(["idx", "part", "ty", "chunk"]).aggregate(
         n=j.count(),
@@ -219,7 +245,12 @@ def _window_activity(src: DataSource, single: ibis.Table, as_of: date, metric_da
         "pre_active_days": g.days.bit_or(where=pre).fill_null(0),
     }
     aggs |= {m: g[m].any().cast("int64") for m in RETENTION_DAYS}
-    per = fetch(g.group_by(["idx", "chunk"]).aggregate(**aggs))
+    return _per_member(fetch(g.group_by(["idx", "chunk"]).aggregate(**aggs)), n)
+
+
+def _per_member(per: pd.DataFrame, n: int) -> pd.DataFrame:
+    """Rows (idx, chunk) of window totals and day masks -> one row per member 0..n-1: active days are
+    the popcounts of the masks summed over chunks, retention flags the max over chunks."""
     for c in ("active_days", "pre_active_days"):  # popcount of the day masks
         per[c] = np.bitwise_count(per[c].to_numpy(np.int64)).astype(np.int64)
     per = (
@@ -260,9 +291,14 @@ def _moments(
     return st.Moments.of(y[ok], values[covariate][rows][ok] if covariate else None)
 
 
-def effects(table: pd.DataFrame, metrics: Sequence[str] = METRICS, primary: Sequence[str] = ("contributions",
-            "retained_d30"), control: str | None = None, alpha: float = 0.05,
-            cap_quantile: float | None = 0.999) -> pd.DataFrame:  # fmt: skip
+def effects(
+    table: pd.DataFrame,
+    metrics: Sequence[str] = METRICS,
+    primary: Sequence[str] = ("contributions", "retained_d30"),
+    control: str | None = None,
+    alpha: float = ALPHA,
+    cap_quantile: float | None = 0.999,
+) -> pd.DataFrame:
     """Each treatment arm against control for each metric, raw and CUPED.
 
     Columns: experiment, metric, arm, n, mean, control_mean, effect, ci_lower, ci_upper, lift,
@@ -276,13 +312,7 @@ def effects(table: pd.DataFrame, metrics: Sequence[str] = METRICS, primary: Sequ
     covs = {m: (c if c in table else None) for m, c in covs.items()}
     values = {c: table[c].to_numpy(float) for c in {*metrics, *covs.values()} - {None}}
     if cap_quantile and "contributions" in metrics:
-        y = values["contributions"]
-        nz = y[y > 0]
-        cap = float(np.quantile(nz, cap_quantile)) if len(nz) else 0.0
-        values["contributions_capped"] = np.minimum(y, cap)  # NaN (window not ended) stays NaN
-        values["pre_contributions_capped"] = np.minimum(values["pre_contributions"], cap)
-        covs["contributions_capped"] = "pre_contributions_capped"
-        metrics.insert(metrics.index("contributions") + 1, "contributions_capped")
+        _add_capped(values, covs, metrics, cap_quantile)
     arm_of = table["arm"].to_numpy()
     arms = [a for a in sorted(table["arm"].unique()) if a != control]
     where = {a: np.flatnonzero(arm_of == a) for a in [control, *arms]}
@@ -298,15 +328,53 @@ def effects(table: pd.DataFrame, metrics: Sequence[str] = METRICS, primary: Sequ
             ):
                 if e is None:
                     continue
-                rows.append({
-                    "experiment": table.attrs.get("experiment", ""), "metric": metric, "arm": arm, "n": int(t_m.n),
-                    "n_control": int(c_m.n), "mean": e.treatment_mean, "control_mean": e.control_mean,
-                    "effect": e.effect, "se": e.se, "ci_lower": e.ci_lower, "ci_upper": e.ci_upper, "lift": e.lift,
-                    "lift_ci_lower": e.lift_ci_lower, "lift_ci_upper": e.lift_ci_upper, "p_value": e.p_value,
-                    "method": method, "theta": e.theta,
-                    "family": "primary" if metric in primary else "secondary",
-                })  # fmt: skip
-    out = pd.DataFrame(rows)
+                rows.append(
+                    {
+                        "experiment": table.attrs.get("experiment", ""),
+                        "metric": metric,
+                        "arm": arm,
+                        "n": int(t_m.n),
+                        "n_control": int(c_m.n),
+                        **_effect_fields(e),
+                        "method": method,
+                        "theta": e.theta,
+                        "family": "primary" if metric in primary else "secondary",
+                    }
+                )
+    return _adjusted(pd.DataFrame(rows), alpha)
+
+
+def _add_capped(values: dict, covs: dict, metrics: list[str], cap_quantile: float) -> None:
+    """``contributions_capped``: contributions capped at the ``cap_quantile`` of non-zero values (with
+    its pre-period capped alike), inserted after contributions."""
+    y = values["contributions"]
+    nz = y[y > 0]
+    cap = float(np.quantile(nz, cap_quantile)) if len(nz) else 0.0
+    values["contributions_capped"] = np.minimum(y, cap)  # NaN (window not ended) stays NaN
+    values["pre_contributions_capped"] = np.minimum(values["pre_contributions"], cap)
+    covs["contributions_capped"] = "pre_contributions_capped"
+    metrics.insert(metrics.index("contributions") + 1, "contributions_capped")
+
+
+def _effect_fields(e: st.Effect) -> dict[str, float]:
+    """The columns every effects table shares, in their order."""
+    return {
+        "mean": e.treatment_mean,
+        "control_mean": e.control_mean,
+        "effect": e.effect,
+        "se": e.se,
+        "ci_lower": e.ci_lower,
+        "ci_upper": e.ci_upper,
+        "lift": e.lift,
+        "lift_ci_lower": e.lift_ci_lower,
+        "lift_ci_upper": e.lift_ci_upper,
+        "p_value": e.p_value,
+    }
+
+
+def _adjusted(out: pd.DataFrame, alpha: float) -> pd.DataFrame:
+    """Adjusted p-values (Holm for the primary family, Benjamini-Hochberg for the rest, per method)
+    and the confidence intervals that match them."""
     out["p_adjusted"] = np.nan
     for (_method, family), g in out.groupby(["method", "family"]):
         p = g["p_value"].fillna(1.0).to_numpy()
@@ -331,7 +399,7 @@ def srm_table(
     share, p_value, flagged (p < threshold; one test per experiment or per ``by`` group), planned (False:
     the data carry no plan and the test is against equal shares). ``plan`` is a :class:`SplitPlan`, an
     ``arms`` table, or None (equal shares over the table's arms)."""
-    exp = table.attrs.get("experiment", "")
+    exp = plan.experiment if isinstance(plan, SplitPlan) else table.attrs.get("experiment", "")
     if isinstance(plan, pd.DataFrame):
         d = plan[plan["experiment"] == exp] if "experiment" in plan else plan
         plan = SplitPlan(exp, dict(zip(d["arm"].astype(str), d["weight"].astype(float), strict=True)), True)
@@ -344,35 +412,53 @@ def srm_table(
         counts = d["arm"].value_counts().reindex(weights.index, fill_value=0)
         res = st.srm(counts.to_numpy(), weights.to_numpy(), threshold)
         for arm, n in counts.items():
-            rows.append({"experiment": exp, **({by: g} if by else {}), "arm": arm,
-                         "expected_share": weights[arm] / weights.sum(), "members": int(n),
-                         "share": n / max(counts.sum(), 1), "p_value": res.p_value, "flagged": res.flagged,
-                         "planned": plan.known})  # fmt: skip
+            rows.append(
+                {
+                    "experiment": exp,
+                    **({by: g} if by else {}),
+                    "arm": arm,
+                    "expected_share": weights[arm] / weights.sum(),
+                    "members": int(n),
+                    "share": n / max(counts.sum(), 1),
+                    "p_value": res.p_value,
+                    "flagged": res.flagged,
+                    "planned": plan.known,
+                }
+            )
     return pd.DataFrame(rows)
 
 
-def balance(table: pd.DataFrame, covariates: Sequence[str] = ("pre_contributions", "pre_active_days",
-            "pre_visits", "pre_checkins"), control: str | None = None, alpha: float = 0.001) -> pd.DataFrame:  # fmt: skip
+def balance(
+    table: pd.DataFrame,
+    covariates: Sequence[str] = ("pre_contributions", "pre_active_days", "pre_visits", "pre_checkins"),
+    control: str | None = None,
+    alpha: float = 0.001,
+) -> pd.DataFrame:
     """Pre-period balance: Welch test of each pre-assignment covariate, treatment vs control, flagged at
     ``alpha`` / (arms × covariates) (Bonferroni, as GrowthBook)."""
     control = _control(table, control)
-    arms = [a for a in sorted(table["arm"].unique()) if a != control]
+    arms = _treatment_arms(table, control)
     limit = alpha / max(len(arms) * len(covariates), 1)
     rows = []
-    c = table[table["arm"] == control]
     for cov in covariates:
         for arm in arms:
-            e = st.welch(
-                st.Moments.of(c[cov].to_numpy(float)),
-                st.Moments.of(table.loc[table["arm"] == arm, cov].to_numpy(float)),
+            e = _arm_effect(table, control, arm, cov, None)
+            rows.append(
+                {
+                    "covariate": cov,
+                    "arm": arm,
+                    "control_mean": e.control_mean,
+                    "mean": e.treatment_mean,
+                    "difference": e.effect,
+                    "p_value": e.p_value,
+                    "threshold": limit,
+                    "flagged": bool(e.p_value < limit),
+                }
             )
-            rows.append({"covariate": cov, "arm": arm, "control_mean": e.control_mean, "mean": e.treatment_mean,
-                         "difference": e.effect, "p_value": e.p_value, "threshold": limit,
-                         "flagged": bool(e.p_value < limit)})  # fmt: skip
     return pd.DataFrame(rows)
 
 
-def power(eff: pd.DataFrame, alpha: float = 0.05, power_: float = 0.8) -> pd.DataFrame:
+def power(eff: pd.DataFrame, alpha: float = ALPHA, power_: float = 0.8) -> pd.DataFrame:
     """Minimum detectable effect at ``power_`` for each comparison (from its standard error), and
     whether the observed test was underpowered for a 5% relative change."""
     d = eff[eff["method"] == "cuped"].copy() if (eff["method"] == "cuped").any() else eff.copy()
@@ -386,9 +472,14 @@ def power(eff: pd.DataFrame, alpha: float = 0.05, power_: float = 0.8) -> pd.Dat
 # community-specific analyses
 
 
-def heterogeneity(table: pd.DataFrame, metric: str, control: str | None = None,
-                  tiers: Sequence[str] = ("core", "active", "novice", "lurker"),
-                  scale: str = "absolute", adjust: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
+def heterogeneity(
+    table: pd.DataFrame,
+    metric: str,
+    control: str | None = None,
+    tiers: Sequence[str] = ("core", "active", "novice", "lurker"),
+    scale: str = "absolute",
+    adjust: bool = True,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Effect by pre-assignment tier, and for each arm an interaction test (does the effect differ by
     tier?): a Wald test of the treated x tier terms in ``metric ~ treated * tier`` on the arm's and
     control's members, with robust (HC1) covariance. ``scale="absolute"`` (default) uses OLS on the
@@ -403,37 +494,61 @@ def heterogeneity(table: pd.DataFrame, metric: str, control: str | None = None,
     d = table[table[metric].notna() & table["tier"].isin(tiers)]
     rows = []
     for tier, g in d.groupby("tier"):
-        c = st.Moments.of(g.loc[g["arm"] == control, metric].to_numpy(float))
-        for arm in sorted(a for a in g["arm"].unique() if a != control):
-            e = st.welch(c, st.Moments.of(g.loc[g["arm"] == arm, metric].to_numpy(float)))
-            rows.append({"metric": metric, "tier": tier, "arm": arm, "n": int((g["arm"] == arm).sum()),
-                         "control_mean": e.control_mean, "mean": e.treatment_mean, "effect": e.effect,
-                         "ci_lower": e.ci_lower, "ci_upper": e.ci_upper, "lift": e.lift, "p_value": e.p_value})  # fmt: skip
-    by_tier = pd.DataFrame(rows)
-    tests = []
+        for arm in _treatment_arms(g, control):
+            e = _arm_effect(g, control, arm, metric, None)
+            rows.append(
+                {
+                    "metric": metric,
+                    "tier": tier,
+                    "arm": arm,
+                    "n": int((g["arm"] == arm).sum()),
+                    "control_mean": e.control_mean,
+                    "mean": e.treatment_mean,
+                    "effect": e.effect,
+                    "ci_lower": e.ci_lower,
+                    "ci_upper": e.ci_upper,
+                    "lift": e.lift,
+                    "p_value": e.p_value,
+                }
+            )
     levels = sorted(d["tier"].unique())  # the first is the reference level, as in ``C(tier)``
-    pre = f"pre_{metric}"
-    for arm in sorted(a for a in d["arm"].unique() if a != control):
-        sub = d[d["arm"].isin([control, arm])]
-        x, names = _interaction_design(sub, arm, levels, pre if adjust else None, scale)
-        y = sub[metric].to_numpy(float)
-        if scale == "relative":  # multiplicative effects: a log-link (Poisson) model with robust errors
-            full = sm.GLM(y, x, family=sm.families.Poisson()).fit(cov_type="HC1")
-        else:
-            full = sm.OLS(y, x).fit(cov_type="HC1")
-        inter = [i for i, n in enumerate(names) if n.startswith("treated:")]
-        if not inter:
-            continue
-        r = np.zeros((len(inter), len(names)))
-        r[np.arange(len(inter)), inter] = 1.0
-        w = full.wald_test(r, scalar=True, use_f=True)
-        tests.append({"metric": metric, "arm": arm, "scale": scale, "f_stat": float(w.statistic), "df": len(inter),
-                      "p_value": float(w.pvalue)})  # fmt: skip
-    return by_tier, pd.DataFrame(tests)
+    pre = f"pre_{metric}" if adjust else None
+    arms = _treatment_arms(d, control)
+    tests = [_interaction_test(d, control, arm, metric, levels, pre, scale) for arm in arms]
+    return pd.DataFrame(rows), pd.DataFrame([t for t in tests if t])
 
 
-def _interaction_design(sub: pd.DataFrame, arm: str, levels: Sequence[str], pre: str | None,
-                        scale: str) -> tuple[np.ndarray, list[str]]:  # fmt: skip
+def _interaction_test(
+    d: pd.DataFrame, control: str, arm: str, metric: str, levels: Sequence[str], pre: str | None, scale: str
+) -> dict | None:
+    """Wald test (robust HC1 covariance) of the treated x tier terms for one arm against control; None
+    when there is no such term (one tier)."""
+    sub = d[d["arm"].isin([control, arm])]
+    x, names = _interaction_design(sub, arm, levels, pre, scale)
+    y = sub[metric].to_numpy(float)
+    if scale == "relative":  # multiplicative effects: a log-link (Poisson) model with robust errors
+        full = sm.GLM(y, x, family=sm.families.Poisson()).fit(cov_type="HC1")
+    else:
+        full = sm.OLS(y, x).fit(cov_type="HC1")
+    inter = [i for i, n in enumerate(names) if n.startswith("treated:")]
+    if not inter:
+        return None
+    r = np.zeros((len(inter), len(names)))
+    r[np.arange(len(inter)), inter] = 1.0
+    w = full.wald_test(r, scalar=True, use_f=True)
+    return {
+        "metric": metric,
+        "arm": arm,
+        "scale": scale,
+        "f_stat": float(w.statistic),
+        "df": len(inter),
+        "p_value": float(w.pvalue),
+    }
+
+
+def _interaction_design(
+    sub: pd.DataFrame, arm: str, levels: Sequence[str], pre: str | None, scale: str
+) -> tuple[np.ndarray, list[str]]:
     """Design of ``y ~ treated * C(tier) [+ pre_c]`` (treatment coding, reference ``levels[0]``; levels
     absent from ``sub`` are dropped), built directly rather than through a formula (it is the same
     matrix, without patsy's cost on a million rows)."""
@@ -480,9 +595,18 @@ def novelty(table: pd.DataFrame, control: str | None = None) -> pd.DataFrame:
     for w in weeks:
         for arm in _treatment_arms(d, control):
             e = _arm_effect(d, control, arm, f"contributions_w{w}", "pre_contributions")
-            rows.append({"arm": arm, "week": w, "control_mean": e.control_mean, "effect": e.effect,
-                         "ci_lower": e.ci_lower, "ci_upper": e.ci_upper, "lift": e.lift,
-                         "method": "cuped" if e.theta == e.theta else "raw"})  # fmt: skip
+            rows.append(
+                {
+                    "arm": arm,
+                    "week": w,
+                    "control_mean": e.control_mean,
+                    "effect": e.effect,
+                    "ci_lower": e.ci_lower,
+                    "ci_upper": e.ci_upper,
+                    "lift": e.lift,
+                    "method": "cuped" if e.theta == e.theta else "raw",
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -497,12 +621,20 @@ def composition(table: pd.DataFrame, control: str | None = None) -> pd.DataFrame
     for arm in _treatment_arms(d, control):
         for col in [*TYPE_COLS.values(), "checkins"]:
             e = _arm_effect(d, control, arm, col, f"pre_{col}")
-            rows.append({"arm": arm, "type": col, "incremental_per_member": e.effect, "ci_lower": e.ci_lower,
-                         "ci_upper": e.ci_upper, "method": "cuped" if e.theta == e.theta else "raw"})  # fmt: skip
+            rows.append(
+                {
+                    "arm": arm,
+                    "type": col,
+                    "incremental_per_member": e.effect,
+                    "ci_lower": e.ci_lower,
+                    "ci_upper": e.ci_upper,
+                    "method": "cuped" if e.theta == e.theta else "raw",
+                }
+            )
     return pd.DataFrame(rows)
 
 
-def cost_effectiveness(table: pd.DataFrame, control: str | None = None, alpha: float = 0.05) -> pd.DataFrame:
+def cost_effectiveness(table: pd.DataFrame, control: str | None = None, alpha: float = ALPHA) -> pd.DataFrame:
     """Cost per incremental contribution = mean cost per treated member / the CUPED-adjusted increment
     in contributions (the effects table's estimate), with a delta-method CI; NaN when the increment is
     not positive or nothing was paid."""
@@ -518,8 +650,16 @@ def cost_effectiveness(table: pd.DataFrame, control: str | None = None, alpha: f
         cost = g["cost"].to_numpy(float)
         inc, mc = e.effect, cost.mean()
         if mc <= 0 or not inc > 0:
-            rows.append({"arm": arm, "cost_per_member": mc, "incremental": inc, "cost_per_incremental": np.nan,
-                         "ci_lower": np.nan, "ci_upper": np.nan})  # fmt: skip
+            rows.append(
+                {
+                    "arm": arm,
+                    "cost_per_member": mc,
+                    "incremental": inc,
+                    "cost_per_incremental": np.nan,
+                    "ci_lower": np.nan,
+                    "ci_upper": np.nan,
+                }
+            )
             continue
         r = mc / inc
         # Var(mc / inc) by the delta method; cost covaries with the treated arm's adjusted outcome
@@ -528,8 +668,16 @@ def cost_effectiveness(table: pd.DataFrame, control: str | None = None, alpha: f
         var_mc, cov = cost.var(ddof=1) / len(g), np.cov(cost, y_adj)[0, 1] / len(g)
         var_r = r**2 * (var_mc / mc**2 + e.se**2 / inc**2 - 2 * cov / (mc * inc))
         se = float(np.sqrt(max(var_r, 0)))
-        rows.append({"arm": arm, "cost_per_member": mc, "incremental": inc, "cost_per_incremental": r,
-                     "ci_lower": r - z * se, "ci_upper": r + z * se})  # fmt: skip
+        rows.append(
+            {
+                "arm": arm,
+                "cost_per_member": mc,
+                "incremental": inc,
+                "cost_per_incremental": r,
+                "ci_lower": r - z * se,
+                "ci_upper": r + z * se,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -540,8 +688,9 @@ class Verdict:
     reason: str
 
 
-def verdicts(eff: pd.DataFrame, by_tier: pd.DataFrame, primary: Sequence[str],
-             srm_flagged: bool, alpha: float = 0.05) -> list[Verdict]:  # fmt: skip
+def verdicts(
+    eff: pd.DataFrame, by_tier: pd.DataFrame, primary: Sequence[str], srm_flagged: bool, alpha: float = ALPHA
+) -> list[Verdict]:
     """One decision per scheme from the primary metrics (CUPED, Holm-adjusted) and the core members."""
     e = eff[(eff["method"] == "cuped") & eff["metric"].isin(primary)]
     out = []
@@ -584,13 +733,20 @@ def _decide(g: pd.DataFrame, core: pd.DataFrame, srm_flagged: bool, alpha: float
 
 
 @accepts_dates
-def churn_hazard(src: DataSource, table: pd.DataFrame, as_of: date, churn_days: int = 30,
-                 control: str | None = None, by_tier: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
+def churn_hazard(
+    src: DataSource,
+    table: pd.DataFrame,
+    as_of: date,
+    churn_days: int = 30,
+    control: str | None = None,
+    by_tier: bool = True,
+) -> pd.DataFrame:
     """Churn after assignment (clock from the local assignment day) as hazard ratios against control,
-    overall and within each pre-assignment tier. Returns (hazard ratios, Kaplan-Meier by arm)."""
+    overall and within each pre-assignment tier: tier, arm, hazard_ratio, ci_lower, ci_upper, p_value,
+    members, churned. A group with too few churns, or that cannot be fitted, is left out and logged."""
     control = _control(table, control)
     starts = table[["member_id", "arm", "tier", "assign_day"]].rename(columns={"assign_day": "start_day"})
-    ch = sv.churn_after(src, starts, as_of, churn_days)
+    ch = churn_after(src, starts, as_of, churn_days)
     rows = []
     groups = [("all", ch)] + ([(t, g) for t, g in ch.groupby("tier")] if by_tier else [])
     for name, g in groups:
@@ -598,15 +754,17 @@ def churn_hazard(src: DataSource, table: pd.DataFrame, as_of: date, churn_days: 
         with_events = g.groupby("arm")["event"].sum()
         g = g[g["arm"].isin(with_events[with_events > 0].index)]
         if g["arm"].nunique() < 2 or g["event"].sum() < 10 or (g["arm"] == control).sum() == 0:
+            log.info("churn hazard ratios: tier %s left out (too few churns to compare arms)", name)
             continue
         try:
-            res = sv.fit_cox(
-                g, categorical={"arm": control}, duration="duration", event="event", ph_check=False
-            )
-        except ValueError:  # a degenerate group (e.g. separation): no estimate rather than no report
+            res = fit_cox(g, categorical={"arm": control}, duration="duration", event="event", ph_check=False)
+        except ValueError as exc:  # a degenerate group (e.g. separation): no estimate rather than no report
+            log.warning("churn hazard ratios: tier %s left out: %s", name, exc)
             continue
         hr = res.hazard_ratios.assign(tier=name, arm=lambda d: d["covariate"].str.extract(r"arm\[(.*)\]")[0])
-        rows.append(hr[["tier", "arm", "hazard_ratio", "ci_lower", "ci_upper", "p_value"]].assign(members=len(g),
-                                                                                                  churned=int(g["event"].sum())))  # fmt: skip
-    km = sv.kaplan_meier(ch, group="arm", duration="duration", entry=None)
-    return (pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()), km
+        rows.append(
+            hr[["tier", "arm", "hazard_ratio", "ci_lower", "ci_upper", "p_value"]].assign(
+                members=len(g), churned=int(g["event"].sum())
+            )
+        )
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()

@@ -16,8 +16,8 @@ member -> group table passed in (for example tiers from :mod:`analysis.segments`
 
 from __future__ import annotations
 
-import math
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -26,50 +26,12 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from analysis.data import DataSource, accepts_dates
-from analysis.definitions import CONTRIBUTION_TYPES
+from analysis.activity import member_days
+from analysis.data import DataSource, accepts_dates, fetch, to_date
+from analysis.definitions import CONTRIBUTION_COLUMNS, RETENTION_DAYS, RETENTION_WINDOWS
+from analysis.stats import top_shares
 
-RETENTION_DAYS: tuple[int, ...] = (1, 7, 14, 30)
-RETENTION_BRACKETS: dict[str, tuple[int, int]] = {"8-14": (8, 14), "24-30": (24, 30)}
-TYPE_COLUMNS = {"visit": "visits", "post": "posts", "comment": "comments", "share": "shares", "like": "likes",
-                "checkin": "checkins", "invite": "invites"}  # fmt: skip
-CONTRIBUTION_COLUMNS = tuple(TYPE_COLUMNS[t] for t in CONTRIBUTION_TYPES)
 Breakdown = str | ir.Table | pd.DataFrame | None
-
-
-# --------------------------------------------------------------------------------------------------
-# the member-day table every KPI starts from
-
-
-@accepts_dates
-def member_days(src: DataSource, as_of: date, between: tuple[date, date] | None = None) -> ir.Table:
-    """One row per (member, local day) with at least one event, counts by type; cached on the backend.
-
-    Columns: member_id, day, events, visits, posts, comments, shares, likes, checkins, invites,
-    contributions.
-
-    ``between`` = (first, last) keeps those days only: a slice of the cached table when it has been
-    built, otherwise an uncached expression over those days' events (a report that needs a few weeks,
-    not the whole log, then never aggregates the whole log).
-    """
-    key = ("member_days", as_of, src.tz)
-    cache = src.cache
-    if between is not None and key not in cache:
-        first, last = between
-        return _member_days(src.events_local(min(last, as_of), since=first))
-    if key not in cache:
-        md = _member_days(src.events_local(as_of))
-        cache[key] = src.con.create_table(f"_member_days_{uuid.uuid4().hex[:12]}", md, temp=True)
-    md = cache[key]
-    return md if between is None else md.filter(md.day.between(*between))
-
-
-def _member_days(e: ir.Table) -> ir.Table:
-    counts = {col: e.count(where=e.event_type == t).cast("int32") for t, col in TYPE_COLUMNS.items()}
-    md = e.group_by(["member_id", "day"]).aggregate(events=e.count().cast("int32"), **counts)
-    return md.mutate(
-        contributions=sum((md[c] for c in CONTRIBUTION_COLUMNS[1:]), md[CONTRIBUTION_COLUMNS[0]])
-    )
 
 
 def _groups(src: DataSource, by: Breakdown) -> ir.Table | None:
@@ -145,30 +107,48 @@ def daily_kpis(src: DataSource, as_of: date, by: Breakdown = None) -> pd.DataFra
         if gcols:
             d.insert(0, "group", g)
         frames.append(d)
-    out = pd.concat(frames).rename_axis("date").reset_index()
-    ints = [
-        "uv",
-        "dau",
-        "wau",
-        "mau",
-        "contributors",
-        *CONTRIBUTION_COLUMNS,
-        "contributions",
-        "checkins",
-        "invites",
-    ]
-    out[ints] = out[ints].astype("int64")
+    return _finish_daily(pd.concat(frames).rename_axis("date").reset_index(), first, gcols)
+
+
+_DAILY_COUNTS = [
+    "uv",
+    "dau",
+    "wau",
+    "mau",
+    "contributors",
+    *CONTRIBUTION_COLUMNS,
+    "contributions",
+    "checkins",
+    "invites",
+]
+_DAILY_COLUMNS = [
+    "uv",
+    "dau",
+    "wau",
+    "mau",
+    "dau_mau",
+    *CONTRIBUTION_COLUMNS,
+    "contributions",
+    "contributors",
+    "contributions_per_contributor",
+    "checkins",
+    "invites",
+    "wau_is_complete",
+    "mau_is_complete",
+]
+
+
+def _finish_daily(out: pd.DataFrame, first: date, gcols: list[str]) -> pd.DataFrame:
+    """Whole-number counts, the ratios, the completeness flags and the columns in order."""
+    out[_DAILY_COUNTS] = out[_DAILY_COUNTS].astype("int64")
     out["dau_mau"] = out["dau"] / out["mau"].where(out["mau"] > 0)
     out["contributions_per_contributor"] = out["contributions"] / out["contributors"].where(
         out["contributors"] > 0
     )
     out["wau_is_complete"] = out["date"] >= pd.Timestamp(first + timedelta(days=6))
     out["mau_is_complete"] = out["date"] >= pd.Timestamp(first + timedelta(days=29))
-    cols = ["date", *gcols, "uv", "dau", "wau", "mau", "dau_mau", *CONTRIBUTION_COLUMNS, "contributions",
-            "contributors", "contributions_per_contributor", "checkins", "invites", "wau_is_complete",
-            "mau_is_complete"]  # fmt: skip
     out["date"] = out["date"].dt.date
-    return out[cols]
+    return out[["date", *gcols, *_DAILY_COLUMNS]]
 
 
 def _trailing_distinct(md: ir.Table, gcols: list[str], windows: tuple[int, ...]) -> dict[int, pd.DataFrame]:
@@ -234,6 +214,14 @@ class Period:
     def __str__(self) -> str:
         return f"{self.start} .. {self.end}"
 
+    @classmethod
+    def of(cls, window: Sequence[date | str] | None, as_of: date, days: int = 7) -> Period | None:
+        """``window`` = [start, end] (dates or ISO strings), or (empty) the ``days`` days ending at
+        ``as_of``; None for an empty window when ``days`` is 0."""
+        if window:
+            return cls(to_date(window[0]), to_date(window[1]))
+        return cls(as_of - timedelta(days=days - 1), as_of) if days else None
+
 
 def _minus_year(d: date) -> date:
     try:
@@ -279,23 +267,12 @@ def period_summary(src: DataSource, period: Period, as_of: date) -> dict[str, fl
 
 @accepts_dates
 def contribution_concentration(src: DataSource, period: Period, as_of: date) -> dict[str, float]:
-    """Share of the period's contributions made by the top 1% and top 10% of contributors.
-
-    The top k% are the ⌈k/100 · n⌉ contributors with the most contributions (n = contributors);
-    ties at the cut do not change the share.
-    """
+    """Share of the period's contributions made by the top 1% and top 10% of contributors
+    (:func:`analysis.stats.top_shares`), with the numbers of contributors and contributions."""
     md = member_days(src, as_of)
     p = md.filter((md.day >= period.start) & (md.day <= period.end) & (md.contributions > 0))
-    per = p.group_by("member_id").aggregate(c=p.contributions.sum())
-    stats = per.aggregate(n=per.count(), total=per.c.sum()).execute().iloc[0]
-    n, total = int(stats["n"]), float(stats["total"] or 0)
-    out = {"contributors": n, "contributions": total}
-    ranked = per.mutate(r=ibis.row_number().over(order_by=[ibis.desc(per.c), per.member_id]))
-    for share in (1, 10):
-        k = math.ceil(share / 100 * n)
-        top = float(ranked.filter(ranked.r < k).c.sum().execute() or 0) if n else 0.0  # row_number is 0-based
-        out[f"top{share}_share"] = top / total if total else float("nan")
-    return out
+    per = fetch(p.group_by("member_id").aggregate(c=p.contributions.sum()))["c"].to_numpy(float)
+    return {"contributors": int(per.size), "contributions": float(per.sum()), **top_shares(per)}
 
 
 @accepts_dates
@@ -416,7 +393,7 @@ def new_member_bracket_retention(
     """Two-week (active on any day 8..14 after joining, 次周留存) and monthly (any day 24..30)
     retention of join cohorts. Columns: cohort_date, [group], cohort_size, window, retained, rate,
     is_complete; window is ``8-14`` or ``24-30``."""
-    cells = _new_member_cells(src, as_of, grain, by, RETENTION_BRACKETS)
+    cells = _new_member_cells(src, as_of, grain, by, RETENTION_WINDOWS)
     gcols = ["group"] if "group" in cells else []
     cols = ["cohort_date", *gcols, "cohort_size", "window", "retained", "rate", "is_complete"]
     return cells[cols].sort_values(["cohort_date", *gcols, "window"]).reset_index(drop=True)
@@ -565,83 +542,31 @@ def weekly_lifecycle(src: DataSource, as_of: date, by: Breakdown = None) -> pd.D
 
 
 def check_lifecycle(lc: pd.DataFrame) -> None:
-    """Raise AssertionError unless the lifecycle invariants hold row by row and across weeks."""
-    assert (lc["new"] + lc["returning"] + lc["resurrecting"] == lc["active"]).all()
-    assert (lc["returning"] + lc["dormant"] == lc["active_prev"]).all()
+    """Raise ValueError unless the lifecycle invariants hold row by row and across weeks (new +
+    returning + resurrecting = active; returning + dormant = active the week before)."""
+    if not (lc["new"] + lc["returning"] + lc["resurrecting"] == lc["active"]).all():
+        raise ValueError("lifecycle: new + returning + resurrecting differs from active")
+    if not (lc["returning"] + lc["dormant"] == lc["active_prev"]).all():
+        raise ValueError("lifecycle: returning + dormant differs from the previous week's active")
     keys = ["group"] if "group" in lc else []
     for _, g in lc.groupby(keys) if keys else [(None, lc)]:
         g = g.sort_values("week_start")
         consecutive = (pd.to_datetime(g["week_start"]).diff().dt.days == 7).to_numpy()[1:]
-        assert (g["active_prev"].to_numpy()[1:] == g["active"].to_numpy()[:-1])[consecutive].all()
+        if not (g["active_prev"].to_numpy()[1:] == g["active"].to_numpy()[:-1])[consecutive].all():
+            raise ValueError("lifecycle: active_prev differs from the previous week's active")
 
 
-# --------------------------------------------------------------------------------------------------
-# narrative
+def period_by_group(daily_by: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """From :func:`daily_kpis` by a breakdown: per group over ``period``, mean_dau and contributions,
+    largest mean DAU first."""
+    d = pd.to_datetime(daily_by["date"]).dt.date
+    inside = daily_by[(d >= period.start) & (d <= period.end)]
+    out = inside.groupby("group", as_index=False).agg(
+        mean_dau=("dau", "mean"), contributions=("contributions", "sum")
+    )
+    return out.sort_values("mean_dau", ascending=False)
 
 
-def _change(x: float) -> str:
-    if x != x:  # NaN
-        return "no earlier period to compare with"
-    word = "up" if x > 0 else "down" if x < 0 else "unchanged"
-    return f"{word} {abs(x):.1%} on the previous period" if x else "unchanged on the previous period"
-
-
-def headline(cmp: pd.DataFrame, two_week: pd.DataFrame | None = None) -> list[str]:
-    """Plain-language sentences for stakeholders from :func:`compare_periods` output."""
-    c = cmp.set_index("metric")
-    period = cmp.attrs.get("current", "the period")
-    out = [
-        f"In {period}, {c.loc['uv', 'current']:,.0f} members visited (UV), "
-        f"{_change(c.loc['uv', 'change_vs_previous'])}; on an average day {c.loc['mean_dau', 'current']:,.0f} "
-        f"were active.",
-        f"{c.loc['contributors', 'current']:,.0f} members contributed {c.loc['contributions', 'current']:,.0f} "
-        f"posts, comments, shares and likes ({_change(c.loc['contributions', 'change_vs_previous'])}); "
-        f"the top 10% of contributors made {c.loc['top10_share', 'current']:.0%} of them and the top 1% "
-        f"{c.loc['top1_share', 'current']:.0%}.",
-        f"{c.loc['new_members', 'current']:,.0f} new members joined "
-        f"({_change(c.loc['new_members', 'change_vs_previous'])}).",
-    ]
-    if c.loc["uv", "year_earlier"] == c.loc["uv", "year_earlier"]:
-        out.append(
-            f"Against the same days a year earlier, UV changed by {c.loc['uv', 'change_vs_year_earlier']:+.1%}."
-        )
-    if two_week is not None and len(two_week):
-        last = two_week.iloc[-1]
-        out.append(
-            f"Of the {last['active']:,.0f} members active in the two weeks {last['block_start']} .. "
-            f"{last['block_end']}, {last['rate']:.0%} were active again in the following two weeks."
-        )
-    return out
-
-
-COMPARE_LABELS = {
-    "uv": ("UV (distinct visitors)", "int"),
-    "active_members": ("active members", "int"),
-    "mean_dau": ("average DAU", "int"),
-    "contributions": ("contributions", "int"),
-    "contributors": ("contributors", "int"),
-    "contributions_per_contributor": ("contributions per contributor", "float2"),
-    "new_members": ("new members", "int"),
-    "top1_share": ("share of contributions from the top 1%", "pct"),
-    "top10_share": ("share of contributions from the top 10%", "pct"),
-}
-
-
-def compare_table(cmp: pd.DataFrame) -> pd.DataFrame:
-    """:func:`compare_periods` with readable labels and values formatted per metric (strings)."""
-    from analysis.tables import fmt
-
-    rows = []
-    for r in cmp.itertuples():
-        label, kind = COMPARE_LABELS.get(r.metric, (r.metric, "float2"))
-        rows.append(
-            {
-                "metric": label,
-                "current": fmt(r.current, kind),
-                "previous period": fmt(r.previous, kind),
-                "change": fmt(r.change_vs_previous, "signed_pct"),
-                "a year earlier": fmt(r.year_earlier, kind),
-                "change vs a year earlier": fmt(r.change_vs_year_earlier, "signed_pct"),
-            }
-        )
-    return pd.DataFrame(rows)
+def last_weeks(frame: pd.DataFrame, as_of: date, weeks: int, column: str = "date") -> pd.DataFrame:
+    """Rows of ``frame`` whose ``column`` (a day) falls in the ``weeks`` weeks ending at ``as_of``."""
+    return frame[frame[column] > as_of - timedelta(weeks=weeks)]

@@ -6,11 +6,14 @@ values of its run (a changed weight or churn threshold shows up in the text, not
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import date
 
 import pandas as pd
 
-from analysis.definitions import CONTRIBUTION_TYPES
+from analysis.cox import CoxFit
+from analysis.definitions import ALPHA, CONTRIBUTION_TYPES
+from analysis.formats import fmt
 
 Definitions = list[tuple[str, str]]
 
@@ -28,13 +31,17 @@ def tier_definitions(rules) -> Definitions:
     """The tier rules of a :class:`~analysis.segments.TierRules`, in words."""
     return [
         ("Contribution score", f"over the trailing {rules.window_days} days, {weights_text(rules.weights)}."),
-        ("Core", f"among members with at least 1 contribution and at least {rules.core_min_active_days} active days "
-                 f"in the window, everyone scoring at least the score at rank ⌈{_num(rules.core_share)} × n⌉ "
-                 f"(the top {rules.core_share:.0%}); ties at the cut are all core."),
+        (
+            "Core",
+            f"among members with at least 1 contribution and at least {rules.core_min_active_days} active "
+            "days "
+            f"in the window, everyone scoring at least the score at rank ⌈{_num(rules.core_share)} × n⌉ "
+            f"(the top {rules.core_share:.0%}); ties at the cut are all core.",
+        ),
         ("Active", f"other contributors, or {rules.active_min_days}+ active days."),
         ("Novice", "joined within the window and not core or active."),
         ("Lurker", "active without contributing. Dormant: no activity in the window."),
-    ]  # fmt: skip
+    ]
 
 
 def experiment_scope(table: pd.DataFrame, control: str, metric_days: int) -> list[str]:
@@ -42,8 +49,10 @@ def experiment_scope(table: pd.DataFrame, control: str, metric_days: int) -> lis
     return [
         f"Experiment {table.attrs.get('experiment', '')}: {len(table):,} members assigned to one arm, "
         f"{table.attrs.get('multiple_exposure', 0):,} left out because they were assigned to more than one. "
-        f"Every scheme is compared with the control arm, {control}. Metrics count the {metric_days} days after "
-        f"each member's assignment; tiers are as of {table.attrs.get('tier_reference_date', '')}, the day before "
+        f"Every scheme is compared with the control arm, {control}. Metrics count the {metric_days} days "
+        "after "
+        f"each member's assignment; tiers are as of {table.attrs.get('tier_reference_date', '')}, the day "
+        "before "
         "the first assignment."
     ]
 
@@ -68,19 +77,34 @@ def srm_by_tier_sentence(srm_by_tier: pd.DataFrame) -> str:
 
 def experiment_definitions(metric_days: int, control: str, tier_rules) -> Definitions:
     return [
-        ("Window", f"events in [assigned_at, assigned_at + {metric_days} days); the pre-period is the "
-                   f"{metric_days} days before assignment."),
-        ("Control arm", f"{control} (from the arms table's is_control, or the arm named control without one)."),
-        ("Retained at day 14 / 30", "active on a local day 8-14 / 24-30 after the assignment day (day 0); "
-                                    "counted only when that day has passed."),
-        ("Effect", "treatment mean minus control mean (Welch t-test); the lift divides by the control mean. "
-                   "CUPED subtracts θ × the pre-period value, θ pooled over the two arms compared; the "
-                   "novelty, composition and cost sections use the same CUPED estimate."),
-        ("Multiple exposure", "members assigned to more than one arm are left out. contributions_capped caps "
-                              "contributions at the 99.9th percentile of non-zero values."),
+        (
+            "Window",
+            f"events in [assigned_at, assigned_at + {metric_days} days); the pre-period is the "
+            f"{metric_days} days before assignment.",
+        ),
+        (
+            "Control arm",
+            f"{control} (from the arms table's is_control, or the arm named control without one).",
+        ),
+        (
+            "Retained at day 14 / 30",
+            "active on a local day 8-14 / 24-30 after the assignment day (day 0); "
+            "counted only when that day has passed.",
+        ),
+        (
+            "Effect",
+            "treatment mean minus control mean (Welch t-test); the lift divides by the control mean. "
+            "CUPED subtracts θ × the pre-period value, θ pooled over the two arms compared; the "
+            "novelty, composition and cost sections use the same CUPED estimate.",
+        ),
+        (
+            "Multiple exposure",
+            "members assigned to more than one arm are left out. contributions_capped caps "
+            "contributions at the 99.9th percentile of non-zero values.",
+        ),
         ("Pre-assignment tiers", "the tier rules below, at the day before the first assignment."),
         *tier_definitions(tier_rules),
-    ]  # fmt: skip
+    ]
 
 
 def churn_method(churn: pd.DataFrame, lm: pd.DataFrame, cox, rules) -> list[str]:
@@ -89,7 +113,8 @@ def churn_method(churn: pd.DataFrame, lm: pd.DataFrame, cox, rules) -> list[str]
     lt = a.get("left_truncated", 0)
     out = [
         f"How this was measured: a member churns at their last active day before {rules.churn_days} inactive "
-        f"days in a row. That is only visible {rules.churn_days} days later, so follow-up ends on {a['cutoff']} "
+        f"days in a row. That is only visible {rules.churn_days} days later, so follow-up ends on "
+        f"{a['cutoff']} "
         "for everyone.",
         f"Tier, channel and activity are measured in each member's first {rules.landmark_days} days and the "
         "clock starts after them, so that survival time is never credited to activity that came later.",
@@ -102,7 +127,8 @@ def churn_method(churn: pd.DataFrame, lm: pd.DataFrame, cox, rules) -> list[str]
     else:
         unknown = lm.attrs.get("covariates_unknown", 0)
         out.append(
-            f"{lt:,} members joined before the activity log began; those active in its first {rules.churn_days} "
+            f"{lt:,} members joined before the activity log began; those active in its first "
+            f"{rules.churn_days} "
             f"days enter the curves late, at the log's first day. Their first {rules.landmark_days} days are "
             f"not in the log, so {unknown:,} of them have no tier at the landmark: they are in the overall "
             "curve but not in the tier groups or the Cox model."
@@ -114,39 +140,263 @@ def churn_method(churn: pd.DataFrame, lm: pd.DataFrame, cox, rules) -> list[str]
 
 def cox_caption(cox, references: Mapping[str, str]) -> str:
     refs = "; ".join(f"{var.replace('lm_', '')} {ref}" for var, ref in references.items())
-    return (f"Cox proportional hazards (Efron ties; robust standard errors), {cox.members:,} members, "
-            f"{cox.events:,} churned; reference groups: {refs or 'none'}; concordance {cox.concordance:.2f}")  # fmt: skip
+    return (
+        f"Cox proportional hazards (Efron ties; robust standard errors), {cox.members:,} members, "
+        f"{cox.events:,} churned; reference groups: {refs or 'none'}; concordance {cox.concordance:.2f}"
+    )
 
 
 def rmst_caption(rmst: pd.DataFrame, asked_tau: float) -> str:
     if rmst.empty:
         return "Restricted mean lifetime: no groups to compare"
     tau = float(rmst["tau"].iloc[0])
-    cut = (f" (asked for {asked_tau:g}; lowered to the shortest follow-up among the groups, so no curve is "
-           "extrapolated)") if tau < asked_tau else ""  # fmt: skip
-    return (f"Mean days without churning within the first {tau:g} days after the landmark{cut} (Greenwood SE), "
-            f"and the difference to {rmst['reference'].iloc[0]}")  # fmt: skip
+    cut = (
+        (
+            f" (asked for {asked_tau:g}; lowered to the shortest follow-up among the groups, so no curve is "
+            "extrapolated)"
+        )
+        if tau < asked_tau
+        else ""
+    )
+    return (
+        f"Mean days without churning within the first {tau:g} days after the landmark{cut} (Greenwood SE), "
+        f"and the difference to {rmst['reference'].iloc[0]}"
+    )
 
 
 def churn_definitions(rules, tier_rules) -> Definitions:
     return [
-        ("Churn", f"the last active day before a run of {rules.churn_days} inactive days; the join day counts "
-                  "as active."),
-        ("Censoring", f"members not churned by as of − {rules.churn_days} days are censored there (censoring at "
-                      "the last active day or at as of overstates survival)."),
-        ("Landmark", f"covariates from the first {rules.landmark_days} days after joining; members churned or "
-                     "censored before it are left out; time counts from it."),
-        ("Landmark tier", f"the tier rules applied to those first days (core = top {rules.core_share:.0%} of "
-                          "eligible contributors pooled over all members at their landmark; no novice tier)."),
-        ("Left truncation", "members who joined before the log are left out (exclude) or enter late at the "
-                            "log's first day (entry), at risk only after that day."),
-        ("RMST", "the area under the survival curve up to τ, with the Greenwood standard error; τ is at most "
-                 "the shortest of the groups' longest follow-up."),
+        (
+            "Churn",
+            f"the last active day before a run of {rules.churn_days} inactive days; the join day counts "
+            "as active.",
+        ),
+        (
+            "Censoring",
+            f"members not churned by as of − {rules.churn_days} days are censored there (censoring at "
+            "the last active day or at as of overstates survival).",
+        ),
+        (
+            "Landmark",
+            f"covariates from the first {rules.landmark_days} days after joining; members churned or "
+            "censored before it are left out; time counts from it.",
+        ),
+        (
+            "Landmark tier",
+            f"the tier rules applied to those first days (core = top {rules.tiers.core_share:.0%} of "
+            "eligible contributors pooled over all members at their landmark; no novice tier).",
+        ),
+        (
+            "Left truncation",
+            "members who joined before the log are left out (exclude) or enter late at the "
+            "log's first day (entry), at risk only after that day.",
+        ),
+        (
+            "RMST",
+            "the area under the survival curve up to τ, with the Greenwood standard error; τ is at most "
+            "the shortest of the groups' longest follow-up.",
+        ),
         ("Current tiers (risk table)", "the tier rules below, at as of."),
         *tier_definitions(tier_rules),
-    ]  # fmt: skip
+    ]
 
 
 def migration_definitions() -> Definitions:
-    return [("Migration", "the same members' tiers at two reference dates; not yet joined are members who joined "
-                          "in between.")]  # fmt: skip
+    return [
+        (
+            "Migration",
+            "the same members' tiers at two reference dates; not yet joined are members who joined "
+            "in between.",
+        )
+    ]
+
+
+# --------------------------------------------------------------------------------------------------
+# KPIs
+
+
+def _change(x: float) -> str:
+    if x != x:  # NaN
+        return "no earlier period to compare with"
+    word = "up" if x > 0 else "down" if x < 0 else "unchanged"
+    return f"{word} {abs(x):.1%} on the previous period" if x else "unchanged on the previous period"
+
+
+def headline(cmp: pd.DataFrame, two_week: pd.DataFrame | None = None) -> list[str]:
+    """Plain-language sentences for stakeholders from :func:`compare_periods` output."""
+    c = cmp.set_index("metric")
+    period = cmp.attrs.get("current", "the period")
+    out = [
+        f"In {period}, {c.loc['uv', 'current']:,.0f} members visited (UV), "
+        f"{_change(c.loc['uv', 'change_vs_previous'])}; on an average day "
+        f"{c.loc['mean_dau', 'current']:,.0f} "
+        f"were active.",
+        f"{c.loc['contributors', 'current']:,.0f} members contributed "
+        f"{c.loc['contributions', 'current']:,.0f} "
+        f"posts, comments, shares and likes ({_change(c.loc['contributions', 'change_vs_previous'])}); "
+        f"the top 10% of contributors made {c.loc['top10_share', 'current']:.0%} of them and the top 1% "
+        f"{c.loc['top1_share', 'current']:.0%}.",
+        f"{c.loc['new_members', 'current']:,.0f} new members joined "
+        f"({_change(c.loc['new_members', 'change_vs_previous'])}).",
+    ]
+    if c.loc["uv", "year_earlier"] == c.loc["uv", "year_earlier"]:
+        out.append(
+            "Against the same days a year earlier, UV changed by "
+            f"{c.loc['uv', 'change_vs_year_earlier']:+.1%}."
+        )
+    if two_week is not None and len(two_week):
+        last = two_week.iloc[-1]
+        out.append(
+            f"Of the {last['active']:,.0f} members active in the two weeks {last['block_start']} .. "
+            f"{last['block_end']}, {last['rate']:.0%} were active again in the following two weeks."
+        )
+    return out
+
+
+COMPARE_LABELS = {
+    "uv": ("UV (distinct visitors)", "int"),
+    "active_members": ("active members", "int"),
+    "mean_dau": ("average DAU", "int"),
+    "contributions": ("contributions", "int"),
+    "contributors": ("contributors", "int"),
+    "contributions_per_contributor": ("contributions per contributor", "float2"),
+    "new_members": ("new members", "int"),
+    "top1_share": ("share of contributions from the top 1%", "pct"),
+    "top10_share": ("share of contributions from the top 10%", "pct"),
+}
+
+
+def compare_table(cmp: pd.DataFrame) -> pd.DataFrame:
+    """:func:`compare_periods` with readable labels and values formatted per metric (strings)."""
+    rows = []
+    for r in cmp.itertuples():
+        label, kind = COMPARE_LABELS.get(r.metric, (r.metric, "float2"))
+        rows.append(
+            {
+                "metric": label,
+                "current": fmt(r.current, kind),
+                "previous period": fmt(r.previous, kind),
+                "change": fmt(r.change_vs_previous, "signed_pct"),
+                "a year earlier": fmt(r.year_earlier, kind),
+                "change vs a year earlier": fmt(r.change_vs_year_earlier, "signed_pct"),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------------------------------
+# churn
+
+
+def _pct_change(hr: float) -> str:
+    if hr < 1:
+        return f"{1 - hr:.0%} less likely"
+    return f"{hr - 1:.0%} more likely"
+
+
+def churn_findings(
+    cox: CoxFit,
+    summary: pd.DataFrame,
+    churn: pd.DataFrame,
+    landmark: pd.DataFrame,
+    reference_labels: Mapping[str, str],
+) -> list[str]:
+    """Plain-language sentences for stakeholders from a Cox fit and KM summaries."""
+    out = []
+    hr = cox.hazard_ratios.set_index("covariate")
+    all_row = summary[summary["group"] == "all"].iloc[0]
+    med = all_row["median"]
+    med_txt = (
+        f"half of them had churned {med:.0f} days after it"
+        if med == med
+        else "fewer than half had churned by the end of follow-up"
+    )
+    observed = [(t, all_row[f"s{t}"]) for t in (30, 90) if all_row[f"s{t}"] == all_row[f"s{t}"]]
+    missing = [t for t in (30, 90) if all_row[f"s{t}"] != all_row[f"s{t}"]]
+    said = " and ".join(f"{v:.0%} had not churned {t} days later" for t, v in observed)
+    if missing:
+        follow = int(landmark["t"].max()) if len(landmark) else 0
+        gap = (
+            f"{' and '.join(map(str, missing))} days later is not yet observable: follow-up after the "
+            f"landmark reaches only {follow} days so far"
+        )
+        said = f"{said}; {gap}" if said else gap
+    out.append(
+        f"Of {len(landmark):,} members still around {landmark.attrs.get('landmark_days', 14)} days after "
+        "joining, "
+        f"{said}; {med_txt}."
+    )
+    for var, ref in reference_labels.items():
+        rows = hr[hr.index.str.startswith(f"{var}[")]
+        sig = rows[rows["p_value"] < ALPHA].sort_values("hazard_ratio")
+        if sig.empty:
+            continue
+        parts = [
+            f"{c.split('[', 1)[1].rstrip(']')} members are {_pct_change(r.hazard_ratio)} to churn in any "
+            "given week"
+            for c, r in sig.iterrows()
+        ]
+        out.append(f"Compared with {ref} ({var.replace('lm_', '')}), " + "; ".join(parts) + ".")
+    churned = churn[churn["event"]]
+    if len(churned):
+        out.append(
+            f"{churned['came_back'].mean():.0%} of the members who churned were active again later: "
+            f"churn by inactivity is not always final."
+        )
+    return out
+
+
+def summary_table(summary: pd.DataFrame, at: Sequence[int] = (30, 60, 90)) -> pd.DataFrame:
+    """:func:`survival_summary` for readers: one column per quantity, each "value (CI low - high)"."""
+
+    def ci(v, lo, hi, kind, missing="n/a"):
+        return f"{fmt(v, kind)} ({fmt(lo, kind)} - {fmt(hi, kind)})" if v == v else missing
+
+    out = pd.DataFrame(
+        {
+            "group": summary["group"],
+            "members": summary["members"].map(lambda v: fmt(v, "int")),
+            "churned": summary["events"].map(lambda v: fmt(v, "int")),
+        }
+    )
+    out["median days (95% CI)"] = [
+        ci(r["median"], r["median_ci_lower"], r["median_ci_upper"], "int", "not reached")
+        for _, r in summary.iterrows()
+    ]
+    for t in at:
+        out[f"not churned at {t} days"] = [
+            ci(r[f"s{t}"], r[f"s{t}_ci_lower"], r[f"s{t}_ci_upper"], "pct") for _, r in summary.iterrows()
+        ]
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# core members
+
+
+def core_change(
+    now: pd.DataFrame,
+    before: pd.DataFrame,
+    ref_now: date,
+    ref_before: date,
+    migration: pd.DataFrame,
+    conc: Mapping[str, float],
+    at_risk: int,
+) -> str:
+    """One plain-language paragraph on what changed in the core between two reference dates."""
+    n_now = int((now["tier"] == "core").sum())
+    n_before = int((before["tier"] == "core").sum())
+    stayed = int(migration.loc["core", "core"]) if "core" in migration.index else 0
+    left = n_before - stayed
+    joined = n_now - stayed
+    change = (n_now - n_before) / n_before if n_before else float("nan")
+    trend = "grew" if n_now > n_before else "shrank" if n_now < n_before else "held steady"
+    pct = f" ({change:+.0%})" if change == change else ""
+    return (
+        f"On {ref_now} the core had {n_now:,} members, against {n_before:,} on {ref_before}: it "
+        f"{trend}{pct}. "
+        f"{stayed:,} stayed core, {joined:,} rose into it and {left:,} dropped out. "
+        f"The top 10% of contributors made {conc['top10_share']:.0%} of the contribution score "
+        f"(Gini {conc['gini']:.2f}). {at_risk:,} core members are at risk: their active days in the last "
+        f"two weeks fell below half of the two weeks before."
+    )

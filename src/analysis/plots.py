@@ -30,9 +30,18 @@ def _thousands(ax, axis: str = "y") -> None:
 
 
 def _shade(ax, window: Sequence[date] | None, label: str = "highlight") -> None:
+    """Shade ``window``: [first, last] day, or any object with ``start`` and ``end`` (a ``kpi.Period``)."""
+    if window is not None and hasattr(window, "start"):
+        window = (window.start, window.end)
     if window and len(window) == 2:
-        ax.axvspan(pd.Timestamp(window[0]), pd.Timestamp(window[1]) + pd.Timedelta(days=1),
-                   color="#f4d58d", alpha=0.45, label=label, linewidth=0)  # fmt: skip
+        ax.axvspan(
+            pd.Timestamp(window[0]),
+            pd.Timestamp(window[1]) + pd.Timedelta(days=1),
+            color="#f4d58d",
+            alpha=0.45,
+            label=label,
+            linewidth=0,
+        )
 
 
 def _date_axis(ax) -> None:
@@ -64,8 +73,12 @@ def daily_trend(
     return fig
 
 
-def ratio_trend(daily: pd.DataFrame, column: str = "dau_mau", highlight: Sequence[date] | None = None,
-                title: str = "Stickiness (DAU/MAU)") -> Figure:  # fmt: skip
+def ratio_trend(
+    daily: pd.DataFrame,
+    column: str = "dau_mau",
+    highlight: Sequence[date] | None = None,
+    title: str = "Stickiness (DAU/MAU)",
+) -> Figure:
     """A daily ratio as a percentage line."""
     fig, ax = _figure(height=3.0)
     x = pd.to_datetime(daily["date"])
@@ -128,8 +141,15 @@ def retention_heatmap(
         for j in range(piv.shape[1]):
             v = piv.iat[i, j]
             if bool(comp.iat[i, j]) and not np.isnan(v):
-                ax.text(j, i, f"{100 * v:.0f}%", ha="center", va="center", fontsize=8,
-                        color="white" if v > 0.6 * data.max() else "#1f2933")  # fmt: skip
+                ax.text(
+                    j,
+                    i,
+                    f"{100 * v:.0f}%",
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if v > 0.6 * data.max() else "#1f2933",
+                )
             else:
                 ax.text(j, i, "not yet", ha="center", va="center", fontsize=7, color="#616e7c")
     ax.set_xticks(range(piv.shape[1]), [f"day {c}" if key == "day" else str(c) for c in piv.columns])
@@ -148,8 +168,13 @@ def retention_curves(cells: pd.DataFrame, title: str = "Retention curves by join
     c = cells[cells["is_complete"]]
     for i, (cohort, g) in enumerate(c.groupby("cohort_date")):
         g = g.sort_values("day")
-        ax.plot(g["day"], g["rate"], marker="o", color=PALETTE[i % len(PALETTE)],
-                label=f"{pd.Timestamp(cohort):%Y-%m}")  # fmt: skip
+        ax.plot(
+            g["day"],
+            g["rate"],
+            marker="o",
+            color=PALETTE[i % len(PALETTE)],
+            label=f"{pd.Timestamp(cohort):%Y-%m}",
+        )
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_xlabel("days since joining")
     ax.set_ylim(0, None)
@@ -206,8 +231,14 @@ def tier_trend(trend: pd.DataFrame, title: str = "Members by tier, weekly") -> F
     ax, ax_core = fig.subplots(1, 2, width_ratios=[2, 1])
     for tier, g in trend.groupby("tier", observed=True, sort=False):
         target = ax_core if tier == "core" else ax
-        target.plot(pd.to_datetime(g["ref_date"]), g["members"], marker="o", markersize=3,
-                    color=TIER_COLORS.get(str(tier), "#555"), label=str(tier))  # fmt: skip
+        target.plot(
+            pd.to_datetime(g["ref_date"]),
+            g["members"],
+            marker="o",
+            markersize=3,
+            color=TIER_COLORS.get(str(tier), "#555"),
+            label=str(tier),
+        )
     for a, t in ((ax, title), (ax_core, "Core members")):
         a.spines[["top", "right"]].set_visible(False)
         a.grid(axis="y", color="#e4e7eb")
@@ -228,8 +259,15 @@ def migration_heatmap(matrix: pd.DataFrame, title: str = "Tier migration") -> Fi
     im = ax.imshow(share, cmap="Blues", vmin=0, vmax=1, aspect="auto")
     for i in range(data.shape[0]):
         for j in range(data.shape[1]):
-            ax.text(j, i, f"{int(data[i, j]):,}", ha="center", va="center", fontsize=8,
-                    color="white" if share[i, j] > 0.6 else "#1f2933")  # fmt: skip
+            ax.text(
+                j,
+                i,
+                f"{int(data[i, j]):,}",
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white" if share[i, j] > 0.6 else "#1f2933",
+            )
     ax.set_xticks(range(data.shape[1]), [str(c) for c in matrix.columns])
     ax.set_yticks(range(data.shape[0]), [str(r) for r in matrix.index])
     ax.set_xlabel(matrix.columns.name or "after")
@@ -244,8 +282,13 @@ def lorenz_curve(curve: pd.DataFrame, gini: float, title: str = "Concentration o
     """Lorenz curve with the line of equality."""
     fig, ax = _figure(width=5.5, height=4.2)
     ax.plot([0, 1], [0, 1], color="#8c8c8c", linestyle="--", linewidth=1, label="equal shares")
-    ax.plot(curve["share_of_members"], curve["share_of_total"], color=PALETTE[0], linewidth=2,
-            label=f"contributors (Gini {gini:.2f})")  # fmt: skip
+    ax.plot(
+        curve["share_of_members"],
+        curve["share_of_total"],
+        color=PALETTE[0],
+        linewidth=2,
+        label=f"contributors (Gini {gini:.2f})",
+    )
     ax.fill_between(curve["share_of_members"], curve["share_of_total"], curve["share_of_members"], alpha=0.12)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
@@ -256,8 +299,12 @@ def lorenz_curve(curve: pd.DataFrame, gini: float, title: str = "Concentration o
     return fig
 
 
-def km_curves(km: pd.DataFrame, title: str = "Share of members not yet churned", max_days: float | None = None,
-              risk_times: Sequence[int] | None = None) -> Figure:  # fmt: skip
+def km_curves(
+    km: pd.DataFrame,
+    title: str = "Share of members not yet churned",
+    max_days: float | None = None,
+    risk_times: Sequence[int] | None = None,
+) -> Figure:
     """Kaplan-Meier step curves with 95% bands per group and an at-risk table underneath."""
     groups = list(dict.fromkeys(km["group"]))
     fig = Figure(figsize=(9, 4.6 + 0.22 * len(groups)), dpi=100, layout="constrained")
@@ -305,8 +352,15 @@ def forest(hr: pd.DataFrame, title: str = "Hazard ratios (95% CI)", label: str =
     fig = Figure(figsize=(7.5, 0.42 * len(d) + 1.3), dpi=100, layout="constrained")
     ax = fig.subplots()
     y = np.arange(len(d))
-    ax.errorbar(d["hazard_ratio"], y, xerr=[d["hazard_ratio"] - d["ci_lower"], d["ci_upper"] - d["hazard_ratio"]],
-                fmt="o", color=PALETTE[0], ecolor="#8c8c8c", capsize=3)  # fmt: skip
+    ax.errorbar(
+        d["hazard_ratio"],
+        y,
+        xerr=[d["hazard_ratio"] - d["ci_lower"], d["ci_upper"] - d["hazard_ratio"]],
+        fmt="o",
+        color=PALETTE[0],
+        ecolor="#8c8c8c",
+        capsize=3,
+    )
     ax.axvline(1, color="#b5485d", linewidth=1, linestyle="--")
     ax.set_xscale("log")
     ax.set_yticks(y, d[label].astype(str))
@@ -326,8 +380,16 @@ def ph_periods(
     for i, c in enumerate(covs):
         d = ph[ph["covariate"] == c]
         x = d["period"].to_numpy() + (i - len(covs) / 2) * 0.06
-        ax.errorbar(x, d["hazard_ratio"], yerr=[d["hazard_ratio"] - d["ci_lower"], d["ci_upper"] - d["hazard_ratio"]],
-                    fmt="-o", color=PALETTE[i % len(PALETTE)], label=c, capsize=2, markersize=4)  # fmt: skip
+        ax.errorbar(
+            x,
+            d["hazard_ratio"],
+            yerr=[d["hazard_ratio"] - d["ci_lower"], d["ci_upper"] - d["hazard_ratio"]],
+            fmt="-o",
+            color=PALETTE[i % len(PALETTE)],
+            label=c,
+            capsize=2,
+            markersize=4,
+        )
     ax.axhline(1, color="#8c8c8c", linewidth=1, linestyle="--")
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:g}"))
@@ -347,8 +409,12 @@ def sensitivity_lines(
     """Survival at 30/60/90 days and the come-back rate against churn_days."""
     fig, ax = _figure(width=7, height=3.4)
     for i, c in enumerate(["s30", "s60", "s90", "came_back_rate"]):
-        label = {"s30": "not churned at 30 days", "s60": "at 60 days", "s90": "at 90 days",
-                 "came_back_rate": "churned who came back"}[c]  # fmt: skip
+        label = {
+            "s30": "not churned at 30 days",
+            "s60": "at 60 days",
+            "s90": "at 90 days",
+            "came_back_rate": "churned who came back",
+        }[c]
         ax.plot(sweep["churn_days"], sweep[c], marker="o", color=PALETTE[i], label=label)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_xticks(sweep["churn_days"])
@@ -366,8 +432,14 @@ def effects_forest(eff: pd.DataFrame, title: str = "Effects against control (95%
     ax = fig.subplots()
     y = np.arange(len(d))
     colors = [PALETTE[i % len(PALETTE)] for i in pd.factorize(d["arm"])[0]]
-    ax.errorbar(d["lift"], y, xerr=[d["lift"] - d["lift_ci_lower"], d["lift_ci_upper"] - d["lift"]], fmt="none",
-                ecolor="#8c8c8c", capsize=2)  # fmt: skip
+    ax.errorbar(
+        d["lift"],
+        y,
+        xerr=[d["lift"] - d["lift_ci_lower"], d["lift_ci_upper"] - d["lift"]],
+        fmt="none",
+        ecolor="#8c8c8c",
+        capsize=2,
+    )
     ax.scatter(d["lift"], y, c=colors, zorder=3, s=18)
     ax.axvline(0, color="#b5485d", linewidth=1, linestyle="--")
     ax.set_yticks(y, d["label"], fontsize=8)
@@ -385,8 +457,15 @@ def tier_effects(by_tier: pd.DataFrame, title: str = "Effect by tier") -> Figure
     for i, arm in enumerate(arms):
         d = by_tier[by_tier["arm"] == arm].set_index("tier").reindex(tiers)
         x = np.arange(len(tiers)) + (i - (len(arms) - 1) / 2) * 0.2
-        ax.errorbar(x, d["effect"], yerr=[d["effect"] - d["ci_lower"], d["ci_upper"] - d["effect"]], fmt="o",
-                    color=PALETTE[i % len(PALETTE)], label=arm, capsize=3)  # fmt: skip
+        ax.errorbar(
+            x,
+            d["effect"],
+            yerr=[d["effect"] - d["ci_lower"], d["ci_upper"] - d["effect"]],
+            fmt="o",
+            color=PALETTE[i % len(PALETTE)],
+            label=arm,
+            capsize=3,
+        )
     ax.axhline(0, color="#8c8c8c", linewidth=1, linestyle="--")
     ax.set_xticks(range(len(tiers)), tiers)
     ax.set_title(title, loc="left")
@@ -400,8 +479,15 @@ def novelty_lines(
     """Weekly effects with CIs per arm (a falling line is a novelty effect wearing off)."""
     fig, ax = _figure(width=7, height=3.2)
     for i, (arm, d) in enumerate(nov.groupby("arm")):
-        ax.errorbar(d["week"] + (i - 1) * 0.06, d["effect"], yerr=[d["effect"] - d["ci_lower"], d["ci_upper"] - d["effect"]],
-                    fmt="-o", color=PALETTE[i % len(PALETTE)], label=arm, capsize=3)  # fmt: skip
+        ax.errorbar(
+            d["week"] + (i - 1) * 0.06,
+            d["effect"],
+            yerr=[d["effect"] - d["ci_lower"], d["ci_upper"] - d["effect"]],
+            fmt="-o",
+            color=PALETTE[i % len(PALETTE)],
+            label=arm,
+            capsize=3,
+        )
     ax.axhline(0, color="#8c8c8c", linewidth=1, linestyle="--")
     ax.set_xticks([1, 2, 3, 4], ["week 1", "week 2", "week 3", "week 4"])
     ax.set_ylabel("contributions per member")

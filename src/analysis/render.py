@@ -64,11 +64,14 @@ def clean_for_readers(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             continue
         if cell.cell_type == "code":
             cell.outputs = [
-                o for o in cell.get("outputs", [])
+                o
+                for o in cell.get("outputs", [])
                 if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
                 and o.get("output_type") != "error"
-                and not (o.get("output_type") == "execute_result" and set(o.get("data", {})) <= {"text/plain"})
-            ]  # fmt: skip
+                and not (
+                    o.get("output_type") == "execute_result" and set(o.get("data", {})) <= {"text/plain"}
+                )
+            ]
         cells.append(cell)
     nb.cells = cells
     return nb
@@ -79,9 +82,13 @@ def notebook_html(nb: nbformat.NotebookNode, title: str, meta_line: str, footer:
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(
-        template_name="report", extra_template_basedirs=[str(TEMPLATES)], anchor_link_text="",
-        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
-    )  # fmt: skip
+        template_name="report",
+        extra_template_basedirs=[str(TEMPLATES)],
+        anchor_link_text="",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
     resources = {"report": {"title": title, "meta_line": meta_line, "footer": footer, "css": CSS}}
     body, _ = exporter.from_notebook_node(clean_for_readers(nb), resources=resources)
     return body
@@ -138,7 +145,8 @@ def index_page(runs: list[Mapping[str, Any]]) -> str:
                     else ""
                 )
                 links.append(
-                    f'{_esc(rep["title"])}: <span class="status-failed">failed{_esc(where)}</span>{err}{nb_link}'
+                    f"{_esc(rep['title'])}: <span "
+                    f'class="status-failed">failed{_esc(where)}</span>{err}{nb_link}'
                 )
         if r.get("note"):
             links.append(f"<em>{_esc(r['note'])}</em>")

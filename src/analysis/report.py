@@ -31,7 +31,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime
 from importlib import metadata
 from pathlib import Path
@@ -49,19 +49,105 @@ log = logging.getLogger("analysis.report")
 
 @dataclass(frozen=True)
 class ReportSpec:
-    """One report template."""
+    """One report template and the tables it writes: ``tables`` under ``tables/``, ``restricted`` under
+    ``restricted/`` (member-level). A name may hold a ``{parameter}`` of the report (no table is
+    written when that parameter is empty)."""
 
     name: str
     notebook: str
     title: str
     per_experiment: bool = False  # run once per experiment in the data
+    tables: tuple[str, ...] = ()
+    restricted: tuple[str, ...] = ()
+
+    def outputs(self, params: Mapping[str, Any]) -> set[str]:
+        """``tables/NAME.csv`` and ``restricted/NAME.csv`` paths a run with ``params`` writes."""
+        out = set()
+        for folder, names in (("tables", self.tables), ("restricted", self.restricted)):
+            for name in names:
+                fields = re.findall(r"{(\w+)}", name)
+                if all(params.get(f) for f in fields):
+                    out.add(f"{folder}/{name.format(**{f: params[f] for f in fields})}.csv")
+        return out
 
 
+_KPI_TABLES = (
+    "kpi_daily",
+    "kpi_compare",
+    "stickiness_monthly",
+    "retention_new_members",
+    "retention_new_members_by_{cohort_grain}",
+    "retention_curves_monthly",
+    "retention_new_members_pooled",
+    "retention_new_brackets",
+    "retention_new_brackets_pooled",
+    "retention_two_week",
+    "retention_monthly",
+    "lifecycle_weekly",
+    "kpi_daily_by_{breakdown}",
+    "kpi_period_by_{breakdown}",
+)
+_CORE_TABLES = (
+    "tiers",
+    "tiers_previous",
+    "tier_trend",
+    "tier_migration",
+    "lorenz_curve",
+    "concentration",
+    "tiers_by_community",
+    "at_risk_core_by_community",
+    "connectors",
+)
+_CHURN_TABLES = (
+    "survival_km",
+    "cox_hazard_ratios",
+    "survival_summary",
+    "logrank_pairwise",
+    "cox_ph_periods",
+    "rmst",
+    "reactivation",
+    "churn_sensitivity",
+    "churn_risk_by_tier_community",
+)
+_EXPERIMENT_TABLES = (
+    "experiment_srm",
+    "experiment_effects",
+    "experiment_srm_by_tier",
+    "experiment_balance",
+    "experiment_power",
+    *(
+        f"experiment_tier_{kind}_{m}"
+        for kind in ("effects", "interaction")
+        for m in ("contributions", "checkins", "retained_d30")
+    ),
+    "experiment_churn_hazard_ratios",
+    "experiment_novelty",
+    "experiment_composition",
+    "experiment_cost_effectiveness",
+)
 REPORTS: tuple[ReportSpec, ...] = (
-    ReportSpec("kpi", "kpi_report.ipynb", "Community KPIs"),
-    ReportSpec("core_members", "core_members.ipynb", "Core members"),
-    ReportSpec("churn", "churn_survival.ipynb", "Member churn"),
-    ReportSpec("experiment", "incentive_experiment.ipynb", "Incentive experiment", per_experiment=True),
+    ReportSpec("kpi", "kpi_report.ipynb", "Community KPIs", tables=_KPI_TABLES),
+    ReportSpec(
+        "core_members",
+        "core_members.ipynb",
+        "Core members",
+        tables=_CORE_TABLES,
+        restricted=("at_risk_core_members",),
+    ),
+    ReportSpec(
+        "churn",
+        "churn_survival.ipynb",
+        "Member churn",
+        tables=_CHURN_TABLES,
+        restricted=("churn_risk_members",),
+    ),
+    ReportSpec(
+        "experiment",
+        "incentive_experiment.ipynb",
+        "Incentive experiment",
+        per_experiment=True,
+        tables=_EXPERIMENT_TABLES,
+    ),
 )
 # Parameters every notebook receives from the runner (and that users may not set in YAML).
 RUNNER_PARAMETERS = ("data_dir", "output_dir")
@@ -414,8 +500,13 @@ def _execute(spec: ReportSpec, params: dict[str, Any], run_tmp: Path, timeout: i
             )
     except PapermillExecutionError as exc:
         message = _first_line(exc.evalue)
-        log.error("report %s failed at template cell %s: %s: %s", spec.name, _template_cell(nb_out, exc.cell_index),
-                  exc.ename, message)  # fmt: skip
+        log.error(
+            "report %s failed at template cell %s: %s: %s",
+            spec.name,
+            _template_cell(nb_out, exc.cell_index),
+            exc.ename,
+            message,
+        )
         return ReportOutcome(
             spec.name,
             spec.title,
@@ -513,8 +604,14 @@ def run_reports(
     return _run_plan(prepared, out, say, timeout, t_start)
 
 
-def _prepare(data: str | Path, as_of: date | str | None, reports: list[str] | None, params_file: Path | None,
-             tz: str | None, params: Mapping[str, Any] | None) -> _Prepared:  # fmt: skip
+def _prepare(
+    data: str | Path,
+    as_of: date | str | None,
+    reports: list[str] | None,
+    params_file: Path | None,
+    tz: str | None,
+    params: Mapping[str, Any] | None,
+) -> _Prepared:
     """Check the reports, parameters and data (in that order, cheapest first) and plan the run."""
     known = {r.name: r for r in available_reports()}
     names = reports or list(known)
@@ -538,44 +635,52 @@ def _prepare(data: str | Path, as_of: date | str | None, reports: list[str] | No
         given[name] = check_parameters(known[name], {k: v for k, v in g.items() if k not in ("as_of", "tz")})
 
     data_path = Path(data).resolve()
-    try:
-        source = open_source(data_path, tz=tz)
-    except DataContractError as exc:
-        raise RunError(f"data source {data} does not meet the input contract:\n{exc}") from exc
-    report = validate(source, as_of=requested, tz=tz)
-    if not report.ok:
-        raise RunError(
-            f"data source {data} does not meet the input contract:\n" + "\n".join(map(str, report.errors))
-        )
-    run_as_of = requested or source.default_as_of()
-    in_data = experiments(source)
-    fingerprint = source.fingerprint()
-    del source
+    run_as_of, in_data, fingerprint = _checked_data(data, data_path, requested, tz)
 
     plan: list[tuple[ReportSpec, dict[str, Any]]] = []
     for name in names:
-        spec = known[name]
-        g = {
-            **given[name],
-            **{k: v for k, v in {"as_of": run_as_of.isoformat(), "tz": tz}.items() if k in declared[name]},
-        }
-        effective = {**notebook_defaults(notebooks_dir() / spec.notebook), **g}
-        for k in RUNNER_PARAMETERS:
-            effective.pop(k, None)
-        if not spec.per_experiment:
-            plan.append((spec, effective))
-            continue
-        wanted_exps = [g["experiment"]] if g.get("experiment") else in_data
-        missing = [e for e in wanted_exps if e not in in_data]
-        if missing:
-            raise RunError(f"report '{name}': experiment {missing[0]!r} is not in the data; experiments: "
-                           f"{', '.join(map(repr, in_data)) or 'none (no assignments table)'}")  # fmt: skip
-        if not wanted_exps and reports:
-            raise RunError(f"report '{name}' needs experiments, and {data} has no assignments")
-        for exp in wanted_exps:
-            inst = ReportSpec(page_name(name, str(exp)), spec.notebook, f"{spec.title}: {exp}")
-            plan.append((inst, {**effective, "experiment": exp}))
+        run_level = {"as_of": run_as_of.isoformat(), "tz": tz}
+        g = {**given[name], **{k: v for k, v in run_level.items() if k in declared[name]}}
+        plan += _instances(known[name], g, in_data, must_run=bool(reports))
     return _Prepared(data_path, str(data), run_as_of, tz, fingerprint, tuple(plan), set(names) == set(known))
+
+
+def _instances(spec: ReportSpec, given: dict[str, Any], in_data: list[str],
+               must_run: bool) -> list[tuple[ReportSpec, dict[str, Any]]]:  # fmt: skip
+    """The runs of one report with every effective parameter (the template's defaults overlaid with
+    the given values): one, or one per experiment (all in the data, or the one asked for)."""
+    effective = {**notebook_defaults(notebooks_dir() / spec.notebook), **given}
+    for k in RUNNER_PARAMETERS:
+        effective.pop(k, None)
+    if not spec.per_experiment:
+        return [(spec, effective)]
+    wanted = [given["experiment"]] if given.get("experiment") else in_data
+    missing = [e for e in wanted if e not in in_data]
+    if missing:
+        known = ", ".join(map(repr, in_data)) or "none (no assignments table)"
+        raise RunError(
+            f"report '{spec.name}': experiment {missing[0]!r} is not in the data; experiments: {known}"
+        )
+    if not wanted and must_run:
+        raise RunError(f"report '{spec.name}' needs experiments, and the data have no assignments")
+    return [
+        (replace(spec, name=page_name(spec.name, str(e)), title=f"{spec.title}: {e}", per_experiment=False),
+         {**effective, "experiment": e})
+        for e in wanted
+    ]  # fmt: skip
+
+
+def _checked_data(data: str | Path, path: Path, as_of: date | None, tz: str) -> tuple[date, list[str], str]:
+    """Validate the data (RunError listing every problem); the run's as_of, experiments and fingerprint."""
+    try:
+        source = open_source(path, tz=tz)
+    except DataContractError as exc:
+        raise RunError(f"data source {data} does not meet the input contract:\n{exc}") from exc
+    report = validate(source, as_of=as_of, tz=tz)
+    if not report.ok:
+        errors = "\n".join(map(str, report.errors))
+        raise RunError(f"data source {data} does not meet the input contract:\n{errors}")
+    return as_of or source.default_as_of(), experiments(source), source.fingerprint()
 
 
 def _run_level(name: str, value: Any) -> Any:
@@ -597,8 +702,10 @@ def _check_sections(
     for section, values in per_report.items():
         shared = set(parameters.RUN_LEVEL) & set(values or {})
         if shared:
-            raise RunError(f"parameter file: {', '.join(sorted(shared))} must be the same for every report; set "
-                           f"them at the top level, not in reports: {section}")  # fmt: skip
+            raise RunError(
+                f"parameter file: {', '.join(sorted(shared))} must be the same for every report; set "
+                f"them at the top level, not in reports: {section}"
+            )
 
 
 class _Signals:
@@ -697,8 +804,16 @@ def _run_meta(p: _Prepared, started: datetime, result: RunResult, status: str) -
     }
 
 
-def _execute_all(p: _Prepared, run_tmp: Path, run_id: str, started: datetime, result: RunResult,
-                 say: Callable[[str], None], timeout: int, signals: _Signals) -> None:  # fmt: skip
+def _execute_all(
+    p: _Prepared,
+    run_tmp: Path,
+    run_id: str,
+    started: datetime,
+    result: RunResult,
+    say: Callable[[str], None],
+    timeout: int,
+    signals: _Signals,
+) -> None:
     meta_common = {
         "as of": p.as_of.isoformat(),
         "data": p.data.name,

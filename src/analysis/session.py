@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 
 from analysis import tables
 from analysis.data import DataSource, load
+from analysis.definitions import DEFAULT_TZ
 
 
 @dataclass(frozen=True)
@@ -49,12 +50,11 @@ def register_figure_display() -> None:
         ip.display_formatter.formatters["image/png"].for_type(Figure, _png)
 
 
-def open_report(
-    data_dir: str, as_of: str = "", tz: str = "Asia/Shanghai", output_dir: str = ""
-) -> ReportContext:
-    """Load and validate ``data_dir`` (raises on contract errors); ``as_of`` empty = last complete day."""
+def open_report(data_dir: str, as_of: str = "", tz: str = "", output_dir: str = "") -> ReportContext:
+    """Load and validate ``data_dir`` (raises on contract errors); ``as_of`` empty = last complete day,
+    ``tz`` empty = the package default (:data:`analysis.definitions.DEFAULT_TZ`)."""
     matplotlib.rcParams.update({"figure.dpi": 100, "savefig.dpi": 100, "font.size": 9})
     register_figure_display()
     wanted = date.fromisoformat(as_of) if as_of else None
-    src = load(data_dir, as_of=wanted, tz=tz)
+    src = load(data_dir, as_of=wanted, tz=tz or DEFAULT_TZ)
     return ReportContext(src=src, as_of=wanted or src.default_as_of(), output_dir=output_dir)

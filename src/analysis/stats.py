@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis.definitions import ALPHA
+
 
 @dataclass(frozen=True)
 class Moments:
@@ -34,12 +36,24 @@ class Moments:
         if x is None:
             return cls(len(y), float(y.sum()), float((y * y).sum()))
         x = np.asarray(x, float)
-        return cls(len(y), float(y.sum()), float((y * y).sum()), float(x.sum()), float((x * x).sum()),
-                   float((x * y).sum()))  # fmt: skip
+        return cls(
+            len(y),
+            float(y.sum()),
+            float((y * y).sum()),
+            float(x.sum()),
+            float((x * x).sum()),
+            float((x * y).sum()),
+        )
 
     def __add__(self, o: Moments) -> Moments:
-        return Moments(self.n + o.n, self.sum + o.sum, self.sum_sq + o.sum_sq, self.x_sum + o.x_sum,
-                       self.x_sum_sq + o.x_sum_sq, self.xy_sum + o.xy_sum)  # fmt: skip
+        return Moments(
+            self.n + o.n,
+            self.sum + o.sum,
+            self.sum_sq + o.sum_sq,
+            self.x_sum + o.x_sum,
+            self.x_sum_sq + o.x_sum_sq,
+            self.xy_sum + o.xy_sum,
+        )
 
     @property
     def mean(self) -> float:
@@ -85,9 +99,17 @@ class Effect:
     theta: float = float("nan")  # CUPED slope (NaN for raw)
 
 
-_NAN_EFFECT = dict(effect=float("nan"), se=float("nan"), dof=float("nan"), ci_lower=float("nan"),
-                   ci_upper=float("nan"), p_value=float("nan"), lift=float("nan"), lift_ci_lower=float("nan"),
-                   lift_ci_upper=float("nan"))  # fmt: skip
+_NAN_EFFECT = dict(
+    effect=float("nan"),
+    se=float("nan"),
+    dof=float("nan"),
+    ci_lower=float("nan"),
+    ci_upper=float("nan"),
+    p_value=float("nan"),
+    lift=float("nan"),
+    lift_ci_lower=float("nan"),
+    lift_ci_upper=float("nan"),
+)
 
 
 def _welch(mean_c, var_c, n_c, mean_t, var_t, n_t, alpha, lift_base, theta=float("nan")) -> Effect:
@@ -112,10 +134,11 @@ def _welch(mean_c, var_c, n_c, mean_t, var_t, n_t, alpha, lift_base, theta=float
     )
 
 
-def welch(control: Moments, treatment: Moments, alpha: float = 0.05) -> Effect:
+def welch(control: Moments, treatment: Moments, alpha: float = ALPHA) -> Effect:
     """Welch's t-test on the difference of means (Satterthwaite dof), with the relative lift."""
-    return _welch(control.mean, control.var, control.n, treatment.mean, treatment.var, treatment.n, alpha,
-                  control.mean)  # fmt: skip
+    return _welch(
+        control.mean, control.var, control.n, treatment.mean, treatment.var, treatment.n, alpha, control.mean
+    )
 
 
 def cuped_theta(control: Moments, treatment: Moments) -> float:
@@ -124,7 +147,7 @@ def cuped_theta(control: Moments, treatment: Moments) -> float:
     return pooled.cov / pooled.x_var if pooled.x_var and pooled.x_var > 0 else float("nan")
 
 
-def cuped(control: Moments, treatment: Moments, alpha: float = 0.05, theta: float | None = None) -> Effect:
+def cuped(control: Moments, treatment: Moments, alpha: float = ALPHA, theta: float | None = None) -> Effect:
     """CUPED: Ȳ - θ X̄ per arm, Var = (s_Y² + θ² s_X² - 2 θ cov) / n; θ pooled per comparison unless
     given. Falls back to the raw estimate when the pre-period has no variance. The relative lift divides
     by the unadjusted control mean (gbstats)."""
@@ -139,8 +162,20 @@ def cuped(control: Moments, treatment: Moments, alpha: float = 0.05, theta: floa
     mt, vt = adj(treatment)
     e = _welch(mc, vc, control.n, mt, vt, treatment.n, alpha, control.mean, th)
     # report the arms' unadjusted means; the effect and its CI are adjusted
-    return Effect(control.mean, treatment.mean, e.effect, e.se, e.dof, e.ci_lower, e.ci_upper, e.p_value,
-                  e.lift, e.lift_ci_lower, e.lift_ci_upper, th)  # fmt: skip
+    return Effect(
+        control.mean,
+        treatment.mean,
+        e.effect,
+        e.se,
+        e.dof,
+        e.ci_lower,
+        e.ci_upper,
+        e.p_value,
+        e.lift,
+        e.lift_ci_lower,
+        e.lift_ci_upper,
+        th,
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -170,7 +205,7 @@ def benjamini_hochberg(p: Sequence[float]) -> np.ndarray:
     return out
 
 
-def adjusted_ci(effect: float, p_adjusted: float, alpha: float = 0.05) -> tuple[float, float]:
+def adjusted_ci(effect: float, p_adjusted: float, alpha: float = ALPHA) -> tuple[float, float]:
     """A CI consistent with an adjusted p-value: σ' = |Δ| / z_{1 - p̃/2}, Δ ± z_{1 - α/2} σ' (gbstats)."""
     if not (p_adjusted == p_adjusted) or effect != effect:
         return float("nan"), float("nan")
@@ -203,13 +238,19 @@ def srm(observed: Sequence[float], weights: Sequence[float], threshold: float = 
     return SRM(chi2, dof, p, p < threshold)
 
 
-def mde(se: float, alpha: float = 0.05, power: float = 0.8) -> float:
+def mde(se: float, alpha: float = ALPHA, power: float = 0.8) -> float:
     """Minimum detectable absolute effect of a two-sided test with standard error ``se``."""
     return (stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)) * se
 
 
-def plan(sd_control: float, effect: float, sd_treatment: float | None = None, alpha: float = 0.05,
-         power: float = 0.8, ratio: float = 1.0) -> pd.Series:  # fmt: skip
+def plan(
+    sd_control: float,
+    effect: float,
+    sd_treatment: float | None = None,
+    alpha: float = ALPHA,
+    power: float = 0.8,
+    ratio: float = 1.0,
+) -> pd.Series:
     """Members needed to detect an absolute ``effect``: n_t = ((z_{1-α/2} + z_power) / δ)² (σ_c²/κ + σ_t²),
     κ = n_c / n_t = ``ratio``. Returns n_treatment, n_control, total."""
     sd_t = sd_control if sd_treatment is None else sd_treatment
@@ -217,3 +258,46 @@ def plan(sd_control: float, effect: float, sd_treatment: float | None = None, al
     n_t = math.ceil((z / effect) ** 2 * (sd_control**2 / ratio + sd_t**2))
     n_c = math.ceil(n_t * ratio)
     return pd.Series({"n_treatment": n_t, "n_control": n_c, "total": n_t + n_c})
+
+
+# --------------------------------------------------------------------------------------------------
+# concentration
+
+
+def gini(values: np.ndarray) -> float:
+    """Gini coefficient of non-negative values (0 = equal, → 1 = one holds everything)."""
+    x = np.sort(np.asarray(values, dtype=float))
+    n = x.size
+    if n == 0 or x.sum() == 0:
+        return float("nan")
+    if (x < 0).any():
+        raise ValueError("gini needs non-negative values")
+    i = np.arange(1, n + 1)
+    return float(2 * np.sum(i * x) / (n * x.sum()) - (n + 1) / n)
+
+
+def lorenz(values: np.ndarray, points: int = 101) -> pd.DataFrame:
+    """Lorenz curve: share_of_members (poorest first) and share_of_total, ``points`` rows from 0 to 1."""
+    x = np.sort(np.asarray(values, dtype=float))
+    n = x.size
+    cum = np.concatenate([[0.0], np.cumsum(x)]) / (x.sum() if x.sum() else 1)
+    pop = np.arange(n + 1) / max(n, 1)
+    grid = np.linspace(0, 1, points)
+    return pd.DataFrame({"share_of_members": grid, "share_of_total": np.interp(grid, pop, cum)})
+
+
+def top_shares(values: np.ndarray, percents: tuple[int, ...] = (1, 10)) -> dict[str, float]:
+    """``top{k}_share``: the share of the total held by the top k% of the positive values (the ⌈k% · n⌉
+    largest; ties at the cut do not change the share); NaN when the total is 0."""
+    x = np.sort(np.asarray(values, dtype=float)[np.asarray(values) > 0])[::-1]
+    total = x.sum()
+    return {
+        f"top{k}_share": float(x[: math.ceil(k / 100 * x.size)].sum() / total) if total else float("nan")
+        for k in percents
+    }
+
+
+def concentration(values: np.ndarray) -> dict[str, float]:
+    """Gini and the shares held by the top 1% and 10% (:func:`top_shares`) of positive values."""
+    x = np.sort(np.asarray(values, dtype=float)[np.asarray(values) > 0])[::-1]
+    return {"contributors": int(x.size), "total": float(x.sum()), "gini": gini(x), **top_shares(x)}

@@ -10,57 +10,19 @@ import html
 import io
 import math
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from IPython.display import HTML
 
-NA = "n/a"
+from analysis.formats import NA as NA  # re-exported for the notebooks
+from analysis.formats import fmt as fmt
+from analysis.formats import is_number
 
 
-def fmt(value: Any, kind: str = "auto") -> str:
-    """Format one value: kind in auto, int, float1, float2, pct, pct0, signed_pct, p, date, text."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
-        return NA
-    if kind == "auto":
-        if isinstance(value, bool):
-            kind = "text"
-        elif isinstance(value, int) or (
-            isinstance(value, float) and value.is_integer() and abs(value) >= 1000
-        ):
-            kind = "int"
-        elif isinstance(value, float):
-            kind = "float2"
-        elif isinstance(value, date | datetime | pd.Timestamp):
-            kind = "date"
-        else:
-            kind = "text"
-    return _FORMATS.get(kind, str)(value)
-
-
-def _p(value: Any) -> str:
-    v = float(value)
-    return "<0.001" if v < 0.001 else f"{v:.3f}"
-
-
-_NUMERIC_FORMATS = {
-    "int": lambda v: f"{round(float(v)):,}",
-    "float1": lambda v: f"{float(v):,.1f}",
-    "float2": lambda v: f"{float(v):,.2f}",
-    "pct": lambda v: f"{100 * float(v):.1f}%",
-    "pct0": lambda v: f"{100 * float(v):.0f}%",
-    "signed_pct": lambda v: f"{100 * float(v):+.1f}%",
-    "p": _p,
-}
-_FORMATS = {**_NUMERIC_FORMATS, "date": lambda v: pd.Timestamp(v).strftime("%Y-%m-%d"), "text": str}
-
-
-def _is_num(kind: str, value: Any) -> bool:
-    return kind in _NUMERIC_FORMATS or (
-        kind == "auto" and isinstance(value, int | float) and not isinstance(value, bool)
-    )
+def _first(df: pd.DataFrame, column: str) -> Any:
+    return df[column].iloc[0] if len(df) else None
 
 
 def html_table(
@@ -76,7 +38,7 @@ def html_table(
     shown = df if max_rows is None or len(df) <= max_rows else df.tail(max_rows)
     cols = list(shown.columns)
     head = "".join(
-        f'<th class="{"num" if _is_num(formats.get(c, "auto"), shown[c].iloc[0] if len(shown) else None) else ""}">'
+        f'<th class="{"num" if is_number(formats.get(c, "auto"), _first(shown, c)) else ""}">'
         f"{html.escape(str(labels.get(c, c)))}</th>"
         for c in cols
     )
@@ -85,7 +47,7 @@ def html_table(
         cells = []
         for c, v in zip(cols, row, strict=True):
             kind = formats.get(c, "auto")
-            cls = ' class="num"' if _is_num(kind, v) else ""
+            cls = ' class="num"' if is_number(kind, v) else ""
             cells.append(f"<td{cls}>{html.escape(fmt(v, kind))}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     note = ""
@@ -152,8 +114,14 @@ def bullets(items: Sequence[tuple[str, str]]) -> HTML:
     return HTML(f"<ul>{li}</ul>")
 
 
-def _write_csv(df: pd.DataFrame, folder: str, name: str, output_dir: str | Path | None,
-               key: tuple[str, str] | None = None, private: bool = False) -> Path | None:  # fmt: skip
+def _write_csv(
+    df: pd.DataFrame,
+    folder: str,
+    name: str,
+    output_dir: str | Path | None,
+    key: tuple[str, str] | None = None,
+    private: bool = False,
+) -> Path | None:
     if not output_dir:
         return None
     path = Path(output_dir) / folder / f"{name}.csv"
@@ -178,8 +146,9 @@ def _write_csv(df: pd.DataFrame, folder: str, name: str, output_dir: str | Path 
     return path
 
 
-def save(df: pd.DataFrame, name: str, output_dir: str | Path | None,
-         key: tuple[str, str] | None = None) -> Path | None:  # fmt: skip
+def save(
+    df: pd.DataFrame, name: str, output_dir: str | Path | None, key: tuple[str, str] | None = None
+) -> Path | None:
     """Write ``df`` to ``output_dir/tables/NAME.csv`` (UTF-8, formula-like text neutralised); nothing
     when output_dir is empty. With ``key=(column, value)`` the file holds the rows of every value of
     that column: this call replaces the rows of ``value`` (e.g. one experiment of several)."""
