@@ -35,6 +35,13 @@ print("RESULT " + json.dumps(result, default=str))
     raise RuntimeError(f"benchmark child failed:\n{out.stdout[-2000:]}\n{out.stderr[-4000:]}")
 
 
+def use_test_helpers() -> None:
+    """Make tests/ importable in this process (the PostgreSQL server and Spark session helpers of
+    tests/servers.py), as it is in every measured child."""
+    if str(ROOT / "tests") not in sys.path:
+        sys.path.append(str(ROOT / "tests"))
+
+
 def generate_synth(path: str, members: int, seed: int) -> dict:
     """Stage: a simulated community (:func:`ensure_synth`)."""
     from analysis.synth import SynthConfig, generate

@@ -15,6 +15,7 @@ for script in (
     "bench_survival.py",
     "bench_experiment.py",
     "bench_report.py",
+    "bench_backends.py",
 ):
     print(f"== {script}", flush=True)
     subprocess.run([sys.executable, str(HERE / script)], check=True)

@@ -11,7 +11,13 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 # pip name -> conda-forge name where they differ
-CONDA_NAME = {"ibis-framework[duckdb]": "ibis-duckdb", "duckdb": "python-duckdb"}
+CONDA_NAME = {
+    "ibis-framework[duckdb]": "ibis-duckdb",
+    "ibis-framework[postgres]": "ibis-postgres",
+    "ibis-framework[pyspark]": "ibis-pyspark",
+    "psycopg[binary]": "psycopg",
+    "duckdb": "python-duckdb",
+}
 
 
 def _split(spec: str) -> tuple[str, str]:

@@ -15,7 +15,6 @@ Event-level work is Ibis on the connected backend; per-member results come back 
 from __future__ import annotations
 
 import math
-import uuid
 from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from typing import Any
@@ -52,7 +51,7 @@ def member_days(src: DataSource, as_of: date, between: tuple[date, date] | None 
         return _member_days(src.events_local(min(last, as_of), since=first))
     if key not in cache:
         md = _member_days(src.events_local(as_of))
-        cache[key] = src.con.create_table(f"_member_days_{uuid.uuid4().hex[:12]}", md, temp=True)
+        cache[key] = src.materialize(md)
     md = cache[key]
     return md if between is None else md.filter(md.day.between(*between))
 
@@ -82,12 +81,17 @@ def member_days_since_join(src: DataSource, as_of: date) -> ir.Table:
 
 def weighted_score(column: Callable[[str], Any], weights: Mapping[str, float]) -> Any:
     """The contribution score: Σ count of each contribution type × its weight. ``column(name)`` gives
-    the counts column (an Ibis column or a pandas Series); types are summed in a fixed order."""
+    the counts column (an Ibis column or a pandas Series); types are summed in a fixed order. Counts
+    become floating point before the product (on PostgreSQL an integer times a literal such as 5.0
+    would be NUMERIC, which the Arrow fetch refuses)."""
+
+    def term(t: str) -> Any:
+        counts = column(EVENT_COLUMNS[t])
+        counts = counts.cast("float64") if isinstance(counts, ir.Value) else counts.astype("float64")
+        return counts * float(weights.get(t, 0.0))
+
     first, *rest = CONTRIBUTION_TYPES
-    return sum(
-        (column(EVENT_COLUMNS[t]) * float(weights.get(t, 0.0)) for t in rest),
-        column(EVENT_COLUMNS[first]) * float(weights.get(first, 0.0)),
-    )
+    return sum((term(t) for t in rest), term(first))
 
 
 def window_totals(md: ir.Table, weights: Mapping[str, float]) -> ir.Table:
@@ -172,8 +176,11 @@ def assign_tiers(
 
 def day_bit(offset: ir.IntegerValue) -> tuple[ir.IntegerValue, ir.IntegerValue]:
     """(chunk, bit) of a day offset >= 0 in the active-day bit masks: the day is bit
-    ``offset % MASK_DAYS`` of mask number ``offset // MASK_DAYS``; BIT_OR the bits per chunk."""
-    return offset // MASK_DAYS, ibis.literal(1, "int64") << (offset % MASK_DAYS)
+    ``offset % MASK_DAYS`` of mask number ``offset // MASK_DAYS``; BIT_OR the bits per chunk.
+
+    The shift is 64-bit on every backend: the one is cast to BIGINT and the count to INT (Ibis writes
+    an untyped ``1 << n``, which Spark and PostgreSQL evaluate in 32 bits: bits 32..61 would be lost)."""
+    return offset // MASK_DAYS, ibis.literal(1).cast("int64") << (offset % MASK_DAYS).cast("int32")
 
 
 def active_day_masks(src: DataSource, members: pd.Series, start: np.ndarray, as_of: date) -> pd.DataFrame:
@@ -182,7 +189,7 @@ def active_day_masks(src: DataSource, members: pd.Series, start: np.ndarray, as_
     frame = pd.DataFrame(
         {"member_id": members.astype(str).to_numpy(), "start_day": start, "row": np.arange(len(start))}
     )
-    t = src.con.create_table(f"_starts_{uuid.uuid4().hex[:12]}", ibis.memtable(frame), temp=True)
+    t = src.upload(frame)
     t = t.mutate(start_day=t.start_day.cast("date"))
     e = src.events_local(as_of, since=pd.Timestamp(start.min()).date()).select("member_id", "day")
     j = e.join(t, e.member_id == t.member_id).filter(lambda x: x.day >= x.start_day)

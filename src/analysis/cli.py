@@ -25,6 +25,12 @@ def _positive(s: str) -> int:
     return v
 
 
+DATA_HELP = (
+    "a folder of Parquet/CSV files or a DuckDB file, or a URL: postgres://user@host:port/database, "
+    "duckdb:///path/file.duckdb, pyspark:///path/to/parquet/folder"
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="analysis", description="Community analytics for core-member operations."
@@ -39,12 +45,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--format", choices=["parquet", "csv"], default="parquet")
 
     v = sub.add_parser("validate", help="check a data source against the input contract")
-    v.add_argument("--data", type=Path, required=True)
+    v.add_argument("--data", required=True, help=DATA_HELP)
     v.add_argument("--as-of", type=_date, default=None)
     v.add_argument("--tz", default=DEFAULT_TZ)
 
     r = sub.add_parser("run", help="run the report notebooks and render HTML")
-    r.add_argument("--data", type=Path, required=True)
+    r.add_argument("--data", required=True, help=DATA_HELP)
     r.add_argument(
         "--as-of", type=_date, default=None, help="last complete local day (default: from the data)"
     )
@@ -81,17 +87,20 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     except ParameterError as exc:
         print(f"analysis validate: parameter 'tz' {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    from analysis.backends import shown
+
     report = validate(args.data, as_of=args.as_of, tz=args.tz)
+    data = shown(args.data)
     for issue in report.issues:
         print(str(issue), file=sys.stderr if issue.severity == "error" else sys.stdout)
     if not report.ok:
         print(
-            f"{args.data}: {len(report.errors)} error(s); the data does not meet the input contract",
+            f"{data}: {len(report.errors)} error(s); the data does not meet the input contract",
             file=sys.stderr,
         )
         return EXIT_BAD_INPUT
     sizes = ", ".join(f"{k} {v:,}" for k, v in report.rows.items())
-    print(f"{args.data}: OK ({sizes}; local days {report.first_day} .. {report.last_day})")
+    print(f"{data}: OK ({sizes}; local days {report.first_day} .. {report.last_day})")
     return 0
 
 

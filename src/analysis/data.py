@@ -3,8 +3,9 @@
 
 A data source is a folder holding ``members``, ``events`` and optionally ``assignments``, ``arms`` and
 ``rewards`` as ``NAME.parquet``, ``NAME.csv`` or a folder ``NAME/`` of Parquet parts, or a DuckDB
-database file with tables of those names. Tables are opened on an in-process DuckDB connection through
-Ibis and exposed *normalised*: contract columns with contract types, timestamps as naive UTC, optional
+database file with tables of those names; these open on an embedded DuckDB. It can also be a database
+server or a Spark session, named by a URL or handed over as an Ibis connection (:mod:`analysis.backends`).
+Tables are exposed *normalised*: contract columns with contract types, timestamps as naive UTC, optional
 columns present (null when the source lacks them). Nothing under the data folder is written: DuckDB
 files are opened read-only, and a GB18030 CSV is transcoded into a temporary folder.
 """
@@ -33,6 +34,7 @@ import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import pandas as pd
 
+from analysis import backends
 from analysis.definitions import CONTROL_ARM, DEFAULT_TZ, EVENT_TYPES
 
 # column -> (kind, required); kinds: string, timestamp, float, bool
@@ -105,9 +107,10 @@ class DataContractError(ValueError):
 
 @dataclass
 class DataSource:
-    """Normalised contract tables of one data source on one Ibis connection."""
+    """Normalised contract tables of one data source on one Ibis connection; ``location`` says where
+    they are (a path, or a URL without its password)."""
 
-    path: Path
+    location: str
     con: ibis.BaseBackend
     tables: dict[str, ir.Table]
     files: dict[str, str]
@@ -128,6 +131,16 @@ class DataSource:
 
     def table(self, name: str) -> ir.Table | None:
         return self.tables.get(name)
+
+    def materialize(self, expr: ir.Table) -> ir.Table:
+        """``expr`` computed once and kept on the backend while it is referenced (a temporary table on
+        DuckDB and PostgreSQL, a cached DataFrame on Spark): later queries read it, not its inputs."""
+        return expr.cache()
+
+    def upload(self, frame: pd.DataFrame) -> ir.Table:
+        """A pandas frame as a table that joins with this source's tables (Ibis registers it on the
+        backend the first time a query uses it: a temporary table, a Spark view, an Arrow scan)."""
+        return ibis.memtable(frame)
 
     def ts_range(self) -> tuple[datetime, datetime]:
         """First and last event timestamp (naive UTC)."""
@@ -209,8 +222,13 @@ class DataSource:
         return m
 
     def fingerprint(self) -> str:
-        """SHA-256 over the source files' names and bytes (first 16 hex digits); a DuckDB database
-        file is hashed whole."""
+        """SHA-256 (first 16 hex digits) over the source files' names and bytes, a DuckDB database file
+        hashed whole; for tables on a server, over one aggregate query per table: its columns and types,
+        row count, and per column the non-null count, smallest and largest value, and the total length
+        of text or sum of numbers. That sees added or removed rows, a moved time range and most edits,
+        not every edit (two values swapped between rows keep it)."""
+        if not all(_source_files(where) for where in self.files.values()):
+            return _server_fingerprint(self.raw)
         h = hashlib.sha256()
         seen: set[Path] = set()
         for name in sorted(self.files):
@@ -223,6 +241,26 @@ class DataSource:
                     for block in iter(lambda fh=fh: fh.read(1 << 20), b""):
                         h.update(block)
         return h.hexdigest()[:16]
+
+
+def _server_fingerprint(raw: dict[str, ir.Table]) -> str:
+    h = hashlib.sha256()
+    for name in sorted(raw):
+        t = raw[name]
+        aggs: dict[str, ir.Value] = {"__rows": t.count()}
+        for i, c in enumerate(t.columns):
+            col, typ = t[c], t[c].type()
+            aggs[f"n{i}"] = col.count()
+            if typ.is_timestamp() or typ.is_string() or typ.is_numeric():
+                aggs[f"lo{i}"], aggs[f"hi{i}"] = col.min(), col.max()
+            if typ.is_string():
+                aggs[f"len{i}"] = col.length().cast("int64").sum()
+            elif typ.is_numeric():
+                aggs[f"sum{i}"] = col.cast("float64").sum()
+        row = t.aggregate(**aggs).execute().iloc[0]
+        h.update(f"{name}|{t.schema()!r}|".encode())
+        h.update("|".join(str(row[k]) for k in aggs).encode())
+    return h.hexdigest()[:16]
 
 
 def _source_files(where: str) -> list[Path]:
@@ -388,28 +426,73 @@ def _find(folder: Path, name: str) -> Path | None:
     return found[0] if found else None
 
 
-def open_source(path: str | Path, tz: str = DEFAULT_TZ) -> DataSource:
-    """Open a folder of Parquet/CSV files or a DuckDB file; raise on missing tables or columns.
+def open_source(
+    source: str | Path | ibis.BaseBackend, tz: str = DEFAULT_TZ, database: str | None = None
+) -> DataSource:
+    """Open a data source; raise on missing tables or columns. ``source`` is a folder of Parquet/CSV
+    files or a DuckDB file (the embedded DuckDB), a URL (``postgres://``, ``duckdb://``, ``pyspark://``;
+    :mod:`analysis.backends`), or an Ibis connection holding the contract's tables (in ``database``,
+    default the connection's own).
 
     Types are normalised lazily; :func:`validate` checks the values.
     """
-    path = Path(path)
+    ZoneInfo(tz)  # raises for an unknown zone
+    if isinstance(source, ibis.BaseBackend):
+        con = backends.make_portable(source)
+        location = f"{con.name} connection" + (f" ({database})" if database else "")
+        raw, files, issues = _backend_tables(con, location, database)
+    elif backends.is_url(source):
+        return _open_url(str(source), tz)
+    else:
+        return _open_local(Path(source), tz)
+    return _opened(location, con, raw, files, issues, tz)
+
+
+def _open_url(url: str, tz: str) -> DataSource:
+    kind = backends.scheme(url)
+    if kind == "duckdb":
+        return _open_local(backends.duckdb_file(url), tz)
+    location = backends.redact(url)
+    try:
+        con, database = backends.connect(url)
+    except (ValueError, ImportError) as exc:
+        raise DataContractError([Issue("error", location, None, str(exc))]) from exc
+    folder = backends.spark_location(url)[0] if kind == "pyspark" else None
+    if folder is not None:
+        if not folder.is_dir():
+            raise DataContractError([Issue("error", str(folder), None, "data folder does not exist")])
+        raw, files, issues = _folder_tables(con, folder)
+    else:
+        raw, files, issues = _backend_tables(con, location, database)
+    return _opened(location, con, raw, files, issues, tz)
+
+
+def _open_local(path: Path, tz: str) -> DataSource:
+    """The embedded opener: a folder or a DuckDB file on an in-process DuckDB, tuned for this machine."""
     if not path.exists():
         raise DataContractError([Issue("error", str(path), None, "data source does not exist")])
-    ZoneInfo(tz)  # raises for an unknown zone
     if path.is_file():
         con = _duckdb_connection(str(path), read_only=True)
         raw, files, issues = _database_tables(con, path)
     else:
         con = _duckdb_connection()
         raw, files, issues = _folder_tables(con, path)
+    return _opened(str(path), con, raw, files, issues, tz)
+
+
+def _opened(
+    location: str, con: ibis.BaseBackend, raw: dict[str, ir.Table], files: dict[str, str],
+    issues: list[Issue], tz: str,
+) -> DataSource:  # fmt: skip
+    """The normalised source, or DataContractError listing every missing table, column and type."""
     for name in REQUIRED_TABLES:
         if name not in raw and not any(i.file == files.get(name) for i in issues):
-            where = str(path / f"{name}.parquet") if path.is_dir() else f"{path}::{name}"
+            where = f"{location}/{name}.parquet" if Path(location).is_dir() else f"{location}::{name}"
             rule = f"required table '{name}' is missing (expected {name}.parquet, {name}.csv or {name}/)"
             issues.append(Issue("error", where, None, rule))
     tables: dict[str, ir.Table] = {}
     columns: dict[str, dict[str, ir.Value]] = {}
+    embedded = con.name == "duckdb"
     for name, t in raw.items():
         missing = [c for c, (_, req) in CONTRACT[name].items() if req and c not in t.columns]
         for c in missing:
@@ -418,12 +501,12 @@ def open_source(path: str | Path, tz: str = DEFAULT_TZ) -> DataSource:
             )
         if missing:
             continue
-        columns[name], type_issues = _normalise(t, name, files[name])
+        columns[name], type_issues = _normalise(t, name, files[name], embedded)
         tables[name] = t.select(**columns[name])
         issues.extend(type_issues)
     if issues:
         raise DataContractError(issues)
-    return DataSource(path=path, con=con, tables=tables, files=files, tz=tz, raw=raw, columns=columns)
+    return DataSource(location=location, con=con, tables=tables, files=files, tz=tz, raw=raw, columns=columns)
 
 
 _Opened = tuple[dict[str, ir.Table], dict[str, str], list[Issue]]  # raw tables, where each is, problems
@@ -436,9 +519,21 @@ def _database_tables(con: ibis.BaseBackend, path: Path) -> _Opened:
     return {n: con.table(n) for n in found}, {n: f"{path}::{n}" for n in found}, []
 
 
+def _backend_tables(con: ibis.BaseBackend, location: str, database: str | None) -> _Opened:
+    """The contract's tables on a connection (``location::table``), from ``database`` when given."""
+    kw = {"database": database} if database else {}
+    try:
+        names = set(con.list_tables(**kw))
+    except Exception as exc:  # e.g. a schema that does not exist
+        raise DataContractError([Issue("error", location, None, f"cannot list tables: {exc}")]) from exc
+    found = [n for n in (*REQUIRED_TABLES, *OPTIONAL_TABLES) if n in names]
+    return {n: con.table(n, **kw) for n in found}, {n: f"{location}::{n}" for n in found}, []
+
+
 def _folder_tables(con: ibis.BaseBackend, path: Path) -> _Opened:
     """The contract's tables in a folder: Parquet files, folders of Parquet parts, or CSV files (UTF-8,
-    or GB18030 transcoded into a temporary folder that lives as long as the connection)."""
+    or GB18030 transcoded into a temporary folder that lives as long as the connection). On Spark,
+    Parquet only (its readers take a file or a folder as it is)."""
     raw: dict[str, ir.Table] = {}
     files: dict[str, str] = {}
     issues: list[Issue] = []
@@ -447,7 +542,13 @@ def _folder_tables(con: ibis.BaseBackend, path: Path) -> _Opened:
         if f is None:
             continue
         files[name] = str(f)
-        if f.is_dir():
+        if con.name != "duckdb":
+            if f.suffix == ".csv":
+                rule = f"CSV is read by the embedded DuckDB only; on {con.name} give {name} as Parquet"
+                issues.append(Issue("error", str(f), None, rule))
+            else:
+                raw[name] = con.read_parquet(str(f), table_name=f"raw_{name}")
+        elif f.is_dir():
             raw[name] = con.read_parquet([_literal(x) for x in _parts(f)], table_name=f"raw_{name}")
         elif f.suffix == ".parquet":
             raw[name] = con.read_parquet(_literal(f), table_name=f"raw_{name}")
@@ -478,9 +579,10 @@ def _utf8_copy(con: ibis.BaseBackend, f: Path) -> Path:
     return target
 
 
-def _normalise(t: ir.Table, name: str, file: str) -> tuple[dict[str, ir.Value], list[Issue]]:
-    """Contract columns with contract types, as expressions on the raw table; wrong types are errors."""
-    duckdb = t.get_backend().name == "duckdb"
+def _normalise(t: ir.Table, name: str, file: str, embedded: bool) -> tuple[dict[str, ir.Value], list[Issue]]:
+    """Contract columns with contract types, as expressions on the raw table; wrong types are errors.
+    Text timestamps and numbers are parsed on DuckDB only (``embedded``): elsewhere Ibis compiles the
+    parse to a plain cast, which would fail on the first bad value instead of reporting it."""
     cols = {}
     issues = []
     for c, (kind, _) in CONTRACT[name].items():
@@ -495,45 +597,63 @@ def _normalise(t: ir.Table, name: str, file: str) -> tuple[dict[str, ir.Value], 
         if all_null:
             cols[c] = ibis.null().cast(_IBIS_TYPE[kind])
             continue
-        if kind == "string":
-            if not typ.is_string():
-                issues.append(Issue("error", file, c, f"wrong type: expected text, found {typ}"))
-                continue
-            cols[c] = col
-        elif kind == "timestamp":
-            if typ.is_timestamp() and typ.timezone is None:
-                cols[c] = col.cast(dt.Timestamp())
-            elif typ.is_timestamp() or (typ.is_unknown() and "TIMESTAMP" in str(typ).upper()):
-                cols[c] = _utc_naive(col.cast(dt.Timestamp(timezone="UTC")), duckdb)
-            elif typ.is_date():
-                cols[c] = col.cast(dt.Timestamp())
-            elif typ.is_string():
-                cols[c] = _utc_naive(col.try_cast(dt.Timestamp(timezone="UTC")), duckdb)
-            else:
-                issues.append(Issue("error", file, c, f"wrong type: expected a timestamp, found {typ}"))
-                continue
-        elif kind == "float":
-            if typ.is_numeric():
-                cols[c] = col.cast("float64")
-            elif typ.is_string():
-                cols[c] = col.try_cast("float64")
-            else:
-                issues.append(Issue("error", file, c, f"wrong type: expected a number, found {typ}"))
-                continue
-        elif kind == "bool":
-            if typ.is_boolean():
-                cols[c] = col
-            elif typ.is_string():
-                low = col.strip().lower()
-                cols[c] = ibis.cases(
-                    (low.isin(_TRUE), True), (low.isin(_FALSE), False), else_=ibis.null().cast("boolean")
-                )
-            elif typ.is_integer():
-                cols[c] = ibis.cases((col == 1, True), (col == 0, False), else_=ibis.null().cast("boolean"))
-            else:
-                issues.append(Issue("error", file, c, f"wrong type: expected true/false, found {typ}"))
-                continue
+        typed = _TYPED[kind](col, typ, embedded)
+        if isinstance(typed, str):
+            issues.append(Issue("error", file, c, typed))
+        else:
+            cols[c] = typed
     return cols, issues
+
+
+def _as_string(col: ir.Value, typ: dt.DataType, _embedded: bool) -> ir.Value | str:
+    return col if typ.is_string() else f"wrong type: expected text, found {typ}"
+
+
+def _as_timestamp(col: ir.Value, typ: dt.DataType, embedded: bool) -> ir.Value | str:
+    """Naive UTC; a timestamp without a zone is UTC already."""
+    if typ.is_timestamp() and typ.timezone is None:
+        return col.cast(dt.Timestamp())
+    if typ.is_timestamp() or (typ.is_unknown() and "TIMESTAMP" in str(typ).upper()):
+        return _utc_naive(col.cast(dt.Timestamp(timezone="UTC")), embedded)
+    if typ.is_date():
+        return col.cast(dt.Timestamp())
+    if typ.is_string() and embedded:
+        return _utc_naive(col.try_cast(dt.Timestamp(timezone="UTC")), embedded)
+    if typ.is_string():
+        return _TYPED_ON_SERVER.format(what="timestamp", typ=typ)
+    return f"wrong type: expected a timestamp, found {typ}"
+
+
+def _as_float(col: ir.Value, typ: dt.DataType, embedded: bool) -> ir.Value | str:
+    if typ.is_numeric():
+        return col.cast("float64")
+    if typ.is_string() and embedded:
+        return col.try_cast("float64")
+    if typ.is_string():
+        return _TYPED_ON_SERVER.format(what="number", typ=typ)
+    return f"wrong type: expected a number, found {typ}"
+
+
+def _as_bool(col: ir.Value, typ: dt.DataType, _embedded: bool) -> ir.Value | str:
+    """true/false; text such as yes/no or t/f, and integers 1/0, are read as booleans."""
+    if typ.is_boolean():
+        return col
+    if typ.is_string():
+        low = col.strip().lower()
+        return ibis.cases((low.isin(_TRUE), True), (low.isin(_FALSE), False), else_=_NULL_BOOL)
+    if typ.is_integer():
+        return ibis.cases((col == 1, True), (col == 0, False), else_=_NULL_BOOL)
+    return f"wrong type: expected true/false, found {typ}"
+
+
+_NULL_BOOL = ibis.null().cast("boolean")
+# the typed expression of a raw column, or the rule it breaks
+_TYPED: dict[str, Callable[[ir.Value, dt.DataType, bool], ir.Value | str]] = {
+    "string": _as_string,
+    "timestamp": _as_timestamp,
+    "float": _as_float,
+    "bool": _as_bool,
+}
 
 
 @ibis.udf.scalar.builtin(name="epoch_us")
@@ -562,6 +682,10 @@ def _kind_accepts(kind: str, typ: dt.DataType) -> bool:
     return typ.is_boolean() or typ.is_string() or typ.is_integer()
 
 
+_TYPED_ON_SERVER = (
+    "wrong type: expected a {what} column, found {typ}; text is parsed only from files on the embedded "
+    "DuckDB, so give this column its type in the database (or export the table to Parquet)"
+)
 _IBIS_TYPE = {"string": "string", "timestamp": dt.Timestamp(), "float": "float64", "bool": "boolean"}
 
 
@@ -598,10 +722,11 @@ def _examples(expr: ir.Column, limit: int = MAX_EXAMPLES) -> tuple[str, ...]:
 
 
 def validate(
-    source: DataSource | str | Path,
+    source: DataSource | str | Path | ibis.BaseBackend,
     as_of: date | str | None = None,
     tz: str = DEFAULT_TZ,
     now: datetime | None = None,
+    database: str | None = None,
 ) -> ValidationReport:
     """Check every rule of the input contract; never raises for data problems (see the report).
 
@@ -611,7 +736,7 @@ def validate(
     now = (now or datetime.now(UTC)).replace(tzinfo=None)
     if not isinstance(source, DataSource):
         try:
-            source = open_source(source, tz=tz)
+            source = open_source(source, tz=tz, database=database)
         except DataContractError as exc:
             return ValidationReport(exc.issues, {}, None, None, as_of)
     issues, rows = _check_values(source)
@@ -654,9 +779,9 @@ def _check_values(source: DataSource) -> tuple[list[Issue], dict[str, int]]:
             if c not in raw.columns:
                 continue
             if req:
-                checks[f"null_{c}"] = raw[c].isnull().sum()
+                checks[f"null_{c}"] = raw.count(where=raw[c].isnull())
             if kind != "string":
-                checks[f"bad_{c}"] = (raw[c].notnull() & cols[c].isnull()).sum()
+                checks[f"bad_{c}"] = raw.count(where=raw[c].notnull() & cols[c].isnull())
         agg = raw.aggregate(**checks).execute().iloc[0].to_dict()
         rows[name] = int(agg["n"])
         for c, (kind, _) in CONTRACT[name].items():
@@ -767,7 +892,7 @@ def _check_events(s: DataSource, first_join: datetime | None, now: datetime) -> 
         else f"timestamps before {EARLIEST_PLAUSIBLE:%Y}: not real dates"
     )
     rules = _event_rules(e, j, now, lo, before)
-    counts = {k: cond.cast("int64").sum() for k, (cond, *_) in rules.items()}
+    counts = {k: j.count(where=cond) for k, (cond, *_) in rules.items()}
     agg = j.aggregate(**counts, lo=j.ts.min(), hi=j.ts.max()).execute().iloc[0]
     if agg["lo"] is not None and str(agg["lo"]) != "NaT":
         s._range = (agg["lo"].to_pydatetime(), agg["hi"].to_pydatetime())
@@ -905,9 +1030,7 @@ def _check_arms(s: DataSource, arms: ir.Table) -> list[Issue]:
         bad.arm + " = " + bad.weight.cast("string"),
     )
     ctrl = (
-        arms.group_by("experiment")
-        .aggregate(k=arms.is_control.cast("int64").sum())
-        .filter(lambda x: x.k != 1)
+        arms.group_by("experiment").aggregate(k=arms.count(where=arms.is_control)).filter(lambda x: x.k != 1)
     )
     out += _flag(
         "error", f, "is_control", "each experiment needs exactly one control arm", ctrl, ctrl.experiment
@@ -918,11 +1041,7 @@ def _check_arms(s: DataSource, arms: ir.Table) -> list[Issue]:
 def _check_named_controls(s: DataSource) -> list[Issue]:
     """Without an ``arms`` table the control arm of each experiment is the arm named ``control``."""
     a = s.tables["assignments"]
-    has = (
-        a.group_by("experiment")
-        .aggregate(k=(a.arm == CONTROL_ARM).cast("int64").sum())
-        .filter(lambda x: x.k == 0)
-    )
+    has = a.group_by("experiment").aggregate(k=a.count(where=a.arm == CONTROL_ARM)).filter(lambda x: x.k == 0)
     bad = has.execute()
     if not len(bad):
         return []
@@ -986,10 +1105,16 @@ def to_date(value: date | datetime | str | None) -> date | None:
     )
 
 
-def load(path: str | Path, as_of: date | str | None = None, tz: str = DEFAULT_TZ) -> DataSource:
-    """Open and validate; raise :class:`DataContractError` listing every error."""
+def load(
+    source: str | Path | ibis.BaseBackend,
+    as_of: date | str | None = None,
+    tz: str = DEFAULT_TZ,
+    database: str | None = None,
+) -> DataSource:
+    """Open (a path, a URL or an Ibis connection; see :func:`open_source`) and validate; raise
+    :class:`DataContractError` listing every error."""
     as_of = to_date(as_of)
-    source = open_source(path, tz=tz)
+    source = open_source(source, tz=tz, database=database)
     report = validate(source, as_of=as_of, tz=tz)
     if not report.ok:
         raise DataContractError(report.errors)

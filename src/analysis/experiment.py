@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import math
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -188,7 +187,7 @@ def _singly_assigned(src: DataSource, experiment: str) -> tuple[ibis.Table, int]
     single = single.mutate(
         assign_day=src.local(single.assigned_at).date(), idx=ibis.row_number().over(order_by=single.member_id)
     )
-    return src.con.create_table(f"_assigned_{uuid.uuid4().hex[:12]}", single, temp=True), n_multi
+    return src.materialize(single), n_multi
 
 
 def _window_activity(
@@ -244,7 +243,7 @@ def _window_activity(
         "active_days": g.days.bit_or(where=window).fill_null(0),
         "pre_active_days": g.days.bit_or(where=pre).fill_null(0),
     }
-    aggs |= {m: g[m].any().cast("int64") for m in RETENTION_DAYS}
+    aggs |= {m: ibis.ifelse(g[m].any(), 1, 0).cast("int64") for m in RETENTION_DAYS}
     return _per_member(fetch(g.group_by(["idx", "chunk"]).aggregate(**aggs)), n)
 
 

@@ -16,7 +16,6 @@ member -> group table passed in (for example tiers from :mod:`analysis.segments`
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -46,7 +45,7 @@ def _groups(src: DataSource, by: Breakdown) -> ir.Table | None:
     if isinstance(by, pd.DataFrame):
         col = [c for c in by.columns if c != "member_id"][0]
         frame = pd.DataFrame({"member_id": by["member_id"].astype(str), "grp": by[col].astype(str)})
-        t = src.con.create_table(f"_groups_{uuid.uuid4().hex[:12]}", ibis.memtable(frame), temp=True)
+        t = src.upload(frame)
         return t.select(member_id=t.member_id, group=t.grp)
     col = [c for c in by.columns if c != "member_id"][0]
     return by.select(member_id=by.member_id, group=by[col].cast("string"))
@@ -86,9 +85,9 @@ def daily_kpis(src: DataSource, as_of: date, by: Breakdown = None) -> pd.DataFra
     daily = (
         md.group_by(keys)
         .aggregate(
-            uv=(md.visits > 0).cast("int64").sum(),
+            uv=md.count(where=md.visits > 0),
             dau=md.count(),
-            contributors=(md.contributions > 0).cast("int64").sum(),
+            contributors=md.count(where=md.contributions > 0),
             **{c: md[c].sum() for c in (*CONTRIBUTION_COLUMNS, "contributions", "checkins", "invites")},
         )
         .execute()
@@ -433,7 +432,7 @@ def _block_retention(src: DataSource, as_of: date, n: int, by: Breakdown) -> pd.
     j = mb.left_join(nxt, (mb.member_id == nxt.mid) & (mb.block - 1 == nxt.nblock))
     res = (
         j.group_by(["block", *gcols])
-        .aggregate(active=j.count(), retained=j.mid.notnull().cast("int64").sum())
+        .aggregate(active=j.count(), retained=j.count(where=j.mid.notnull()))
         .execute()
     )
     # every whole block inside the data is a row, also when nobody was active in it
@@ -465,7 +464,7 @@ def monthly_retention(src: DataSource, as_of: date, by: Breakdown = None) -> pd.
     j = mm.left_join(nxt, (mm.member_id == nxt.mid) & (mm.month == nxt.pmonth))
     res = (
         j.group_by(["month", *gcols])
-        .aggregate(active=j.count(), retained=j.mid.notnull().cast("int64").sum())
+        .aggregate(active=j.count(), retained=j.count(where=j.mid.notnull()))
         .execute()
     )
     month = pd.to_datetime(res["month"])

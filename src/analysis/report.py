@@ -40,7 +40,7 @@ from typing import Any
 import nbformat
 import yaml
 
-from analysis import parameters, render
+from analysis import backends, parameters, render
 from analysis.data import DataContractError, experiments, open_source, validate
 from analysis.definitions import DEFAULT_TZ
 
@@ -572,8 +572,9 @@ def _render(spec: ReportSpec, outcome: ReportOutcome, run_tmp: Path, meta: dict,
 class _Prepared:
     """Everything a run needs once its inputs are checked: the reports to run with their parameters."""
 
-    data: Path
-    data_given: str
+    data: str  # what each report opens: an absolute path, or the URL
+    data_given: str  # as given (a URL never holds a password)
+    data_name: str  # shown on pages: the folder or file name, or the URL's database
     as_of: date
     tz: str
     fingerprint: str
@@ -634,15 +635,31 @@ def _prepare(
         g.update(per_report.get(name) or {})
         given[name] = check_parameters(known[name], {k: v for k, v in g.items() if k not in ("as_of", "tz")})
 
-    data_path = Path(data).resolve()
-    run_as_of, in_data, fingerprint = _checked_data(data, data_path, requested, tz)
+    target, shown_name = _data_location(data)
+    run_as_of, in_data, fingerprint = _checked_data(data, target, requested, tz)
 
     plan: list[tuple[ReportSpec, dict[str, Any]]] = []
     for name in names:
         run_level = {"as_of": run_as_of.isoformat(), "tz": tz}
         g = {**given[name], **{k: v for k, v in run_level.items() if k in declared[name]}}
         plan += _instances(known[name], g, in_data, must_run=bool(reports))
-    return _Prepared(data_path, str(data), run_as_of, tz, fingerprint, tuple(plan), set(names) == set(known))
+    return _Prepared(
+        target, str(data), shown_name, run_as_of, tz, fingerprint, tuple(plan), set(names) == set(known)
+    )
+
+
+def _data_location(data: str | Path) -> tuple[str, str]:
+    """(what each report opens, the name pages show) for a path or a URL; a URL with a password is
+    refused: the run folder records the data source (its notebooks, run.json), and must not hold it."""
+    if not backends.is_url(data):
+        path = Path(data).resolve()
+        return str(path), path.name
+    if backends.has_password(str(data)):
+        raise RunError(
+            f"data source {backends.redact(str(data))}: give the password in the environment (for "
+            "PostgreSQL: PGPASSWORD or ~/.pgpass), not in the URL; a run records its data source"
+        )
+    return str(data), backends.display_name(str(data))
 
 
 def _instances(spec: ReportSpec, given: dict[str, Any], in_data: list[str],
@@ -670,10 +687,10 @@ def _instances(spec: ReportSpec, given: dict[str, Any], in_data: list[str],
     ]  # fmt: skip
 
 
-def _checked_data(data: str | Path, path: Path, as_of: date | None, tz: str) -> tuple[date, list[str], str]:
+def _checked_data(data: str | Path, target: str, as_of: date | None, tz: str) -> tuple[date, list[str], str]:
     """Validate the data (RunError listing every problem); the run's as_of, experiments and fingerprint."""
     try:
-        source = open_source(path, tz=tz)
+        source = open_source(target, tz=tz)
     except DataContractError as exc:
         raise RunError(f"data source {data} does not meet the input contract:\n{exc}") from exc
     report = validate(source, as_of=as_of, tz=tz)
@@ -792,7 +809,7 @@ def _run_meta(p: _Prepared, started: datetime, result: RunResult, status: str) -
         "started": started.strftime("%Y-%m-%d %H:%M:%S"),
         "seconds": round(result.seconds, 2),
         "data": p.data_given,
-        "data_name": p.data.name,
+        "data_name": p.data_name,
         "data_fingerprint": p.fingerprint,
         "tz": p.tz,
         "package_version": package_version(),
@@ -816,12 +833,12 @@ def _execute_all(
 ) -> None:
     meta_common = {
         "as of": p.as_of.isoformat(),
-        "data": p.data.name,
+        "data": p.data_name,
         "run": started.strftime("%Y-%m-%d %H:%M UTC"),
     }
     for i, (spec, params) in enumerate(p.plan, start=1):
         say(f"[{i}/{len(p.plan)}] {spec.name} ...")
-        full = {**params, "data_dir": str(p.data), "output_dir": str(run_tmp.resolve())}
+        full = {**params, "data_dir": p.data, "output_dir": str(run_tmp.resolve())}
         outcome = _execute(spec, full, run_tmp.resolve(), timeout)
         if signals.received or outcome.error == "KeyboardInterrupt":
             raise KeyboardInterrupt

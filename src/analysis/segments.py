@@ -171,8 +171,8 @@ def at_risk_core(src: DataSource, as_of: date, tiers: pd.DataFrame, days: int = 
     per = (
         w.group_by("member_id")
         .aggregate(
-            active_recent=(w.day >= recent_lo).cast("int64").sum(),
-            active_before=(w.day < recent_lo).cast("int64").sum(),
+            active_recent=w.count(where=w.day >= recent_lo),
+            active_before=w.count(where=w.day < recent_lo),
         )
         .execute()
     )

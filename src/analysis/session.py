@@ -51,8 +51,8 @@ def register_figure_display() -> None:
 
 
 def open_report(data_dir: str, as_of: str = "", tz: str = "", output_dir: str = "") -> ReportContext:
-    """Load and validate ``data_dir`` (raises on contract errors); ``as_of`` empty = last complete day,
-    ``tz`` empty = the package default (:data:`analysis.definitions.DEFAULT_TZ`)."""
+    """Load and validate ``data_dir``, a path or a URL (raises on contract errors); ``as_of`` empty =
+    last complete day, ``tz`` empty = the package default (:data:`analysis.definitions.DEFAULT_TZ`)."""
     matplotlib.rcParams.update({"figure.dpi": 100, "savefig.dpi": 100, "font.size": 9})
     register_figure_display()
     wanted = date.fromisoformat(as_of) if as_of else None
