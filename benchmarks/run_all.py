@@ -16,6 +16,7 @@ for script in (
     "bench_experiment.py",
     "bench_report.py",
     "bench_backends.py",
+    "bench_growth.py",
 ):
     print(f"== {script}", flush=True)
     subprocess.run([sys.executable, str(HERE / script)], check=True)

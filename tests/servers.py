@@ -65,7 +65,8 @@ def postgres_server() -> Iterator[str]:
     if os.geteuid() == 0:
         user = pwd.getpwnam("postgres")
         os.chown(folder, user.pw_uid, user.pw_gid)
-        as_user = ["runuser", "-u", "postgres", "--"]
+        runuser = shutil.which("runuser") or "/usr/sbin/runuser"  # sbin is not on every PATH
+        as_user = [runuser, "-u", "postgres", "--"]
     port = free_port()
 
     def run(*cmd: str) -> None:

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import activity, experiment, kpi, segments, survival
+from analysis import activity, experiment, growth, kpi, segments, survival
 from analysis.data import DataSource, experiments, load, open_source, validate
 from analysis.synth import SynthConfig, generate
 
@@ -83,6 +83,7 @@ def event_level_results(src: DataSource) -> dict[str, pd.DataFrame]:
         "churn_after": activity.churn_after(src, starts, as_of),
         "planned_split": experiment.planned_split(src, name).shares().rename_axis("arm").reset_index(),
         "metric_table": table,
+        "invite_members": growth.invite_members(src, as_of),
     }
     return {k: pd.DataFrame(v) for k, v in out.items()}
 
@@ -229,10 +230,20 @@ def test_run_on_postgres_matches_the_parquet_folder(pg_url: str, community: Path
 
 def test_run_refuses_a_password_in_the_url(tmp_path: Path) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "analysis.cli", "run", "--data", "postgres://me:s3cret@localhost:1/db",
-         "--out", str(tmp_path / "out")],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "analysis.cli",
+            "run",
+            "--data",
+            "postgres://me:s3cret@localhost:1/db",
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 2
     assert "s3cret" not in proc.stdout + proc.stderr
     assert "PGPASSWORD" in proc.stderr

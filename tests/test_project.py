@@ -86,7 +86,7 @@ def test_every_notebook_parameter_is_parsed_with_a_type():
 # the layout: one home for every definition, analyses as siblings, short functions, thin notebooks
 
 SRC = ROOT / "src" / "analysis"
-ANALYSES = {"kpi", "segments", "survival", "experiment"}
+ANALYSES = {"kpi", "segments", "survival", "experiment", "growth"}
 COMPUTATION = ANALYSES | {"activity", "cox", "stats", "data", "definitions", "synth"}
 
 

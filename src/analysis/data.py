@@ -481,9 +481,13 @@ def _open_local(path: Path, tz: str) -> DataSource:
 
 
 def _opened(
-    location: str, con: ibis.BaseBackend, raw: dict[str, ir.Table], files: dict[str, str],
-    issues: list[Issue], tz: str,
-) -> DataSource:  # fmt: skip
+    location: str,
+    con: ibis.BaseBackend,
+    raw: dict[str, ir.Table],
+    files: dict[str, str],
+    issues: list[Issue],
+    tz: str,
+) -> DataSource:
     """The normalised source, or DataContractError listing every missing table, column and type."""
     for name in REQUIRED_TABLES:
         if name not in raw and not any(i.file == files.get(name) for i in issues):

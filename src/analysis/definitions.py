@@ -1,5 +1,6 @@
 """Every definition once: event types and their columns, contribution weights, the time zone, retention
-days and windows, tier names, and the rule sets of tiers, churn and experiments (docs/definitions.md).
+days and windows, tier names, and the rule sets of tiers, churn, invitations and experiments
+(docs/definitions.md).
 
 Analyses import their defaults from here; nothing else spells a definition a second time.
 """
@@ -95,6 +96,22 @@ class ChurnRules:
             raise ValueError("churn_days must be >= 1 and landmark_days >= 0")
         if self.left_truncation not in ("exclude", "entry"):
             raise ValueError("left_truncation must be 'exclude' or 'entry'")
+
+
+@dataclass(frozen=True)
+class InviteRules:
+    """Fission (社群裂变): a member's invite window is their local join day and the ``window_days`` - 1
+    days after it; invites sent and invitees who joined count inside it. A member is *eligible* for the
+    K-factor once the window has ended by ``as_of`` and began inside the log (the retention rule).
+    ``retention_day``: an invitee is retained when active on local day join + this (D30)."""
+
+    window_days: int = 30
+    retention_day: int = 30
+    largest_cascades: int = 100  # the cascades whose roots are described by tier
+
+    def __post_init__(self) -> None:
+        if self.window_days < 1 or self.retention_day < 1 or self.largest_cascades < 1:
+            raise ValueError("window_days, retention_day and largest_cascades must be at least 1")
 
 
 @dataclass(frozen=True)

@@ -400,3 +400,92 @@ def core_change(
         f"(Gini {conc['gini']:.2f}). {at_risk:,} core members are at risk: their active days in the last "
         f"two weeks fell below half of the two weeks before."
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# fission
+
+
+def fission_findings(fis) -> list[str]:
+    """Plain paragraphs on who brings new members and whether they stay (``analysis.growth.Fission``)."""
+    w = fis.rules.window_days
+    k = fis.k_factor.set_index("cohort").loc["all"]
+    out = []
+    if k["eligible"] > 0:
+        conv = (
+            f" Of the invitations they sent, {fmt(k['conversion'], 'pct')} brought a member."
+            if k["invites_sent"]
+            else ""
+        )
+        out.append(
+            f"Each member brings {k['k_factor']:.2f} new members through invitations in their first {w} days "
+            f"(K-factor; 95% interval {k['ci_lower']:.2f} to {k['ci_upper']:.2f}), counted over the "
+            f"{int(k['eligible']):,} members whose {w} days have passed. Counting everyone, including "
+            f"members still inside their first {w} days, would give {k['naive_k']:.2f}.{conv}"
+            + (
+                " Growth by invitation alone fades out: each generation is smaller than the one before."
+                if k["ci_upper"] < 1
+                else ""
+            )
+        )
+    g = fis.growth.table.set_index("tier")
+    if "core" in g.index and g.loc["core", "member_share"] == g.loc["core", "member_share"]:
+        core = g.loc["core"]
+        out.append(
+            f"Core members brought {fmt(core['invitee_share'], 'pct')} of the invited members while being "
+            f"{fmt(core['member_share'], 'pct')} of the members at the time ({core['ratio']:.1f} times their "
+            "share)."
+        )
+    q = fis.quality.set_index("group")
+    if "channel: invite" in q.index:
+        inv = q.loc["channel: invite"]
+        others = q[q.index.str.startswith("channel: ") & (q.index != "channel: invite")]
+        if len(others):
+            rest = others["retained_d30"].sum() / others["members"].sum()
+            out.append(
+                f"Invited members were active on day 30 after joining {fmt(inv['rate'], 'pct')} of the time, "
+                f"against {fmt(rest, 'pct')} for members from other channels."
+            )
+    if fis.growth.rho == fis.growth.rho:
+        lo, hi = fis.growth.rho_ci
+        out.append(
+            f"Members with a higher contribution score also keep more of the members they invite: rank "
+            f"correlation {fis.growth.rho:.2f} (95% interval {lo:.2f} to {hi:.2f})."
+            if lo > 0
+            else f"A member's contribution score says little about how many of their invitees stay (rank "
+            f"correlation {fis.growth.rho:.2f}, 95% interval {lo:.2f} to {hi:.2f})."
+        )
+    return out
+
+
+def invite_definitions(rules) -> Definitions:
+    w = rules.window_days
+    return [
+        (
+            "Invite window",
+            f"a member's join day and the {w - 1} days after it; invitations sent and invited members who "
+            "joined count inside it.",
+        ),
+        (
+            "K-factor",
+            f"invited members who joined per member, over members who joined inside the data and whose {w} "
+            "days have passed (members still inside their window have not finished inviting).",
+        ),
+        (
+            "Invite cascade",
+            "a member who was not invited and everyone invited by them, directly or down the chain; "
+            "structural virality is the average number of invitation steps between two of its members "
+            "(1 to 2 for a broadcast, higher for a chain of person-to-person invitations).",
+        ),
+        (
+            "Tier when inviting",
+            "the inviter's tier on the day before the month in which the invited member joined (unknown in "
+            "the data's first month and for joins before the data).",
+        ),
+        (
+            "Retained at day 30",
+            f"active on the {rules.retention_day}th local day after joining; only members whose day "
+            f"{rules.retention_day} has passed count. Adjusted rates weight every join month as among all "
+            "members.",
+        ),
+    ]

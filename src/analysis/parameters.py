@@ -115,6 +115,7 @@ RULES: dict[str, Callable[[Any], Any]] = {
     "weights": _weights,
     "core_share": _number(0, 1, lo_open=True),
     "compare_days": _int_range(1, 3650),
+    "invite_window_days": _int_range(1, 365),
     "churn_days": _int_range(1, 365),
     "landmark_days": _int_range(0, 365),
     "group_by": _choice("lm_tier", "channel", "community", "cohort_month"),

@@ -97,6 +97,14 @@ _CORE_TABLES = (
     "tiers_by_community",
     "at_risk_core_by_community",
     "connectors",
+    "invite_k_factor",
+    "invite_cascades",
+    "invitee_quality",
+    "invite_cycle_time",
+    "invited_share",
+    "invite_largest_cascade_roots",
+    "invitee_churn_hazard",
+    "invite_growth_by_tier",
 )
 _CHURN_TABLES = (
     "survival_km",
@@ -132,7 +140,7 @@ REPORTS: tuple[ReportSpec, ...] = (
         "core_members.ipynb",
         "Core members",
         tables=_CORE_TABLES,
-        restricted=("at_risk_core_members",),
+        restricted=("at_risk_core_members", "invite_largest_cascade_roots_members"),
     ),
     ReportSpec(
         "churn",

@@ -301,3 +301,44 @@ def concentration(values: np.ndarray) -> dict[str, float]:
     """Gini and the shares held by the top 1% and 10% (:func:`top_shares`) of positive values."""
     x = np.sort(np.asarray(values, dtype=float)[np.asarray(values) > 0])[::-1]
     return {"contributors": int(x.size), "total": float(x.sum()), "gini": gini(x), **top_shares(x)}
+
+
+# --------------------------------------------------------------------------------------------------
+# one-sample intervals
+
+
+def wilson(successes: float, n: float, alpha: float = ALPHA) -> tuple[float, float]:
+    """Wilson score interval of a proportion successes / n (NaN, NaN when n = 0)."""
+    if n <= 0:
+        return float("nan"), float("nan")
+    z = stats.norm.ppf(1 - alpha / 2)
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre - half, centre + half
+
+
+def mean_ci(values: np.ndarray, alpha: float = ALPHA) -> tuple[float, float, float]:
+    """Mean and its t interval from the sample variance (mean, lower, upper; NaN bounds below n = 2).
+    For counts per member (invitees, contributions) the empirical variance absorbs overdispersion."""
+    x = np.asarray(values, float)
+    if x.size == 0:
+        return float("nan"), float("nan"), float("nan")
+    m = float(x.mean())
+    if x.size < 2:
+        return m, float("nan"), float("nan")
+    half = stats.t.ppf(1 - alpha / 2, x.size - 1) * float(x.std(ddof=1)) / math.sqrt(x.size)
+    return m, m - half, m + half
+
+
+def spearman(x: np.ndarray, y: np.ndarray, alpha: float = ALPHA) -> tuple[float, float, float]:
+    """Spearman's rank correlation with a Fisher-z interval (SE 1.06 / √(n − 3), Fieller et al. 1957)."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    if x.size < 4 or np.ptp(x) == 0 or np.ptp(y) == 0:
+        return float("nan"), float("nan"), float("nan")
+    rho = float(stats.spearmanr(x, y).statistic)
+    z, half = (
+        math.atanh(min(max(rho, -0.999999), 0.999999)),
+        stats.norm.ppf(1 - alpha / 2) * 1.06 / math.sqrt(x.size - 3),
+    )
+    return rho, math.tanh(z - half), math.tanh(z + half)

@@ -87,6 +87,10 @@ SEGMENT_PARAMS: dict[str, SegmentParams] = {
     "lurker": SegmentParams(0.70, (2.5, 5), 0.04, 0.8, (0.02, 0.10, 0.08, 0.80), (1, 9), 1.4, 1 / 90, 0.15),
 }
 CHANNEL_SHARE = {"organic": 0.35, "search": 0.20, "social": 0.18, "invite": 0.15, "ads": 0.12}
+# Invitations: an invitee names a member whose invite window (their join day and the 29 days after it)
+# is open and who is active that day, picked in proportion to the segment's intensity.
+INVITE_WINDOW_DAYS = 30
+INVITE_INTENSITY = {"core": 10.0, "regular": 3.0, "lurker": 0.3}
 CHANNEL_HAZARD = {"organic": 1.0, "search": 1.1, "social": 1.3, "invite": 0.7, "ads": 1.6}
 COMMUNITY_SHARE = (0.30, 0.25, 0.20, 0.15, 0.10)
 COMEBACK_MIN_GAP_DAYS = 31
@@ -424,10 +428,16 @@ def _treated_activity(
     return np.where(after, act_rows, active[rows])
 
 
-def _choose_inviters(cfg: SynthConfig, m: _Members, active: np.ndarray, rng: np.random.Generator) -> None:
-    """Invitees name an earlier member who was active on their join day (engaged members invite more)."""
-    weight_by_segment = np.array([10.0, 3.0, 0.3])
-    w = weight_by_segment[m.segment]
+def _choose_inviters(
+    cfg: SynthConfig, m: _Members, active: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Invitees name an earlier member who was active on their join day (engaged members invite more:
+    ``INVITE_INTENSITY`` by segment). Inside the log the inviter's invite window (``INVITE_WINDOW_DAYS``
+    from their join day) must still be open. Returns every member's expected number of invitees
+    inside the log (the planted K of each member: Σ over the days they could be picked of the day's
+    invitees x their share of the candidates' intensity)."""
+    w = np.array([INVITE_INTENSITY[s] for s in SEGMENTS])[m.segment]
+    expected = np.zeros(m.segment.size)
     invitees = np.flatnonzero(m.channel == CHANNELS.index("invite"))
     jd = m.join_day
     cumw = np.cumsum(w)
@@ -439,13 +449,16 @@ def _choose_inviters(cfg: SynthConfig, m: _Members, active: np.ndarray, rng: np.
         )
     for day in np.unique(jd[invitees[jd[invitees] >= 0]]):
         who = invitees[jd[invitees] == day]
-        cand = np.flatnonzero(active[:, day] & (jd < day))  # earlier members active that day
+        # earlier members active that day whose invite window is open
+        cand = np.flatnonzero(active[:, day] & (jd < day) & (jd > day - INVITE_WINDOW_DAYS))
         if cand.size == 0:
             continue
         cw = np.cumsum(w[cand])
         pick = np.searchsorted(cw, rng.random(who.size) * cw[-1], side="right").clip(0, cand.size - 1)
         m.inviter[who] = cand[pick]
+        expected[cand] += who.size * w[cand] / cw[-1]
     m.channel[(m.channel == CHANNELS.index("invite")) & (m.inviter < 0)] = CHANNELS.index("organic")
+    return expected
 
 
 # --------------------------------------------------------------------------------------------------
@@ -641,6 +654,7 @@ class _Sim:
     pre_contrib: np.ndarray = None  # type: ignore[assignment]
     pre_active: np.ndarray = None  # type: ignore[assignment]
     assigned_tod: np.ndarray = None  # type: ignore[assignment]
+    expected_invitees: np.ndarray = None  # type: ignore[assignment]  (planted K of each member)
     reps: int = 1
     truth_rows: list = field(default_factory=list)
     truth_vals: list = field(default_factory=list)
@@ -703,7 +717,7 @@ def _pass1(sim: _Sim) -> None:
     for c, sl in enumerate(sim.chunks):
         a, d, r, h = _pass1_chunk(cfg, sim.m, sl, sim.act_mult, np.random.default_rng([cfg.seed, 1, c]))
         sim.active[sl], sim.d0[sl], sim.arm[sl], sim.spell_h[sl] = a, d, r, h
-    _choose_inviters(cfg, sim.m, sim.active, np.random.default_rng([cfg.seed, 2]))
+    sim.expected_invitees = _choose_inviters(cfg, sim.m, sim.active, np.random.default_rng([cfg.seed, 2]))
 
 
 def _members_table(sim: _Sim) -> pd.DataFrame:
@@ -931,6 +945,7 @@ def _ground_truth(sim: _Sim, multi_ids: set[str], rewards: pd.DataFrame) -> dict
         "members": cfg.members,
         "members_joined_before_log": int((sim.m.join_day < 0).sum()),
         **_population_truth(sim.m),
+        "invitations": _invitation_truth(sim),
         "experiments": [_experiment_truth(sim, multi_ids, rewards)],
     }
 
@@ -968,6 +983,35 @@ def _population_truth(m: _Members) -> dict:
                 "probability_by_segment": {s: SEGMENT_PARAMS[s].comeback_probability for s in SEGMENTS},
             },
         },
+    }
+
+
+def _invitation_truth(sim: _Sim) -> dict:
+    """The planted K-factor: mean expected invitees per eligible member (joined inside the log, invite
+    window ended by as_of), overall and by latent segment."""
+    jd = sim.m.join_day
+    as_of_day = (sim.cfg.as_of - sim.cfg.start).days
+    eligible = (jd >= 0) & (jd + INVITE_WINDOW_DAYS - 1 <= as_of_day)
+    k = sim.expected_invitees
+    by_segment = {
+        s: {
+            "eligible": int((eligible & (sim.m.segment == i)).sum()),
+            "k_factor": float(k[eligible & (sim.m.segment == i)].mean()),
+        }
+        for i, s in enumerate(SEGMENTS)
+        if (eligible & (sim.m.segment == i)).any()
+    }
+    return {
+        "description": (
+            "An invitee names a member active on the invitee's join day whose invite window (join day and "
+            f"the {INVITE_WINDOW_DAYS - 1} days after it) is open, picked in proportion to the segment's "
+            "intensity; k_factor = mean over eligible members of the expected invitees inside the window."
+        ),
+        "window_days": INVITE_WINDOW_DAYS,
+        "intensity_by_segment": dict(INVITE_INTENSITY),
+        "eligible": int(eligible.sum()),
+        "k_factor": float(k[eligible].mean()) if eligible.any() else None,
+        "k_factor_by_segment": by_segment,
     }
 
 
