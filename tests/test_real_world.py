@@ -506,6 +506,9 @@ def test_run_records_the_data_as_given_and_every_effective_parameter(synth_small
     for page in ("core_members.html", "churn.html"):
         html = (result.run_dir / page).read_text(encoding="utf-8")
         assert "post × 7" in html and "post × 5" not in html
+    # each report received the fingerprint the run validated (so it does not validate again)
+    executed = (result.run_dir / "notebooks" / "churn.ipynb").read_text(encoding="utf-8")
+    assert f'validated = \\"{meta["data_fingerprint"]}\\"' in executed
 
 
 def test_api_accepts_iso_strings_for_days(synth_small):

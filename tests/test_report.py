@@ -263,3 +263,27 @@ def test_fmt_kinds():
         "n/a",
         "n/a",
     ]
+
+
+def test_reports_of_a_run_do_not_validate_the_data_again(tmp_path, valid_tables, monkeypatch):
+    """The runner validates once and hands each report the fingerprint it validated; a report whose data
+    still have it skips validation, and one whose data changed since validates them (and refuses them
+    when they are now bad)."""
+    from analysis import session
+    from analysis.data import DataContractError, load, open_source
+
+    from conftest import write_source
+
+    data = write_source(tmp_path / "d", **valid_tables)
+    fingerprint = open_source(data).fingerprint()
+    calls = []
+    monkeypatch.setattr(session, "load", lambda *a, **k: calls.append(a) or load(*a, **k))
+    ctx = session.open_report(str(data), validated=fingerprint)
+    assert calls == [] and ctx.as_of == load(data).default_as_of()
+    session.open_report(str(data), validated="0" * 16)  # not what the run validated: validate here
+    assert len(calls) == 1
+    bad = valid_tables["events"].copy()
+    bad.loc[0, "event_type"] = "upvote"
+    write_source(data, events=bad)  # the data changed after the run validated them
+    with pytest.raises(DataContractError, match="upvote"):
+        session.open_report(str(data), validated=fingerprint)

@@ -211,11 +211,30 @@ def quiet_runs(
     ``back``, active again after it; ``first_k``, the first active offset (-1: none). Where
     ``day0_active`` is set, the start day counts as active whether or not it has events (the join
     day)."""
+    if not len(start):
+        return runs_from_masks(NO_MASKS, start, as_of, churn_days)
+    masks = active_day_masks(src, members, start, as_of)
+    return runs_from_masks(masks, start, as_of, churn_days, day0_active)
+
+
+NO_MASKS = pd.DataFrame(
+    {"row": np.zeros(0, np.int64), "chunk": np.zeros(0, np.int64), "days": np.zeros(0, np.int64)}
+)
+
+
+def runs_from_masks(
+    masks: pd.DataFrame,
+    start: np.ndarray,
+    as_of: date,
+    churn_days: int,
+    day0_active: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """:func:`quiet_runs` from active-day masks already fetched (:func:`active_day_masks`), so that
+    several churn thresholds read the masks once."""
     n = len(start)
     out = pd.DataFrame({"churn_k": np.full(n, -1), "back": np.zeros(n, bool), "first_k": np.full(n, -1)})
     if not n:
         return out
-    masks = active_day_masks(src, members, start, as_of)
     last = (np.datetime64(as_of, "D") - start).astype(np.int64)  # as_of, in days from each start
     forced = np.zeros(n, bool) if day0_active is None else np.asarray(day0_active, bool)
     k, back, first = first_quiet_start(

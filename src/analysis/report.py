@@ -158,7 +158,9 @@ REPORTS: tuple[ReportSpec, ...] = (
     ),
 )
 # Parameters every notebook receives from the runner (and that users may not set in YAML).
-RUNNER_PARAMETERS = ("data_dir", "output_dir")
+# ``validated`` is the fingerprint of the data the runner validated: a report whose data still have it
+# does not validate them again (validation once per run).
+RUNNER_PARAMETERS = ("data_dir", "output_dir", "validated")
 
 
 EXIT_OK, EXIT_REPORT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130  # documented in the README
@@ -846,7 +848,8 @@ def _execute_all(
     }
     for i, (spec, params) in enumerate(p.plan, start=1):
         say(f"[{i}/{len(p.plan)}] {spec.name} ...")
-        full = {**params, "data_dir": p.data, "output_dir": str(run_tmp.resolve())}
+        runner = {"data_dir": p.data, "output_dir": str(run_tmp.resolve()), "validated": p.fingerprint}
+        full = {**params, **runner}
         outcome = _execute(spec, full, run_tmp.resolve(), timeout)
         if signals.received or outcome.error == "KeyboardInterrupt":
             raise KeyboardInterrupt

@@ -12,7 +12,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from analysis import tables
-from analysis.data import DataSource, load
+from analysis.data import DataSource, load, open_source
 from analysis.definitions import DEFAULT_TZ
 
 
@@ -50,11 +50,21 @@ def register_figure_display() -> None:
         ip.display_formatter.formatters["image/png"].for_type(Figure, _png)
 
 
-def open_report(data_dir: str, as_of: str = "", tz: str = "", output_dir: str = "") -> ReportContext:
+def open_report(
+    data_dir: str, as_of: str = "", tz: str = "", output_dir: str = "", validated: str = ""
+) -> ReportContext:
     """Load and validate ``data_dir``, a path or a URL (raises on contract errors); ``as_of`` empty =
-    last complete day, ``tz`` empty = the package default (:data:`analysis.definitions.DEFAULT_TZ`)."""
+    last complete day, ``tz`` empty = the package default (:data:`analysis.definitions.DEFAULT_TZ`).
+
+    ``validated``: the fingerprint of the data as the run validated them (set by the runner). When the
+    source still has that fingerprint it is not validated again; when it changed, it is."""
     matplotlib.rcParams.update({"figure.dpi": 100, "savefig.dpi": 100, "font.size": 9})
     register_figure_display()
     wanted = date.fromisoformat(as_of) if as_of else None
-    src = load(data_dir, as_of=wanted, tz=tz or DEFAULT_TZ)
+    src = None
+    if validated:
+        src = open_source(data_dir, tz=tz or DEFAULT_TZ)
+        src = src if src.fingerprint() == validated else None
+    if src is None:
+        src = load(data_dir, as_of=wanted, tz=tz or DEFAULT_TZ)
     return ReportContext(src=src, as_of=wanted or src.default_as_of(), output_dir=output_dir)

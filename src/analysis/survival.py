@@ -29,7 +29,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.activity import member_days_since_join, quiet_runs, tiers_from_window, window_totals
+from analysis.activity import (
+    active_day_masks,
+    member_days_since_join,
+    runs_from_masks,
+    tiers_from_window,
+    window_totals,
+)
 from analysis.data import DataSource, accepts_dates, fetch
 from analysis.definitions import LANDMARK_TIERS
 from analysis.definitions import ChurnRules as ChurnRules  # re-exported: the rules these analyses take
@@ -63,7 +69,8 @@ def churn_table(src: DataSource, as_of: date, rules: ChurnRules | None = None) -
     df = df[df["join_day"] <= cutoff_ts].reset_index(drop=True)
     df["left_truncated"] = df["join_day"] < first_ts
     start = df["join_day"].to_numpy("datetime64[D]")
-    runs = quiet_runs(src, df["member_id"], start, as_of, rules.churn_days, day0_active=~df["left_truncated"])
+    masks = _join_masks(src, as_of, df["member_id"])
+    runs = runs_from_masks(masks, start, as_of, rules.churn_days, day0_active=~df["left_truncated"])
     df["churn_day"] = _offset_days(start, runs["churn_k"].to_numpy())
     df["first_active"] = _offset_days(start, runs["first_k"].to_numpy())
     n_left = int(df["left_truncated"].sum())
@@ -103,6 +110,30 @@ CHURN_COLUMNS = [
     "came_back",
     "left_truncated",
 ]
+
+
+def _join_masks(src: DataSource, as_of: date, members: pd.Series) -> pd.DataFrame:
+    """Active-day masks from the join day of ``members`` (a subset of the members joined by ``as_of``),
+    rows numbered as in ``members``. The masks of every member joined by
+    ``as_of`` are fetched once per source and ``as_of`` and shared by every churn threshold."""
+    key = ("join_masks", as_of, src.tz)
+    if key not in src.cache:
+        m = fetch(src.members_local(as_of).select("member_id", "join_day").order_by("member_id"))
+        start = pd.to_datetime(m["join_day"]).to_numpy("datetime64[D]")
+        src.cache[key] = (m["member_id"].to_numpy(), active_day_masks(src, m["member_id"], start, as_of))
+    ids, masks = src.cache[key]
+    pos = pd.Index(ids).get_indexer(members.to_numpy())  # by value: no collation assumed
+    renumber = np.full(len(ids), -1, dtype=np.int64)
+    renumber[pos] = np.arange(len(pos))
+    new_row = renumber[masks["row"].to_numpy(np.int64)]
+    keep = new_row >= 0
+    return pd.DataFrame(
+        {
+            "row": new_row[keep],
+            "chunk": masks["chunk"].to_numpy()[keep],
+            "days": masks["days"].to_numpy()[keep],
+        }
+    )
 
 
 def _with_entry(df: pd.DataFrame, rules: ChurnRules, first_ts: pd.Timestamp) -> pd.DataFrame:
