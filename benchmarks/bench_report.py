@@ -1,28 +1,46 @@
-"""`make report` on the demo community (20,000 members): total and per-report seconds (target < 180 s)."""
+"""`analysis run` on a simulated community: total and per-report seconds and peak memory.
+
+Default: the demo community (20,000 members, seed 7; target < 180 s). ``--members 1000000`` measures the
+full run at a million members (target: < 180 s and < 6 GB on 2 cores). Peak memory is given for the
+runner and for the largest report kernel (its child processes)."""
 
 from __future__ import annotations
 
 import json
 import tempfile
-import time
-from pathlib import Path
 
-from analysis.report import run_reports
+from common import ensure_synth, measure
 
-from common import ensure_synth
+
+def run_stage(data: str, out: str) -> dict:
+    import resource
+
+    from analysis.report import run_reports
+
+    result = run_reports(data, out=out)
+    kernel_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    meta = json.loads((result.run_dir / "run.json").read_text())
+    return {
+        "kernel_peak_mb": kernel_mb,
+        "status": meta["status"],
+        "reports": [(r["name"], r["status"], r["seconds"]) for r in meta["reports"]],
+    }
 
 
 def main() -> None:
-    data = ensure_synth(20_000, seed=7)
-    out = Path(tempfile.mkdtemp(prefix="bench-report-"))
-    t0 = time.perf_counter()
-    result = run_reports(data, out=out)
-    total = time.perf_counter() - t0
-    meta = json.loads((result.run_dir / "run.json").read_text())
-    for r in meta["reports"]:
-        print(f"  {r['name']:<14} {r['status']:<7} {r['seconds']:6.1f} s")
+    import argparse
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--members", type=int, default=20_000)
+    args = ap.parse_args()
+    data = ensure_synth(args.members, seed=7 if args.members == 20_000 else 1)
+    r = measure("bench_report:run_stage", data=str(data), out=tempfile.mkdtemp(prefix="bench-report-"))
+    for name, status, seconds in r["reports"]:
+        print(f"  {name:<14} {status:<7} {seconds:6.1f} s")
     print(
-        f"total {total:.1f} s for {len(meta['reports'])} report(s) (target < 180 s); status {meta['status']}"
+        f"total {r['seconds']:.1f} s for {len(r['reports'])} report(s) at {args.members:,} members "
+        f"(target < 180 s); status {r['status']}; peak {r['peak_rss_mb']:.0f} MB runner, "
+        f"{r['kernel_peak_mb']:.0f} MB largest kernel"
     )
 
 
