@@ -346,6 +346,20 @@ def km_curves(
     return fig
 
 
+def _ci_series(ax, x, d: pd.DataFrame, estimate: str, i: int, label: str, **style) -> None:
+    """One series of ``d[estimate]`` at ``x`` with vertical bars to ``ci_lower`` .. ``ci_upper``, in the
+    ``i``-th palette colour."""
+    est = d[estimate]
+    ax.errorbar(
+        x,
+        est,
+        yerr=[est - d["ci_lower"], d["ci_upper"] - est],
+        color=PALETTE[i % len(PALETTE)],
+        label=label,
+        **style,
+    )
+
+
 def forest(hr: pd.DataFrame, title: str = "Hazard ratios (95% CI)", label: str = "covariate") -> Figure:
     """Forest plot of hazard ratios on a log axis; 1 = no difference."""
     d = hr.iloc[::-1]
@@ -380,16 +394,7 @@ def ph_periods(
     for i, c in enumerate(covs):
         d = ph[ph["covariate"] == c]
         x = d["period"].to_numpy() + (i - len(covs) / 2) * 0.06
-        ax.errorbar(
-            x,
-            d["hazard_ratio"],
-            yerr=[d["hazard_ratio"] - d["ci_lower"], d["ci_upper"] - d["hazard_ratio"]],
-            fmt="-o",
-            color=PALETTE[i % len(PALETTE)],
-            label=c,
-            capsize=2,
-            markersize=4,
-        )
+        _ci_series(ax, x, d, "hazard_ratio", i, c, fmt="-o", capsize=2, markersize=4)
     ax.axhline(1, color="#8c8c8c", linewidth=1, linestyle="--")
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:g}"))
@@ -457,15 +462,7 @@ def tier_effects(by_tier: pd.DataFrame, title: str = "Effect by tier") -> Figure
     for i, arm in enumerate(arms):
         d = by_tier[by_tier["arm"] == arm].set_index("tier").reindex(tiers)
         x = np.arange(len(tiers)) + (i - (len(arms) - 1) / 2) * 0.2
-        ax.errorbar(
-            x,
-            d["effect"],
-            yerr=[d["effect"] - d["ci_lower"], d["ci_upper"] - d["effect"]],
-            fmt="o",
-            color=PALETTE[i % len(PALETTE)],
-            label=arm,
-            capsize=3,
-        )
+        _ci_series(ax, x, d, "effect", i, arm, fmt="o", capsize=3)
     ax.axhline(0, color="#8c8c8c", linewidth=1, linestyle="--")
     ax.set_xticks(range(len(tiers)), tiers)
     ax.set_title(title, loc="left")
@@ -479,15 +476,7 @@ def novelty_lines(
     """Weekly effects with CIs per arm (a falling line is a novelty effect wearing off)."""
     fig, ax = _figure(width=7, height=3.2)
     for i, (arm, d) in enumerate(nov.groupby("arm")):
-        ax.errorbar(
-            d["week"] + (i - 1) * 0.06,
-            d["effect"],
-            yerr=[d["effect"] - d["ci_lower"], d["ci_upper"] - d["effect"]],
-            fmt="-o",
-            color=PALETTE[i % len(PALETTE)],
-            label=arm,
-            capsize=3,
-        )
+        _ci_series(ax, d["week"] + (i - 1) * 0.06, d, "effect", i, arm, fmt="-o", capsize=3)
     ax.axhline(0, color="#8c8c8c", linewidth=1, linestyle="--")
     ax.set_xticks([1, 2, 3, 4], ["week 1", "week 2", "week 3", "week 4"])
     ax.set_ylabel("contributions per member")

@@ -39,23 +39,14 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from analysis.definitions import CONTRIBUTION_TYPES, DEFAULT_TZ, DEFAULT_WEIGHTS
+from analysis.definitions import CONTRIBUTION_TYPES, DEFAULT_TZ, DEFAULT_WEIGHTS, EXPERIMENT_METRICS
 
 SEGMENTS = ("core", "regular", "lurker")
 CHANNELS = ("organic", "search", "social", "invite", "ads")
 COMMUNITIES = ("Photography", "Travel", "Food & Cooking", "Gadgets", "Parenting")
 EVENT_TYPES_SIMULATED = ("visit", "post", "comment", "share", "like", "checkin")
 ARMS = ("control", "points", "badges", "cash")
-METRICS = (
-    "contributions",
-    "contribution_score",
-    "contributor",
-    "active_days",
-    "visits",
-    "checkins",
-    "retained_d14",
-    "retained_d30",
-)
+METRICS = EXPERIMENT_METRICS  # the metrics whose planted effects the ground truth records
 
 # Local hour-of-day profile of events (relative weights, hour 0..23).
 HOURLY_PROFILE = np.array(
