@@ -150,3 +150,81 @@ def test_synth_k_factor_by_segment_is_recovered() -> None:
         assert got["ci_lower"] <= row["k_factor"] <= got["ci_upper"], (name, row, got.to_dict())
     assert table.loc["all", "ci_lower"] <= planted["k_factor"] <= table.loc["all", "ci_upper"]
     assert list(itertools.islice(table.index, 3)) == sorted(planted["k_factor_by_segment"])
+
+
+def test_interval_helpers_match_statsmodels_and_scipy() -> None:
+    from scipy import stats as sps
+    from statsmodels.stats.proportion import proportion_confint
+
+    from analysis.stats import mean_ci, spearman, wilson
+
+    for k, n in ((0, 10), (3, 17), (250, 1000)):
+        assert wilson(k, n) == pytest.approx(proportion_confint(k, n, alpha=0.05, method="wilson"), rel=1e-12)
+    x = np.random.default_rng(1).poisson(0.6, 500).astype(float)
+    m, lo, hi = mean_ci(x)
+    want = sps.t.interval(0.95, len(x) - 1, loc=x.mean(), scale=sps.sem(x))
+    assert (lo, hi) == pytest.approx(want, rel=1e-12) and m == pytest.approx(x.mean())
+    y = x + np.random.default_rng(2).normal(0, 1, 500)
+    assert spearman(x, y)[0] == pytest.approx(sps.spearmanr(x, y).statistic, rel=1e-12)
+
+
+def test_invitee_churn_hazard_matches_lifelines_with_strata() -> None:
+    """The channel hazard ratios, stratified by join month, against lifelines' CoxPHFitter (Efron) on the
+    raw rows of the demo's churn table."""
+    from lifelines import CoxPHFitter
+
+    from analysis import survival
+
+    src = load(DEMO)
+    churn = survival.churn_table(src, src.default_as_of())
+    got = growth.invitee_churn_hazard(churn).set_index("covariate")["hazard_ratio"]
+    df = churn.assign(month=growth.month_label(pd.to_datetime(churn["join_day"])), t=churn["duration"])
+    df = df[df["t"] > 0]
+    dummies = pd.get_dummies(df["channel"], dtype=float).drop(columns="organic")
+    data = pd.concat([dummies, df[["t", "event", "month"]].astype({"event": float})], axis=1)
+    ref = CoxPHFitter().fit(data, "t", "event", strata=["month"]).hazard_ratios_
+    for channel, hr in ref.items():
+        assert got[f"channel[{channel}]"] == pytest.approx(hr, rel=1e-4), channel  # optimiser tolerances
+
+
+def test_invited_members_are_told_apart_by_invited_by_whatever_the_channel_names() -> None:
+    """Chinese channel names (no channel called ``invite``): the quality table still compares invited
+    members with the others, and the page's sentence says so."""
+    from analysis import narrative
+
+    src = load(DEMO)
+    as_of = src.default_as_of()
+    per = growth.invite_members(src, as_of)
+    zh = {"organic": "自然流量", "search": "搜索", "social": "社交媒体", "invite": "邀请", "ads": "广告"}
+    per["channel"] = per["channel"].map(zh)
+    tiers = {}
+    q = growth.invitee_quality(per, growth.inviter_tiers(per, tiers)).set_index("group")
+    obs = per[per["observable"]]
+    assert q.loc["invited", "members"] == obs["invited_by"].notna().sum() > 0
+    assert q.loc["not invited", "members"] == obs["invited_by"].isna().sum()
+    assert "channel: 邀请" in q.index and "channel: invite" not in q.index
+    fis = growth.Fission(
+        k_factor=growth.k_factor(per), cycle_time=pd.DataFrame(), invited_share=pd.DataFrame(),
+        cascades=pd.DataFrame(), largest_roots_by_tier=pd.DataFrame(), quality=q.reset_index(),
+        growth=growth.GrowthByTier(pd.DataFrame({"tier": [], "member_share": []}), float("nan"), (0, 0), 0),
+        largest_roots=pd.DataFrame(), rules=InviteRules(),
+    )  # fmt: skip
+    text = " ".join(narrative.fission_findings(fis))
+    assert "Invited members were active on day 30" in text and "came on their own" in text
+
+
+def test_churn_hazard_without_an_organic_channel_uses_the_largest_and_says_so() -> None:
+    """Chinese channel names: no ``organic`` to compare with. The largest channel becomes the reference
+    (with a note) instead of a singular model; the estimates are those with that reference asked for."""
+    from analysis import survival
+
+    src = load(DEMO)
+    churn = survival.churn_table(src, src.default_as_of())
+    zh = {"organic": "自然流量", "search": "搜索", "social": "社交媒体", "invite": "邀请", "ads": "广告"}
+    got = growth.invitee_churn_hazard(churn.assign(channel=churn["channel"].map(zh)))
+    want = growth.invitee_churn_hazard(churn)
+    assert got.attrs["notes"] and "自然流量" in got.attrs["notes"][0]
+    renamed = {
+        f"channel[{zh[c[8:-1]]}]": hr for c, hr in zip(want["covariate"], want["hazard_ratio"], strict=True)
+    }
+    assert dict(zip(got["covariate"], got["hazard_ratio"], strict=True)) == pytest.approx(renamed, rel=1e-12)

@@ -410,6 +410,12 @@ def design(df: pd.DataFrame, categorical: Mapping[str, str], numeric: Sequence[s
     for var, ref in categorical.items():
         codes, uniques = pd.factorize(df[var], use_na_sentinel=False)
         labels = [str(u) for u in uniques]
+        if len(labels) and str(ref) not in labels:
+            shown = ", ".join(sorted(labels)[:5])
+            raise ValueError(
+                f"reference level {ref!r} of {var} is not in the data ({shown}, ...); choose one with "
+                "reference_levels"
+            )
         for lv in sorted(set(labels) - {str(ref)}):
             hit = np.isin(codes, [i for i, lab in enumerate(labels) if lab == lv])
             out[f"{var}[{lv}]"] = hit.astype("int8")

@@ -23,12 +23,12 @@ import numpy as np
 import pandas as pd
 
 from analysis.activity import assign_tiers, member_days_since_join
-from analysis.cox import fit_cox
+from analysis.cox import fit_cox, reference_levels
 from analysis.data import DataSource, accepts_dates, fetch
 from analysis.definitions import ALPHA, InviteRules
 from analysis.stats import mean_ci, spearman, wilson
 
-NOT_INVITED = "(not invited)"
+INVITED, NOT_INVITED = "invited", "not invited"  # by invited_by, whatever the channels are called
 
 
 # --------------------------------------------------------------------------------------------------
@@ -275,13 +275,16 @@ def largest_cascade_roots(
 
 def invitee_quality(per: pd.DataFrame, kid_tier: pd.Series, alpha: float = ALPHA) -> pd.DataFrame:
     """Retention at day ``retention_day`` (D30) and first-month contributions of members who joined
-    inside the log, by how they came: ``channel: X`` for every channel, and ``invited by: TIER`` for
+    inside the log, by how they came: ``invited`` and ``not invited`` (``invited_by`` set or not, whatever
+    the sign-up channels are called), ``channel: X`` for every channel, and ``invited by: TIER`` for
     invitees by their inviter's tier at the time. Columns: group, members, retained_d30, rate, ci_lower,
     ci_upper (Wilson), rate_cohort_adjusted (each join month weighted as in all observable members),
     contributions_d30_mean. Only members whose day 30 is observable count."""
     obs = per[per["observable"]].assign(month=lambda d: month_label(d["join_day"]))
     mix = obs["month"].value_counts(normalize=True)
-    groups = [(f"channel: {c}", g) for c, g in obs.groupby(obs["channel"].fillna("(none)"))]
+    invited = obs["invited_by"].notna()
+    groups = [(INVITED, obs[invited]), (NOT_INVITED, obs[~invited])]
+    groups += [(f"channel: {c}", g) for c, g in obs.groupby(obs["channel"].fillna("(none)"))]
     tiers = kid_tier.reindex(obs.index).dropna()
     groups += [(f"invited by: {t}", obs.loc[tiers.index[tiers == t]]) for t in sorted(tiers.unique())]
     rows = []
@@ -308,17 +311,22 @@ def invitee_quality(per: pd.DataFrame, kid_tier: pd.Series, alpha: float = ALPHA
 def invitee_churn_hazard(churn: pd.DataFrame, reference: str = "organic") -> pd.DataFrame:
     """Churn hazard ratio of each sign-up channel against ``reference`` (largest channel when absent),
     stratified by join month (each month its own baseline hazard): covariate, hazard_ratio, ci_lower,
-    ci_upper, p_value. ``churn`` is :func:`analysis.survival.churn_table`."""
+    ci_upper, p_value; ``attrs["notes"]`` says when the reference was replaced.
+    ``churn`` is :func:`analysis.survival.churn_table`."""
     df = churn.assign(
         channel=churn["channel"].fillna("(none)"),
         month=month_label(pd.to_datetime(churn["join_day"])),
         t=churn["duration"] - churn.get("entry", 0),
     )
     df = df[df["t"] > 0]
-    if df["channel"].nunique() < 2:
-        return pd.DataFrame(columns=["covariate", "hazard_ratio", "ci_lower", "ci_upper", "p_value"])
-    fit = fit_cox(df, {"channel": reference}, duration="t", event="event", strata="month", ph_check=False)
-    return fit.hazard_ratios[["covariate", "hazard_ratio", "ci_lower", "ci_upper", "p_value"]]
+    refs, notes = reference_levels(df, {"channel": reference})
+    if not refs:
+        out = pd.DataFrame(columns=["covariate", "hazard_ratio", "ci_lower", "ci_upper", "p_value"])
+    else:
+        fit = fit_cox(df, refs, duration="t", event="event", strata="month", ph_check=False)
+        out = fit.hazard_ratios[["covariate", "hazard_ratio", "ci_lower", "ci_upper", "p_value"]].copy()
+    out.attrs["notes"] = notes
+    return out
 
 
 @dataclass(frozen=True)
@@ -377,7 +385,6 @@ class Fission:
     cascades: pd.DataFrame
     largest_roots_by_tier: pd.DataFrame
     quality: pd.DataFrame
-    churn_hazard: pd.DataFrame
     growth: GrowthByTier
     largest_roots: pd.DataFrame  # member IDs
     rules: InviteRules
@@ -387,13 +394,13 @@ class Fission:
 def fission(
     src: DataSource,
     as_of: date,
-    churn: pd.DataFrame,
     tiers_now: pd.DataFrame,
     rules: InviteRules | None = None,
     alpha: float = ALPHA,
 ) -> Fission:
-    """Every table of the growth section. ``churn`` is :func:`analysis.survival.churn_table` and
-    ``tiers_now`` :func:`analysis.activity.assign_tiers` at ``as_of`` (the report has both already)."""
+    """Every table of the growth section. ``tiers_now`` is :func:`analysis.activity.assign_tiers` at
+    ``as_of`` (the report has it already). The churn hazard of invited members
+    (:func:`invitee_churn_hazard`) belongs to the churn report, which builds the churn table."""
     rules = rules or InviteRules()
     per = invite_members(src, as_of, rules)
     casc = cascades(forest(per["member_id"].to_numpy(), per["invited_by"].to_numpy()))
@@ -407,7 +414,6 @@ def fission(
         cascades=cascade_summary(casc),
         largest_roots_by_tier=largest_cascade_roots(per, casc, monthly, rules.largest_cascades),
         quality=invitee_quality(per, kid_tier, alpha),
-        churn_hazard=invitee_churn_hazard(churn),
         growth=who_grows(per, kid_tier, monthly, tiers_now, alpha),
         largest_roots=top.rename(columns={"root": "member_id"}).reset_index(drop=True),
         rules=rules,

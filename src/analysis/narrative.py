@@ -437,15 +437,18 @@ def fission_findings(fis) -> list[str]:
             "share)."
         )
     q = fis.quality.set_index("group")
-    if "channel: invite" in q.index:
-        inv = q.loc["channel: invite"]
-        others = q[q.index.str.startswith("channel: ") & (q.index != "channel: invite")]
-        if len(others):
-            rest = others["retained_d30"].sum() / others["members"].sum()
-            out.append(
-                f"Invited members were active on day 30 after joining {fmt(inv['rate'], 'pct')} of the time, "
-                f"against {fmt(rest, 'pct')} for members from other channels."
-            )
+    if (
+        {"invited", "not invited"} <= set(q.index)
+        and q.loc["invited", "members"]
+        and q.loc["not invited", "members"]
+    ):
+        inv, rest = q.loc["invited"], q.loc["not invited"]
+        out.append(
+            f"Invited members were active on day 30 after joining {fmt(inv['rate'], 'pct')} of the time "
+            f"({fmt(inv['rate_cohort_adjusted'], 'pct')} with join months weighted alike), against "
+            f"{fmt(rest['rate'], 'pct')} ({fmt(rest['rate_cohort_adjusted'], 'pct')}) for members who came "
+            "on their own."
+        )
     if fis.growth.rho == fis.growth.rho:
         lo, hi = fis.growth.rho_ci
         out.append(
