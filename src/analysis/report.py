@@ -103,7 +103,6 @@ _CORE_TABLES = (
     "invite_cycle_time",
     "invited_share",
     "invite_largest_cascade_roots",
-    "invitee_churn_hazard",
     "invite_growth_by_tier",
 )
 _CHURN_TABLES = (
@@ -116,6 +115,7 @@ _CHURN_TABLES = (
     "reactivation",
     "churn_sensitivity",
     "churn_risk_by_tier_community",
+    "invitee_churn_hazard",
 )
 _EXPERIMENT_TABLES = (
     "experiment_srm",
