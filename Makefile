@@ -27,7 +27,7 @@ $(DEMO)/ground_truth.json: | $(STAMP)
 demo: $(DEMO)/ground_truth.json
 
 report: $(STAMP) demo
-	$(BIN)/analysis run --data $(DEMO) --out reports
+	$(BIN)/analysis run --data $(DEMO) --params notebooks/params/demo.yaml --out reports
 	@echo "Open $(CURDIR)/reports/index.html"
 
 test: $(STAMP) demo

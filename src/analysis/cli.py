@@ -58,6 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--params", type=Path, default=None, help="YAML file of parameters")
     r.add_argument("--out", type=Path, default=Path("reports"), help="reports folder (default ./reports)")
     r.add_argument("--tz", default=None)
+    r.add_argument(
+        "--lang",
+        default=None,
+        help="page languages: en, zh or en,zh (default both; also 'lang' in the parameter file)",
+    )
     return p
 
 
@@ -123,6 +128,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             params_file=args.params,
             out=args.out,
             tz=args.tz,
+            lang=args.lang,
             progress=lambda msg: print(msg, flush=True),
         )
     except RunError as exc:

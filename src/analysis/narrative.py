@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
+from typing import Any
 
 import pandas as pd
 
 from analysis.cox import CoxFit
 from analysis.definitions import ALPHA, CONTRIBUTION_TYPES
 from analysis.formats import fmt
+from analysis.i18n import Translator
+
+EN = Translator("en")
 
 Definitions = list[tuple[str, str]]
 
@@ -215,42 +219,102 @@ def migration_definitions() -> Definitions:
 # KPIs
 
 
-def _change(x: float) -> str:
+def _change(x: float, t: Translator) -> str:
+    """A relative change of a count against the previous period, in words."""
     if x != x:  # NaN
-        return "no earlier period to compare with"
-    word = "up" if x > 0 else "down" if x < 0 else "unchanged"
-    return f"{word} {abs(x):.1%} on the previous period" if x else "unchanged on the previous period"
+        return t("no earlier period to compare with")
+    if not x:
+        return t("unchanged on the previous period")
+    word = t("up {pct} on the previous period") if x > 0 else t("down {pct} on the previous period")
+    return word.format(pct=f"{abs(x):.1%}")
 
 
-def headline(cmp: pd.DataFrame, two_week: pd.DataFrame | None = None) -> list[str]:
-    """Plain-language sentences for stakeholders from :func:`compare_periods` output."""
+def _overlap(period: Any, window: Any) -> bool:
+    return window is not None and period.start <= window.end and window.start <= period.end
+
+
+def like_with_like(period: Any, highlight: Any, label: str, t: Translator = EN) -> str:
+    """The sentence that warns when the current or the previous window overlaps a highlighted period
+    (a festival, a campaign): its changes then compare unlike weeks. Empty when neither does."""
+    if period is None or highlight is None:
+        return ""
+    name = label or t("highlighted period")
+    span = t.span(highlight.start, highlight.end)
+    if _overlap(period, highlight):
+        return t(
+            "These days include the {name} ({span}): changes against the days before compare it with "
+            "ordinary days.",
+            name=name,
+            span=span,
+        )
+    if _overlap(period.previous(), highlight):
+        return t(
+            "The days before include the {name} ({span}): falls against them are partly the {name} "
+            "ending, not a decline.",
+            name=name,
+            span=span,
+        )
+    return ""
+
+
+def headline(
+    cmp: pd.DataFrame,
+    two_week: pd.DataFrame | None = None,
+    period: Any = None,
+    highlight: Any = None,
+    highlight_label: str = "",
+    t: Translator = EN,
+) -> list[str]:
+    """Plain-language sentences for stakeholders from :func:`compare_periods` output. Counts change in
+    percent, rates (shares, retention) in percentage points; the first sentence warns when the period
+    compared overlaps the highlighted one (``highlight``, a ``kpi.Period``)."""
     c = cmp.set_index("metric")
-    period = cmp.attrs.get("current", "the period")
+    when = t.span(period.start, period.end) if period is not None else cmp.attrs.get("current", "")
     out = [
-        f"In {period}, {c.loc['uv', 'current']:,.0f} members visited (UV), "
-        f"{_change(c.loc['uv', 'change_vs_previous'])}; on an average day "
-        f"{c.loc['mean_dau', 'current']:,.0f} "
-        f"were active.",
-        f"{c.loc['contributors', 'current']:,.0f} members contributed "
-        f"{c.loc['contributions', 'current']:,.0f} "
-        f"posts, comments, shares and likes ({_change(c.loc['contributions', 'change_vs_previous'])}); "
-        f"the top 10% of contributors made {c.loc['top10_share', 'current']:.0%} of them and the top 1% "
-        f"{c.loc['top1_share', 'current']:.0%}.",
-        f"{c.loc['new_members', 'current']:,.0f} new members joined "
-        f"({_change(c.loc['new_members', 'change_vs_previous'])}).",
+        like_with_like(period, highlight, highlight_label, t),
+        t(
+            "In {period}, {uv} members visited (UV), {change}; on an average day {dau} were active.",
+            period=when,
+            uv=t.count(c.loc["uv", "current"]),
+            change=_change(c.loc["uv", "change_vs_previous"], t),
+            dau=t.count(c.loc["mean_dau", "current"]),
+        ),
+        t(
+            "{contributors} members contributed {contributions} posts, comments, shares and likes "
+            "({change}); the top 10% of contributors made {top10} of them ({top10_change} on the previous "
+            "period) and the top 1% {top1}.",
+            contributors=t.count(c.loc["contributors", "current"]),
+            contributions=t.count(c.loc["contributions", "current"]),
+            change=_change(c.loc["contributions", "change_vs_previous"], t),
+            top10=f"{c.loc['top10_share', 'current']:.0%}",
+            top10_change=t.points(c.loc["top10_share", "current"] - c.loc["top10_share", "previous"]),
+            top1=f"{c.loc['top1_share', 'current']:.0%}",
+        ),
+        t(
+            "{n} new members joined ({change}).",
+            n=t.count(c.loc["new_members", "current"]),
+            change=_change(c.loc["new_members", "change_vs_previous"], t),
+        ),
     ]
     if c.loc["uv", "year_earlier"] == c.loc["uv", "year_earlier"]:
         out.append(
-            "Against the same days a year earlier, UV changed by "
-            f"{c.loc['uv', 'change_vs_year_earlier']:+.1%}."
-        )
+            t("Against the same days a year earlier, UV changed by {change}.",
+              change=f"{c.loc['uv', 'change_vs_year_earlier']:+.1%}")
+        )  # fmt: skip
     if two_week is not None and len(two_week):
         last = two_week.iloc[-1]
+        before = two_week.iloc[-2]["rate"] if len(two_week) > 1 else float("nan")
         out.append(
-            f"Of the {last['active']:,.0f} members active in the two weeks {last['block_start']} .. "
-            f"{last['block_end']}, {last['rate']:.0%} were active again in the following two weeks."
+            t(
+                "Of the {n} members active in the two weeks {span}, {rate} were active again in the "
+                "following two weeks ({change} on the two weeks before).",
+                n=t.count(last["active"]),
+                span=t.span(last["block_start"], last["block_end"]),
+                rate=f"{last['rate']:.0%}",
+                change=t.points(last["rate"] - before) if before == before else t("no earlier period"),
+            )
         )
-    return out
+    return [x for x in out if x]
 
 
 COMPARE_LABELS = {
@@ -266,22 +330,45 @@ COMPARE_LABELS = {
 }
 
 
-def compare_table(cmp: pd.DataFrame) -> pd.DataFrame:
-    """:func:`compare_periods` with readable labels and values formatted per metric (strings)."""
+def _delta(now: float, then: float, relative: float, kind: str, t: Translator) -> str:
+    """A change as read: a rate in percentage points, anything else in percent."""
+    if kind == "pct":
+        return t.points(now - then) if then == then else fmt(float("nan"))
+    return fmt(relative, "signed_pct")
+
+
+def compare_caption(cmp: pd.DataFrame, period: Any, t: Translator = EN) -> str:
+    """What the comparison table compares, naming the year-earlier window only when it is shown."""
+    span = t.span(period.start, period.end)
+    if cmp["year_earlier"].isna().all():
+        return t("{span} against the {n} days before it", span=span, n=period.days)
+    return t(
+        "{span} against the {n} days before it and the same days a year earlier", span=span, n=period.days
+    )
+
+
+def compare_table(cmp: pd.DataFrame, t: Translator = EN) -> pd.DataFrame:
+    """:func:`compare_periods` with readable labels and values formatted per metric (strings); a change
+    of a share is in percentage points. The year-earlier columns appear only when the data cover them."""
     rows = []
     for r in cmp.itertuples():
         label, kind = COMPARE_LABELS.get(r.metric, (r.metric, "float2"))
         rows.append(
             {
-                "metric": label,
-                "current": fmt(r.current, kind),
-                "previous period": fmt(r.previous, kind),
-                "change": fmt(r.change_vs_previous, "signed_pct"),
-                "a year earlier": fmt(r.year_earlier, kind),
-                "change vs a year earlier": fmt(r.change_vs_year_earlier, "signed_pct"),
+                t("metric"): t(label),
+                t("current"): fmt(r.current, kind),
+                t("previous period"): fmt(r.previous, kind),
+                t("change"): _delta(r.current, r.previous, r.change_vs_previous, kind, t),
+                t("a year earlier"): fmt(r.year_earlier, kind),
+                t("change vs a year earlier"): _delta(
+                    r.current, r.year_earlier, r.change_vs_year_earlier, kind, t
+                ),
             }
         )
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    if cmp["year_earlier"].isna().all():
+        out = out.drop(columns=[t("a year earlier"), t("change vs a year earlier")])
+    return out
 
 
 # --------------------------------------------------------------------------------------------------

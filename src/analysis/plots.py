@@ -12,11 +12,21 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from analysis.fonts import use_report_fonts
+from analysis.i18n import Translator
+
+EN = Translator("en")
+
 PALETTE = ["#2f6f9f", "#e07b39", "#3a9e6f", "#b5485d", "#7d5ba6", "#8c8c8c", "#c9a227"]
 
 
+def _new_figure(width: float, height: float) -> Figure:
+    use_report_fonts()  # every name renders, CJK included
+    return Figure(figsize=(width, height), dpi=100, layout="constrained")
+
+
 def _figure(width: float = 9.0, height: float = 3.6) -> tuple[Figure, object]:
-    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    fig = _new_figure(width, height)
     ax = fig.subplots()
     ax.spines[["top", "right"]].set_visible(False)
     ax.grid(axis="y", color="#e4e7eb", linewidth=0.8)
@@ -58,16 +68,17 @@ def daily_trend(
     highlight_label: str = "festival",
     title: str = "",
     ylabel: str = "members",
+    t: Translator = EN,
 ) -> Figure:
     """Lines of daily series (e.g. DAU/WAU/MAU) with an optional shaded window."""
     fig, ax = _figure()
     x = pd.to_datetime(daily["date"])
     for i, c in enumerate(columns):
-        ax.plot(x, daily[c], color=PALETTE[i % len(PALETTE)], linewidth=1.8, label=(labels or columns)[i])
-    _shade(ax, highlight, highlight_label)
+        ax.plot(x, daily[c], color=PALETTE[i % len(PALETTE)], linewidth=1.8, label=t((labels or columns)[i]))
+    _shade(ax, highlight, t.maybe(highlight_label))
     _date_axis(ax)
     _thousands(ax)
-    ax.set_ylabel(ylabel)
+    ax.set_ylabel(t(ylabel))
     ax.set_title(title, loc="left")
     ax.legend(frameon=False, ncols=len(columns) + 1, loc="upper left")
     return fig
@@ -78,6 +89,7 @@ def ratio_trend(
     column: str = "dau_mau",
     highlight: Sequence[date] | None = None,
     title: str = "Stickiness (DAU/MAU)",
+    t: Translator = EN,
 ) -> Figure:
     """A daily ratio as a percentage line."""
     fig, ax = _figure(height=3.0)
@@ -86,7 +98,7 @@ def ratio_trend(
     _shade(ax, highlight)
     _date_axis(ax)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    ax.set_title(title, loc="left")
+    ax.set_title(t.maybe(title), loc="left")
     return fig
 
 
@@ -95,6 +107,7 @@ def contribution_mix(
     highlight: Sequence[date] | None = None,
     highlight_label: str = "highlight",
     title: str = "Contributions per week by type",
+    t: Translator = EN,
 ) -> Figure:
     """Stacked bars of posts, comments, shares and likes per 7-day block ending on the last date."""
     d = daily.copy()
@@ -106,18 +119,21 @@ def contribution_mix(
     bottom = np.zeros(len(w))
     starts = w.index - pd.Timedelta(days=6)
     for i, c in enumerate(w.columns):
-        ax.bar(starts, w[c], bottom=bottom, width=6, color=PALETTE[i], label=c, align="edge")
+        ax.bar(starts, w[c], bottom=bottom, width=6, color=PALETTE[i], label=t(c), align="edge")
         bottom += w[c].to_numpy()
-    _shade(ax, highlight, highlight_label)
+    _shade(ax, highlight, t.maybe(highlight_label))
     _date_axis(ax)
     _thousands(ax)
-    ax.set_title(title, loc="left")
+    ax.set_title(t.maybe(title), loc="left")
     ax.legend(frameon=False, ncols=5, loc="upper left")
     return fig
 
 
 def retention_heatmap(
-    cells: pd.DataFrame, key: str = "day", title: str = "New-member retention by cohort"
+    cells: pd.DataFrame,
+    key: str = "day",
+    title: str = "New-member retention by cohort",
+    t: Translator = EN,
 ) -> Figure:
     """Cohort triangle: rows are cohorts, columns retention days; incomplete cells are grey."""
     piv = cells.pivot_table(index="cohort_date", columns=key, values="rate", aggfunc="first", dropna=False)
@@ -126,7 +142,7 @@ def retention_heatmap(
     )
     sizes = cells.groupby("cohort_date")["cohort_size"].first()
     n = len(piv)
-    fig = Figure(figsize=(7.5, max(2.5, 0.32 * n + 1.2)), dpi=100, layout="constrained")
+    fig = _new_figure(7.5, max(2.5, 0.32 * n + 1.2))
     ax = fig.subplots()
     data = np.ma.masked_invalid(piv.to_numpy(dtype=float))
     ax.set_facecolor("#d9dde3")  # incomplete (masked) cells show the grey background
@@ -151,18 +167,22 @@ def retention_heatmap(
                     color="white" if v > 0.6 * data.max() else "#1f2933",
                 )
             else:
-                ax.text(j, i, "not yet", ha="center", va="center", fontsize=7, color="#616e7c")
-    ax.set_xticks(range(piv.shape[1]), [f"day {c}" if key == "day" else str(c) for c in piv.columns])
+                ax.text(j, i, t("not yet"), ha="center", va="center", fontsize=7, color="#616e7c")
+    ax.set_xticks(
+        range(piv.shape[1]), [t("day {k}", k=c) if key == "day" else t(str(c)) for c in piv.columns]
+    )
     ax.set_yticks(range(n), [f"{pd.Timestamp(c):%Y-%m-%d} (n={sizes.loc[c]:,})" for c in piv.index])
     ax.tick_params(length=0)
     for s in ax.spines.values():
         s.set_visible(False)
-    fig.colorbar(im, ax=ax, format=PercentFormatter(1.0, decimals=0), shrink=0.8, label="retained")
-    ax.set_title(title, loc="left")
+    fig.colorbar(im, ax=ax, format=PercentFormatter(1.0, decimals=0), shrink=0.8, label=t("retained"))
+    ax.set_title(t.maybe(title), loc="left")
     return fig
 
 
-def retention_curves(cells: pd.DataFrame, title: str = "Retention curves by join month") -> Figure:
+def retention_curves(
+    cells: pd.DataFrame, title: str = "Retention curves by join month", t: Translator = EN
+) -> Figure:
     """Rate by retention day, one line per cohort (complete cells only)."""
     fig, ax = _figure(width=7.5, height=3.6)
     c = cells[cells["is_complete"]]
@@ -176,43 +196,45 @@ def retention_curves(cells: pd.DataFrame, title: str = "Retention curves by join
             label=f"{pd.Timestamp(cohort):%Y-%m}",
         )
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    ax.set_xlabel("days since joining")
+    ax.set_xlabel(t("days since joining"))
     ax.set_ylim(0, None)
-    ax.set_title(title, loc="left")
-    ax.legend(frameon=False, title="cohort", fontsize=8)
+    ax.set_title(t.maybe(title), loc="left")
+    ax.legend(frameon=False, title=t("cohort"), fontsize=8)
     return fig
 
 
-def lifecycle_bars(lc: pd.DataFrame, title: str = "Weekly lifecycle") -> Figure:
+def lifecycle_bars(lc: pd.DataFrame, title: str = "Weekly lifecycle", t: Translator = EN) -> Figure:
     """New, returning and resurrecting members above zero, dormant below."""
     fig, ax = _figure()
     x = pd.to_datetime(lc["week_start"])
     bottom = np.zeros(len(lc))
     for i, c in enumerate(["returning", "new", "resurrecting"]):
-        ax.bar(x, lc[c], bottom=bottom, width=6, align="edge", color=PALETTE[i], label=c)
+        ax.bar(x, lc[c], bottom=bottom, width=6, align="edge", color=PALETTE[i], label=t(c))
         bottom += lc[c].to_numpy()
-    ax.bar(x, -lc["dormant"], width=6, align="edge", color=PALETTE[3], label="dormant")
+    ax.bar(x, -lc["dormant"], width=6, align="edge", color=PALETTE[3], label=t("dormant"))
     ax.axhline(0, color="#1f2933", linewidth=0.8)
     _date_axis(ax)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{abs(v):,.0f}"))
-    ax.set_ylabel("members")
-    ax.set_title(title, loc="left")
+    ax.set_ylabel(t("members"))
+    ax.set_title(t.maybe(title), loc="left")
     ax.legend(frameon=False, ncols=4, loc="upper left", fontsize=8)
     return fig
 
 
-def grouped_bars(df: pd.DataFrame, category: str, value: str, title: str = "", pct: bool = False) -> Figure:
+def grouped_bars(
+    df: pd.DataFrame, category: str, value: str, title: str = "", pct: bool = False, t: Translator = EN
+) -> Figure:
     """Horizontal bars of one value per category, largest on top."""
     d = df.sort_values(value)
-    fig = Figure(figsize=(7.5, 0.4 * len(d) + 1.2), dpi=100, layout="constrained")
+    fig = _new_figure(7.5, 0.4 * len(d) + 1.2)
     ax = fig.subplots()
-    ax.barh(d[category].astype(str), d[value], color=PALETTE[0])
+    ax.barh(d[category].astype(str).map(t.maybe), d[value], color=PALETTE[0])
     ax.spines[["top", "right"]].set_visible(False)
     if pct:
         ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     else:
         _thousands(ax, "x")
-    ax.set_title(title, loc="left")
+    ax.set_title(t.maybe(title), loc="left")
     return fig
 
 
@@ -225,9 +247,9 @@ TIER_COLORS = {
 }
 
 
-def tier_trend(trend: pd.DataFrame, title: str = "Members by tier, weekly") -> Figure:
+def tier_trend(trend: pd.DataFrame, title: str = "Members by tier, weekly", t: Translator = EN) -> Figure:
     """One line per tier over the reference dates (core on its own axis so it stays readable)."""
-    fig = Figure(figsize=(9, 3.6), dpi=100, layout="constrained")
+    fig = _new_figure(9, 3.6)
     ax, ax_core = fig.subplots(1, 2, width_ratios=[2, 1])
     for tier, g in trend.groupby("tier", observed=True, sort=False):
         target = ax_core if tier == "core" else ax
@@ -237,22 +259,22 @@ def tier_trend(trend: pd.DataFrame, title: str = "Members by tier, weekly") -> F
             marker="o",
             markersize=3,
             color=TIER_COLORS.get(str(tier), "#555"),
-            label=str(tier),
+            label=t(str(tier)),
         )
-    for a, t in ((ax, title), (ax_core, "Core members")):
+    for a, text in ((ax, title), (ax_core, "Core members")):
         a.spines[["top", "right"]].set_visible(False)
         a.grid(axis="y", color="#e4e7eb")
         _date_axis(a)
         _thousands(a)
-        a.set_title(t, loc="left")
+        a.set_title(t.maybe(text), loc="left")
     ax.legend(frameon=False, ncols=4, fontsize=8, loc="upper left")
     ax_core.set_ylim(0, None)
     return fig
 
 
-def migration_heatmap(matrix: pd.DataFrame, title: str = "Tier migration") -> Figure:
+def migration_heatmap(matrix: pd.DataFrame, title: str = "Tier migration", t: Translator = EN) -> Figure:
     """Counts of members by tier before (rows) and after (columns)."""
-    fig = Figure(figsize=(7, 4), dpi=100, layout="constrained")
+    fig = _new_figure(7, 4)
     ax = fig.subplots()
     data = matrix.to_numpy(dtype=float)
     share = data / np.maximum(data.sum(axis=1, keepdims=True), 1)
@@ -268,33 +290,35 @@ def migration_heatmap(matrix: pd.DataFrame, title: str = "Tier migration") -> Fi
                 fontsize=8,
                 color="white" if share[i, j] > 0.6 else "#1f2933",
             )
-    ax.set_xticks(range(data.shape[1]), [str(c) for c in matrix.columns])
-    ax.set_yticks(range(data.shape[0]), [str(r) for r in matrix.index])
-    ax.set_xlabel(matrix.columns.name or "after")
-    ax.set_ylabel(matrix.index.name or "before")
+    ax.set_xticks(range(data.shape[1]), [t(str(c)) for c in matrix.columns])
+    ax.set_yticks(range(data.shape[0]), [t(str(r)) for r in matrix.index])
+    ax.set_xlabel(t(matrix.columns.name or "after"))
+    ax.set_ylabel(t(matrix.index.name or "before"))
     ax.tick_params(length=0)
-    fig.colorbar(im, ax=ax, format=PercentFormatter(1.0, decimals=0), shrink=0.8, label="share of row")
-    ax.set_title(title, loc="left")
+    fig.colorbar(im, ax=ax, format=PercentFormatter(1.0, decimals=0), shrink=0.8, label=t("share of row"))
+    ax.set_title(t.maybe(title), loc="left")
     return fig
 
 
-def lorenz_curve(curve: pd.DataFrame, gini: float, title: str = "Concentration of contribution") -> Figure:
+def lorenz_curve(
+    curve: pd.DataFrame, gini: float, title: str = "Concentration of contribution", t: Translator = EN
+) -> Figure:
     """Lorenz curve with the line of equality."""
     fig, ax = _figure(width=5.5, height=4.2)
-    ax.plot([0, 1], [0, 1], color="#8c8c8c", linestyle="--", linewidth=1, label="equal shares")
+    ax.plot([0, 1], [0, 1], color="#8c8c8c", linestyle="--", linewidth=1, label=t("equal shares"))
     ax.plot(
         curve["share_of_members"],
         curve["share_of_total"],
         color=PALETTE[0],
         linewidth=2,
-        label=f"contributors (Gini {gini:.2f})",
+        label=t("contributors (Gini {gini})", gini=f"{gini:.2f}"),
     )
     ax.fill_between(curve["share_of_members"], curve["share_of_total"], curve["share_of_members"], alpha=0.12)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    ax.set_xlabel("contributors, fewest first")
-    ax.set_ylabel("share of contribution score")
-    ax.set_title(title, loc="left")
+    ax.set_xlabel(t("contributors, fewest first"))
+    ax.set_ylabel(t("share of contribution score"))
+    ax.set_title(t.maybe(title), loc="left")
     ax.legend(frameon=False, loc="upper left")
     return fig
 
@@ -304,10 +328,12 @@ def km_curves(
     title: str = "Share of members not yet churned",
     max_days: float | None = None,
     risk_times: Sequence[int] | None = None,
+    xlabel: str = "days",
+    t: Translator = EN,
 ) -> Figure:
     """Kaplan-Meier step curves with 95% bands per group and an at-risk table underneath."""
     groups = list(dict.fromkeys(km["group"]))
-    fig = Figure(figsize=(9, 4.6 + 0.22 * len(groups)), dpi=100, layout="constrained")
+    fig = _new_figure(9, 4.6 + 0.22 * len(groups))
     ax, tab = fig.subplots(2, 1, height_ratios=[4, 0.45 + 0.22 * len(groups)], sharex=True)
     tmax = max_days or float(km["timeline"].max())
     for i, g in enumerate(groups):
@@ -319,7 +345,7 @@ def km_curves(
             where="post",
             color=color,
             linewidth=2 if g == "all" else 1.6,
-            label=g,
+            label=t.maybe(g),
         )
         ax.fill_between(
             k["timeline"], k["ci_lower"], k["ci_upper"], step="post", color=color, alpha=0.12, linewidth=0
@@ -328,18 +354,20 @@ def km_curves(
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.spines[["top", "right"]].set_visible(False)
     ax.grid(axis="y", color="#e4e7eb")
-    ax.set_title(title, loc="left")
+    ax.set_title(t.maybe(title), loc="left")
     ax.legend(frameon=False, fontsize=8, ncols=min(len(groups), 5), loc="lower left")
     times = list(risk_times or np.linspace(0, tmax, 7).round().astype(int))
     for i, g in enumerate(groups):
         k = km[km["group"] == g]
-        for t in times:
-            at = k.loc[k["timeline"] >= t, "at_risk"]
-            tab.text(t, i, f"{int(at.iloc[0]):,}" if len(at) else "0", ha="center", va="center", fontsize=7)
-    tab.set_yticks(range(len(groups)), groups, fontsize=8)
+        for when in times:
+            at = k.loc[k["timeline"] >= when, "at_risk"]
+            tab.text(
+                when, i, f"{int(at.iloc[0]):,}" if len(at) else "0", ha="center", va="center", fontsize=7
+            )
+    tab.set_yticks(range(len(groups)), [t.maybe(g) for g in groups], fontsize=8)
     tab.set_ylim(len(groups) - 0.5, -0.5)
-    tab.set_xlabel("days since the landmark" if "landmark" in title else "days")
-    tab.set_title("members at risk", loc="left", fontsize=8)
+    tab.set_xlabel(t(xlabel))
+    tab.set_title(t("members at risk"), loc="left", fontsize=8)
     for s in tab.spines.values():
         s.set_visible(False)
     tab.tick_params(length=0)
@@ -348,22 +376,32 @@ def km_curves(
 
 def _ci_series(ax, x, d: pd.DataFrame, estimate: str, i: int, label: str, **style) -> None:
     """One series of ``d[estimate]`` at ``x`` with vertical bars to ``ci_lower`` .. ``ci_upper``, in the
-    ``i``-th palette colour."""
+    ``i``-th palette colour unless ``color`` is given."""
     est = d[estimate]
-    ax.errorbar(
-        x,
-        est,
-        yerr=[est - d["ci_lower"], d["ci_upper"] - est],
-        color=PALETTE[i % len(PALETTE)],
-        label=label,
-        **style,
-    )
+    style.setdefault("color", PALETTE[i % len(PALETTE)])
+    ax.errorbar(x, est, yerr=[est - d["ci_lower"], d["ci_upper"] - est], label=label, **style)
 
 
-def forest(hr: pd.DataFrame, title: str = "Hazard ratios (95% CI)", label: str = "covariate") -> Figure:
+def arm_color(arm: str, arms: Sequence[str] | pd.Series) -> str:
+    """The colour of an experiment arm, the same in every chart of a page: arms in sorted order take
+    the palette in turn."""
+    order = sorted({str(a) for a in arms})
+    return PALETTE[order.index(str(arm)) % len(PALETTE)] if str(arm) in order else "#555555"
+
+
+def _plain_log_axis(axis) -> None:
+    """Tick labels of a log axis as plain numbers (0.5, 2), never 2×10⁻¹."""
+    plain = FuncFormatter(lambda v, _p: f"{v:g}")
+    axis.set_major_formatter(plain)
+    axis.set_minor_formatter(plain)
+
+
+def forest(
+    hr: pd.DataFrame, title: str = "Hazard ratios (95% CI)", label: str = "covariate", t: Translator = EN
+) -> Figure:
     """Forest plot of hazard ratios on a log axis; 1 = no difference."""
     d = hr.iloc[::-1]
-    fig = Figure(figsize=(7.5, 0.42 * len(d) + 1.3), dpi=100, layout="constrained")
+    fig = _new_figure(7.5, 0.42 * len(d) + 1.3)
     ax = fig.subplots()
     y = np.arange(len(d))
     ax.errorbar(
@@ -378,15 +416,17 @@ def forest(hr: pd.DataFrame, title: str = "Hazard ratios (95% CI)", label: str =
     ax.axvline(1, color="#b5485d", linewidth=1, linestyle="--")
     ax.set_xscale("log")
     ax.set_yticks(y, d[label].astype(str))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:g}"))
+    _plain_log_axis(ax.xaxis)
     ax.spines[["top", "right"]].set_visible(False)
-    ax.set_xlabel("hazard ratio (below 1: churns less)")
-    ax.set_title(title, loc="left")
+    ax.set_xlabel(t("relative churn rate (hazard ratio; below 1: churns less)"))
+    ax.set_title(t.maybe(title), loc="left")
     return fig
 
 
 def ph_periods(
-    ph: pd.DataFrame, title: str = "Hazard ratio by follow-up period (flat = proportional)"
+    ph: pd.DataFrame,
+    title: str = "Hazard ratio by follow-up period (flat = proportional)",
+    t: Translator = EN,
 ) -> Figure:
     """Hazard ratio of each covariate per follow-up period, with CIs."""
     fig, ax = _figure(width=8, height=3.8)
@@ -397,19 +437,24 @@ def ph_periods(
         _ci_series(ax, x, d, "hazard_ratio", i, c, fmt="-o", capsize=2, markersize=4)
     ax.axhline(1, color="#8c8c8c", linewidth=1, linestyle="--")
     ax.set_yscale("log")
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:g}"))
+    _plain_log_axis(ax.yaxis)
     periods = ph.drop_duplicates("period").sort_values("period")
     ax.set_xticks(
         periods["period"],
-        [f"days {int(a)}-{int(b)}" for a, b in zip(periods["start"], periods["end"], strict=True)],
+        [
+            t("days {a}-{b}", a=int(a), b=int(b))
+            for a, b in zip(periods["start"], periods["end"], strict=True)
+        ],
     )
-    ax.set_title(title, loc="left")
+    ax.set_title(t.maybe(title), loc="left")
     ax.legend(frameon=False, fontsize=7, ncols=2, loc="best")
     return fig
 
 
 def sensitivity_lines(
-    sweep: pd.DataFrame, title: str = "How the churn threshold changes the answer"
+    sweep: pd.DataFrame,
+    title: str = "How the churn threshold changes the answer",
+    t: Translator = EN,
 ) -> Figure:
     """Survival at 30/60/90 days and the come-back rate against churn_days."""
     fig, ax = _figure(width=7, height=3.4)
@@ -420,23 +465,25 @@ def sensitivity_lines(
             "s90": "at 90 days",
             "came_back_rate": "churned who came back",
         }[c]
-        ax.plot(sweep["churn_days"], sweep[c], marker="o", color=PALETTE[i], label=label)
+        ax.plot(sweep["churn_days"], sweep[c], marker="o", color=PALETTE[i], label=t(label))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_xticks(sweep["churn_days"])
-    ax.set_xlabel("churn = this many inactive days")
+    ax.set_xlabel(t("churn = this many inactive days"))
     ax.set_ylim(0, 1)
-    ax.set_title(title, loc="left")
+    ax.set_title(t.maybe(title), loc="left")
     ax.legend(frameon=False, fontsize=8)
     return fig
 
 
-def effects_forest(eff: pd.DataFrame, title: str = "Effects against control (95% CI, relative)") -> Figure:
+def effects_forest(
+    eff: pd.DataFrame, title: str = "Effects against control (95% CI, relative)", t: Translator = EN
+) -> Figure:
     """Relative lifts with CIs, one row per arm and metric; zero = no effect."""
     d = eff.iloc[::-1]
-    fig = Figure(figsize=(8, 0.3 * len(d) + 1.3), dpi=100, layout="constrained")
+    fig = _new_figure(8, 0.3 * len(d) + 1.3)
     ax = fig.subplots()
     y = np.arange(len(d))
-    colors = [PALETTE[i % len(PALETTE)] for i in pd.factorize(d["arm"])[0]]
+    colors = [arm_color(a, eff["arm"]) for a in d["arm"]]
     ax.errorbar(
         d["lift"],
         y,
@@ -446,40 +493,53 @@ def effects_forest(eff: pd.DataFrame, title: str = "Effects against control (95%
         capsize=2,
     )
     ax.scatter(d["lift"], y, c=colors, zorder=3, s=18)
+    for arm in sorted(set(d["arm"])):
+        ax.scatter([], [], color=arm_color(arm, eff["arm"]), s=18, label=arm)
     ax.axvline(0, color="#b5485d", linewidth=1, linestyle="--")
     ax.set_yticks(y, d["label"], fontsize=8)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.spines[["top", "right"]].set_visible(False)
-    ax.set_title(title, loc="left")
+    ax.set_title(t.maybe(title), loc="left")
+    ax.legend(frameon=False, fontsize=8, loc="best", title=t("arm"))
     return fig
 
 
-def tier_effects(by_tier: pd.DataFrame, title: str = "Effect by tier") -> Figure:
+def tier_effects(
+    by_tier: pd.DataFrame,
+    title: str = "Effect by tier",
+    ylabel: str = "difference from control",
+    t: Translator = EN,
+) -> Figure:
     """Absolute effect with CI per tier (rows) and arm (colours)."""
     fig, ax = _figure(width=8, height=3.2)
-    tiers = [t for t in ("core", "active", "novice", "lurker") if t in set(by_tier["tier"])]
+    tiers = [x for x in ("core", "active", "novice", "lurker") if x in set(by_tier["tier"])]
     arms = sorted(by_tier["arm"].unique())
     for i, arm in enumerate(arms):
         d = by_tier[by_tier["arm"] == arm].set_index("tier").reindex(tiers)
         x = np.arange(len(tiers)) + (i - (len(arms) - 1) / 2) * 0.2
-        _ci_series(ax, x, d, "effect", i, arm, fmt="o", capsize=3)
+        _ci_series(ax, x, d, "effect", i, arm, fmt="o", capsize=3, color=arm_color(arm, arms))
     ax.axhline(0, color="#8c8c8c", linewidth=1, linestyle="--")
-    ax.set_xticks(range(len(tiers)), tiers)
-    ax.set_title(title, loc="left")
+    ax.set_xticks(range(len(tiers)), [t(x) for x in tiers])
+    ax.set_xlabel(t("tier before the experiment"))
+    ax.set_ylabel(t(ylabel))
+    ax.set_title(t.maybe(title), loc="left")
     ax.legend(frameon=False, ncols=len(arms), fontsize=8)
     return fig
 
 
 def novelty_lines(
-    nov: pd.DataFrame, title: str = "Effect on contributions by week since assignment"
+    nov: pd.DataFrame,
+    title: str = "Effect on contributions by week since assignment",
+    t: Translator = EN,
 ) -> Figure:
     """Weekly effects with CIs per arm (a falling line is a novelty effect wearing off)."""
     fig, ax = _figure(width=7, height=3.2)
     for i, (arm, d) in enumerate(nov.groupby("arm")):
-        _ci_series(ax, d["week"] + (i - 1) * 0.06, d, "effect", i, arm, fmt="-o", capsize=3)
+        _ci_series(ax, d["week"] + (i - 1) * 0.06, d, "effect", i, arm, fmt="-o", capsize=3,
+                   color=arm_color(arm, nov["arm"]))  # fmt: skip
     ax.axhline(0, color="#8c8c8c", linewidth=1, linestyle="--")
-    ax.set_xticks([1, 2, 3, 4], ["week 1", "week 2", "week 3", "week 4"])
-    ax.set_ylabel("contributions per member")
-    ax.set_title(title, loc="left")
+    ax.set_xticks([1, 2, 3, 4], [t("week {n}", n=n) for n in (1, 2, 3, 4)])
+    ax.set_ylabel(t("extra contributions per member"))
+    ax.set_title(t.maybe(title), loc="left")
     ax.legend(frameon=False, fontsize=8)
     return fig

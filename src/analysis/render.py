@@ -10,10 +10,13 @@ from __future__ import annotations
 import copy
 import html
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import nbformat
+
+from analysis import i18n
 
 CSS = """
 :root { --ink:#1f2933; --muted:#616e7c; --line:#e4e7eb; --accent:#2f6f9f; --bad:#b42318; --ok:#1b7f3b; }
@@ -21,6 +24,21 @@ CSS = """
 body { font-family: -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", "PingFang SC",
        "Microsoft YaHei", sans-serif; color: var(--ink); margin: 0; background: #f7f8fa; line-height: 1.5; }
 main { max-width: 1080px; margin: 0 auto; padding: 24px 32px 48px; background: #fff; }
+nav.site { display: flex; flex-wrap: wrap; gap: 6px 16px; font-size: 0.9em; margin-bottom: 10px; }
+nav.site a { color: var(--accent); text-decoration: none; } nav.site a:hover { text-decoration: underline; }
+nav.site .here { font-weight: 600; } nav.site .lang { margin-left: auto; }
+a { color: var(--accent); }
+.table-wrap { max-width: 100%; overflow-x: auto; }
+details > summary { cursor: pointer; color: var(--accent); margin: -12px 0 16px; }
+.summary-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(220px, 1fr)); gap: 12px; }
+.summary-grid .kpi p { margin: 4px 0 0; font-size: 0.9em; }
+dl.glossary dt { font-weight: 600; margin-top: 8px; } dl.glossary dd { margin: 0 0 0 1em; }
+@media (max-width: 640px) {
+  main { padding: 12px 12px 32px; }
+  header.report h1 { font-size: 1.4em; }
+  .kpi { min-width: 0; flex: 1 1 40%; }
+  table { font-size: 0.85em; }
+}
 header.report { border-bottom: 3px solid var(--accent); margin-bottom: 24px; padding-bottom: 12px; }
 header.report h1 { margin: 0 0 4px; font-size: 1.8em; }
 header.report .meta { color: var(--muted); font-size: 0.92em; }
@@ -55,13 +73,16 @@ def _esc(v: Any) -> str:
     return html.escape(str(v), quote=True)
 
 
-def clean_for_readers(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """A copy without parameter cells, stderr, errors, and bare ``repr`` results of a cell's last line."""
+def clean_for_readers(nb: nbformat.NotebookNode, lang: str = "en") -> nbformat.NotebookNode:
+    """A copy without parameter cells, stderr, errors, and bare ``repr`` results of a cell's last line;
+    markdown cells in the page language (the template's English text is the catalogue's message id)."""
     nb = copy.deepcopy(nb)
     cells = []
     for cell in nb.cells:
         if _HIDDEN_TAGS & set(cell.get("metadata", {}).get("tags", [])):
             continue
+        if cell.cell_type == "markdown":
+            cell.source = i18n.lookup(cell.source.strip(), lang)
         if cell.cell_type == "code":
             cell.outputs = [
                 o
@@ -77,7 +98,39 @@ def clean_for_readers(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def notebook_html(nb: nbformat.NotebookNode, title: str, meta_line: str, footer: str) -> str:
+@dataclass(frozen=True)
+class Nav:
+    """A page's header links: the run index, the run's pages in this language (report name, title, file)
+    and this page in every language (language, file)."""
+
+    lang: str = "en"
+    here: str = ""
+    pages: list[tuple[str, str, str]] = field(default_factory=list)
+    languages: list[tuple[str, str]] = field(default_factory=list)
+    index: str = "../../index.html"  # a page lives in runs/<run>/
+
+    def html(self) -> str:
+        t = i18n.translator(self.lang)
+        index = (
+            self.index if self.lang == "en" else self.index.replace("index.html", f"index.{self.lang}.html")
+        )
+        links = [f'<a href="{_esc(index)}">{_esc(t("All runs"))}</a>']
+        for name, title, file in self.pages:
+            cls = ' class="here"' if name == self.here else ""
+            links.append(f'<a{cls} href="{_esc(file)}">{_esc(title)}</a>')
+        others = [
+            f'<a hreflang="{i18n.HTML_LANG[lang]}" href="{_esc(file)}">{_esc(i18n.LANG_NAME[lang])}</a>'
+            for lang, file in self.languages
+            if lang != self.lang
+        ]
+        if others:
+            links.append(f'<span class="lang">{" ".join(others)}</span>')
+        return f'<nav class="site">{"".join(links)}</nav>'
+
+
+def notebook_html(
+    nb: nbformat.NotebookNode, title: str, meta_line: str, footer: str, nav: Nav | None = None
+) -> str:
     """Render with nbconvert's HTMLExporter and the ``report`` template shipped in this package."""
     from nbconvert import HTMLExporter
 
@@ -89,8 +142,18 @@ def notebook_html(nb: nbformat.NotebookNode, title: str, meta_line: str, footer:
         exclude_input_prompt=True,
         exclude_output_prompt=True,
     )
-    resources = {"report": {"title": title, "meta_line": meta_line, "footer": footer, "css": CSS}}
-    body, _ = exporter.from_notebook_node(clean_for_readers(nb), resources=resources)
+    nav = nav or Nav()
+    resources = {
+        "report": {
+            "title": title,
+            "meta_line": meta_line,
+            "footer": footer,
+            "css": CSS,
+            "nav": nav.html(),
+            "html_lang": i18n.HTML_LANG[nav.lang],
+        }
+    }
+    body, _ = exporter.from_notebook_node(clean_for_readers(nb, nav.lang), resources=resources)
     return body
 
 
@@ -99,69 +162,105 @@ def details_table(rows: Iterable[tuple[str, Any]]) -> str:
     return f"<table>{body}</table>"
 
 
-def page(title: str, meta_line: str, body: str, footer: str = "") -> str:
+def page(title: str, meta_line: str, body: str, footer: str = "", lang: str = "en", nav: str = "") -> str:
     """A whole self-contained page."""
     return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html>\n<html lang="{i18n.HTML_LANG[lang]}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_esc(title)}</title><style>{CSS}</style></head><body><main>"
+        f"<title>{_esc(title)}</title><style>{CSS}</style></head><body><main>{nav}"
         f'<header class="report"><h1>{_esc(title)}</h1><div class="meta">{meta_line}</div></header>'
         f"{body}{footer}</main></body></html>\n"
     )
 
 
+def _key(key: Any, t: i18n.Translator) -> str:
+    """A run-details key in the page language: ``("parameter", name)`` or a message id."""
+    if isinstance(key, tuple):
+        return f"{t(key[0])} {key[1]}"
+    return t(str(key))
+
+
 def report_page(
-    nb: nbformat.NotebookNode, title: str, meta: Mapping[str, Any], definitions: Mapping[str, Any]
+    nb: nbformat.NotebookNode,
+    title: str,
+    meta: Mapping[str, Any],
+    definitions: Mapping[Any, Any],
+    nav: Nav | None = None,
 ) -> str:
-    """Stakeholder page for one executed report notebook."""
-    meta_line = " &middot; ".join(f"{_esc(k)}: {_esc(v)}" for k, v in meta.items())
+    """Stakeholder page for one executed report notebook, in the language of ``nav``."""
+    nav = nav or Nav()
+    t = i18n.translator(nav.lang)
+    meta_line = " &middot; ".join(f"{_esc(t(k))}: {_esc(v)}" for k, v in meta.items())
     footer = (
-        '<footer class="details"><h2>Definitions and run details</h2>'
-        + details_table(definitions.items())
+        f'<footer class="details"><h2>{_esc(t("Run details"))}</h2>'
+        + details_table((_key(k, t), v) for k, v in definitions.items())
         + "</footer>"
     )
-    return notebook_html(nb, title, meta_line, footer)
+    return notebook_html(nb, title, meta_line, footer, nav)
 
 
-def index_page(runs: list[Mapping[str, Any]]) -> str:
-    """The runs index: newest first, status, duration and links."""
+def _run_links(r: Mapping[str, Any], lang: str, t: i18n.Translator) -> list[str]:
+    """The index entry's links to a run's pages in ``lang``, and for a failed report its error."""
+    links = []
+    folder = _esc(r["folder"])
+    for rep in r.get("reports", []):
+        if rep.get("lang", "en") != lang:
+            continue
+        if rep.get("status") == "ok" and rep.get("html"):
+            links.append(f'<a href="runs/{folder}/{_esc(rep["html"])}">{_esc(rep["title"])}</a>')
+            continue
+        where = t(" at cell {cell}", cell=rep["failed_cell"]) if rep.get("failed_cell") else ""
+        why = ": ".join(str(x) for x in (rep.get("error"), rep.get("message")) if x)
+        err = f" ({_esc(why)})" if why else ""
+        nb = rep.get("notebook")
+        nb_link = (
+            f' &mdash; <a href="runs/{folder}/{_esc(nb)}">{_esc(t("executed notebook"))}</a>' if nb else ""
+        )
+        links.append(
+            f"{_esc(rep['title'])}: <span "
+            f'class="status-failed">{_esc(t("failed"))}{_esc(where)}</span>{err}{nb_link}'
+        )
+    if r.get("note"):
+        links.append(f"<em>{_esc(r['note'])}</em>")
+    return links
+
+
+def index_file(lang: str) -> str:
+    """``index.html`` (English) or ``index.zh.html``."""
+    return "index.html" if lang == "en" else f"index.{lang}.html"
+
+
+def index_page(runs: list[Mapping[str, Any]], lang: str = "en", summary: str = "") -> str:
+    """The runs index in ``lang``: the weekly summary of the newest good run (``summary``, HTML made by
+    :mod:`analysis.summary`), then every run, newest first, with status, duration and links."""
+    t = i18n.translator(lang)
     rows = []
     for r in runs:
         status = r.get("status", "unknown")
-        links = []
-        for rep in r.get("reports", []):
-            if rep.get("status") == "ok" and rep.get("html"):
-                links.append(
-                    f'<a href="runs/{_esc(r["folder"])}/{_esc(rep["html"])}">{_esc(rep["title"])}</a>'
-                )
-            else:
-                where = f" at cell {rep['failed_cell']}" if rep.get("failed_cell") else ""
-                why = ": ".join(str(x) for x in (rep.get("error"), rep.get("message")) if x)
-                err = f" ({_esc(why)})" if why else ""
-                nb = rep.get("notebook")
-                nb_link = (
-                    f' &mdash; <a href="runs/{_esc(r["folder"])}/{_esc(nb)}">executed notebook</a>'
-                    if nb
-                    else ""
-                )
-                links.append(
-                    f"{_esc(rep['title'])}: <span "
-                    f'class="status-failed">failed{_esc(where)}</span>{err}{nb_link}'
-                )
-        if r.get("note"):
-            links.append(f"<em>{_esc(r['note'])}</em>")
         rows.append(
             "<tr>"
             f"<td>{_esc(r.get('started', ''))}</td><td>{_esc(r.get('as_of', ''))}</td>"
-            f'<td class="status-{_esc(status)}">{_esc(status)}</td>'
+            f'<td class="status-{_esc(status)}">{_esc(t(status))}</td>'
             f'<td class="num">{float(r.get("seconds", 0)):.0f} s</td>'
-            f"<td>{'<br>'.join(links)}</td><td>{_esc(r.get('data_name', ''))}</td>"
+            f"<td>{'<br>'.join(_run_links(r, lang, t))}</td><td>{_esc(r.get('data_name', ''))}</td>"
             "</tr>"
         )
+    head = "".join(
+        f'<th{cls}>{_esc(t(h))}</th>'
+        for h, cls in (("started (UTC)", ""), ("as of", ""), ("status", ""), ("duration", ' class="num"'),
+                       ("reports", ""), ("data", ""))
+    )  # fmt: skip
     table = (
-        '<table><tr><th>started (UTC)</th><th>as of</th><th>status</th><th class="num">duration</th>'
-        "<th>reports</th><th>data</th></tr>" + "".join(rows) + "</table>"
+        f"<h2>{_esc(t('Runs'))}</h2>"
+        f'<div class="table-wrap"><table><tr>{head}</tr>{"".join(rows)}</table></div>'
         if rows
-        else "<p>No runs yet.</p>"
+        else f"<p>{_esc(t('No runs yet.'))}</p>"
     )
-    return page("Community analytics reports", f"{len(runs)} run(s), newest first", table)
+    others = " ".join(
+        f'<a hreflang="{i18n.HTML_LANG[o]}" href="{index_file(o)}">{_esc(i18n.LANG_NAME[o])}</a>'
+        for o in i18n.LANGS
+        if o != lang
+    )
+    nav = f'<nav class="site"><span class="lang">{others}</span></nav>'
+    meta = _esc(t("{n} run(s), newest first", n=len(runs)))
+    return page(t("Community analytics reports"), meta, summary + table, lang=lang, nav=nav)

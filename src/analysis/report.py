@@ -40,7 +40,7 @@ from typing import Any
 import nbformat
 import yaml
 
-from analysis import backends, parameters, render
+from analysis import backends, i18n, parameters, render
 from analysis.data import DataContractError, experiments, open_source, validate
 from analysis.definitions import DEFAULT_TZ
 
@@ -160,7 +160,8 @@ REPORTS: tuple[ReportSpec, ...] = (
 # Parameters every notebook receives from the runner (and that users may not set in YAML).
 # ``validated`` is the fingerprint of the data the runner validated: a report whose data still have it
 # does not validate them again (validation once per run).
-RUNNER_PARAMETERS = ("data_dir", "output_dir", "validated")
+# ``lang`` is the page language: a run renders every report once per language it is asked for.
+RUNNER_PARAMETERS = ("data_dir", "output_dir", "validated", "lang")
 
 
 EXIT_OK, EXIT_REPORT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130  # documented in the README
@@ -303,6 +304,7 @@ class ReportOutcome:
     error: str | None = None
     failed_cell: int | None = None  # the cell's number in the template (1 = its first cell)
     message: str | None = None  # the exception's message (first line)
+    lang: str = "en"  # the page language
 
 
 @dataclass
@@ -451,12 +453,15 @@ def _read_runs(out: Path) -> list[dict[str, Any]]:
 
 
 def write_index(out: Path) -> Path:
-    """Rewrite ``index.html`` from the runs' ``run.json`` files (atomically)."""
-    path = out / "index.html"
-    tmp = out / f".index-{uuid.uuid4().hex[:8]}.html"
-    tmp.write_text(render.index_page(_read_runs(out)), encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    """Rewrite ``index.html`` (English) and ``index.zh.html`` from the runs' ``run.json`` files
+    (atomically); returns the English one."""
+    runs = _read_runs(out)
+    for lang in i18n.LANGS:
+        path = out / render.index_file(lang)
+        tmp = out / f".index-{uuid.uuid4().hex[:8]}.html"
+        tmp.write_text(render.index_page(runs, lang), encoding="utf-8")
+        os.replace(tmp, path)
+    return out / render.index_file("en")
 
 
 def _point_latest(out: Path, folder: str) -> None:
@@ -487,11 +492,20 @@ def _stderr_to(path: Path) -> Iterator[None]:
             os.close(saved)
 
 
+def page_stem(report: str, lang: str) -> str:
+    """File name (without extension) of one report's page and notebook in one language: English
+    ``kpi``, Chinese ``kpi.zh``."""
+    return report if lang == "en" else f"{report}.{lang}"
+
+
 def _execute(spec: ReportSpec, params: dict[str, Any], run_tmp: Path, timeout: int) -> ReportOutcome:
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    nb_out = run_tmp / "notebooks" / f"{spec.name}.ipynb"
+    lang = params.get("lang", "en")
+    stem = page_stem(spec.name, lang)
+    title = report_title(spec, lang)
+    nb_out = run_tmp / "notebooks" / f"{stem}.ipynb"
     nb_out.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     os.environ.setdefault("JUPYTER_PREFER_ENV_PATH", "1")  # the python3 kernel of this environment
@@ -519,28 +533,39 @@ def _execute(spec: ReportSpec, params: dict[str, Any], run_tmp: Path, timeout: i
         )
         return ReportOutcome(
             spec.name,
-            spec.title,
+            title,
             "failed",
             time.perf_counter() - t0,
-            notebook=f"notebooks/{spec.name}.ipynb",
+            notebook=f"notebooks/{stem}.ipynb",
             error=exc.ename,
             failed_cell=_template_cell(nb_out, exc.cell_index),
             message=message,
+            lang=lang,
         )
     except Exception as exc:  # kernel died, timeout, ...
         log.exception("report %s failed", spec.name)
         return ReportOutcome(
             spec.name,
-            spec.title,
+            title,
             "failed",
             time.perf_counter() - t0,
-            notebook=f"notebooks/{spec.name}.ipynb" if nb_out.exists() else None,
+            notebook=f"notebooks/{stem}.ipynb" if nb_out.exists() else None,
             error=type(exc).__name__,
             message=_first_line(str(exc)),
+            lang=lang,
         )
     return ReportOutcome(
-        spec.name, spec.title, "ok", time.perf_counter() - t0, notebook=f"notebooks/{spec.name}.ipynb"
+        spec.name, title, "ok", time.perf_counter() - t0, notebook=f"notebooks/{stem}.ipynb", lang=lang
     )
+
+
+def report_title(spec: ReportSpec, lang: str) -> str:
+    """The page title in ``lang``: the report's title, and for an experiment page its name."""
+    t = i18n.translator(lang)
+    base = next((r.title for r in REPORTS if spec.name == r.name or spec.name.startswith(f"{r.name}_")), "")
+    base = base or spec.title
+    rest = spec.title[len(base) :] if spec.title.startswith(base) else ""
+    return t(base) + rest
 
 
 def _first_line(text: str | None, limit: int = 300) -> str:
@@ -571,10 +596,14 @@ def page_name(report: str, experiment: str) -> str:
     return f"{report}_{slug}-{digest}" if slug else f"{report}_{digest}"
 
 
-def _render(spec: ReportSpec, outcome: ReportOutcome, run_tmp: Path, meta: dict, definitions: dict) -> None:
-    nb = nbformat.read(run_tmp / "notebooks" / f"{spec.name}.ipynb", as_version=4)
-    html_name = f"{spec.name}.html"
-    (run_tmp / html_name).write_text(render.report_page(nb, spec.title, meta, definitions), encoding="utf-8")
+def _render(
+    spec: ReportSpec, outcome: ReportOutcome, run_tmp: Path, meta: dict, definitions: dict, nav: render.Nav
+) -> None:
+    stem = page_stem(spec.name, outcome.lang)
+    nb = nbformat.read(run_tmp / "notebooks" / f"{stem}.ipynb", as_version=4)
+    html_name = f"{stem}.html"
+    page = render.report_page(nb, outcome.title, meta, definitions, nav)
+    (run_tmp / html_name).write_text(page, encoding="utf-8")
     outcome.html = html_name
 
 
@@ -589,6 +618,7 @@ class _Prepared:
     tz: str
     fingerprint: str
     plan: tuple[tuple[ReportSpec, dict[str, Any]], ...]
+    langs: tuple[str, ...]  # page languages, each report rendered in each
     complete: bool  # every available report (a run of some reports does not move ``latest``)
 
 
@@ -602,8 +632,10 @@ def run_reports(
     params: Mapping[str, Any] | None = None,
     progress: Callable[[str], None] | None = None,
     timeout: int = 1800,
+    lang: str | list[str] | tuple[str, ...] | None = None,
 ) -> RunResult:
-    """Run the named reports (default all) on ``data`` and render them into a new run folder.
+    """Run the named reports (default all) on ``data`` and render them into a new run folder, one page
+    per report and language (``lang``: ``en``, ``zh`` or both, the default).
 
     Raises RunError before anything is written when the output folder, a parameter or the data is
     bad, and RunInterrupted (after recording the run as interrupted) on Ctrl-C or SIGTERM."""
@@ -611,7 +643,7 @@ def run_reports(
     t_start = time.perf_counter()
     out = Path(out)
     check_output_folder(out)
-    prepared = _prepare(data, as_of, reports, params_file, tz, params)
+    prepared = _prepare(data, as_of, reports, params_file, tz, params, lang)
     return _run_plan(prepared, out, say, timeout, t_start)
 
 
@@ -622,6 +654,7 @@ def _prepare(
     params_file: Path | None,
     tz: str | None,
     params: Mapping[str, Any] | None,
+    lang: str | list[str] | tuple[str, ...] | None = None,
 ) -> _Prepared:
     """Check the reports, parameters and data (in that order, cheapest first) and plan the run."""
     known = {r.name: r for r in available_reports()}
@@ -631,6 +664,7 @@ def _prepare(
         raise RunError(f"unknown report(s) {', '.join(unknown)}; available: {', '.join(known) or 'none'}")
     common, per_report = load_params_file(params_file)
     common = {**common, **(params or {})}
+    langs = _languages(lang if lang is not None else common.pop("lang", None))
     _check_sections(common, per_report, known)
     tz = _run_level("tz", tz or common.get("tz") or DEFAULT_TZ)
     wanted = as_of if as_of is not None else common.get("as_of")
@@ -654,8 +688,25 @@ def _prepare(
         g = {**given[name], **{k: v for k, v in run_level.items() if k in declared[name]}}
         plan += _instances(known[name], g, in_data, must_run=bool(reports))
     return _Prepared(
-        target, str(data), shown_name, run_as_of, tz, fingerprint, tuple(plan), set(names) == set(known)
-    )
+        target, str(data), shown_name, run_as_of, tz, fingerprint, tuple(plan), langs,
+        set(names) == set(known),
+    )  # fmt: skip
+
+
+def _languages(lang: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
+    """The run's page languages: ``None`` = both; ``"zh"``, ``"en,zh"`` or a list."""
+    if lang is None or lang == "":
+        return i18n.DEFAULT_LANGS
+    items = lang.split(",") if isinstance(lang, str) else list(lang)
+    out: list[str] = []
+    for item in items:
+        try:
+            code = i18n.check_lang(str(item).strip())
+        except ValueError as exc:
+            raise RunError(f"parameter 'lang': {exc}") from exc
+        if code not in out:
+            out.append(code)
+    return tuple(out)
 
 
 def _data_location(data: str | Path) -> tuple[str, str]:
@@ -841,30 +892,54 @@ def _execute_all(
     timeout: int,
     signals: _Signals,
 ) -> None:
+    """Execute every report in every language, then render the pages that succeeded (each page's
+    header links the run's other pages in its language and the same page in the other languages)."""
     meta_common = {
         "as of": p.as_of.isoformat(),
         "data": p.data_name,
         "run": started.strftime("%Y-%m-%d %H:%M UTC"),
     }
-    for i, (spec, params) in enumerate(p.plan, start=1):
-        say(f"[{i}/{len(p.plan)}] {spec.name} ...")
-        runner = {"data_dir": p.data, "output_dir": str(run_tmp.resolve()), "validated": p.fingerprint}
-        full = {**params, **runner}
-        outcome = _execute(spec, full, run_tmp.resolve(), timeout)
+    jobs = [(spec, params, lang) for spec, params in p.plan for lang in p.langs]
+    done: list[tuple[ReportSpec, dict[str, Any], ReportOutcome]] = []
+    for i, (spec, params, lang) in enumerate(jobs, start=1):
+        label = spec.name if len(p.langs) == 1 else f"{spec.name} ({lang})"
+        say(f"[{i}/{len(jobs)}] {label} ...")
+        runner = {
+            "data_dir": p.data,
+            "output_dir": str(run_tmp.resolve()),
+            "validated": p.fingerprint,
+            "lang": lang,
+        }
+        outcome = _execute(spec, {**params, **runner}, run_tmp.resolve(), timeout)
         if signals.received or outcome.error == "KeyboardInterrupt":
             raise KeyboardInterrupt
-        if outcome.status == "ok":
-            definitions = {
-                **{f"parameter {k}": v for k, v in params.items()},
-                "data fingerprint (sha256)": p.fingerprint,
-                "package version": package_version(),
-                "git commit": _git_commit(),
-                "run id": run_id,
-            }
-            _render(spec, outcome, run_tmp, meta_common, definitions)
         result.outcomes.append(outcome)
+        done.append((spec, params, outcome))
         _write_meta(run_tmp, _run_meta(p, started, result, "running"))  # a killed run keeps what it did
         where = f" at cell {outcome.failed_cell}" if outcome.failed_cell else ""
         why = f": {outcome.error}: {outcome.message}" if outcome.status != "ok" else ""
-        say(f"[{i}/{len(p.plan)}] {spec.name} {outcome.status}{where}{why} ({outcome.seconds:.1f} s)")
-        log.info("report %s %s in %.1f s", spec.name, outcome.status, outcome.seconds)
+        say(f"[{i}/{len(jobs)}] {label} {outcome.status}{where}{why} ({outcome.seconds:.1f} s)")
+        log.info("report %s (%s) %s in %.1f s", spec.name, lang, outcome.status, outcome.seconds)
+    pages = {
+        (o.lang, spec.name): (o.title, f"{page_stem(spec.name, o.lang)}.html")
+        for spec, _, o in done
+        if o.status == "ok"
+    }
+    for spec, params, outcome in done:
+        if outcome.status != "ok":
+            continue
+        definitions = {
+            **{("parameter", k): v for k, v in params.items()},
+            "data fingerprint (sha256)": p.fingerprint,
+            "package version": package_version(),
+            "git commit": _git_commit(),
+            "run id": run_id,
+        }
+        nav = render.Nav(
+            lang=outcome.lang,
+            here=spec.name,
+            pages=[(name, *page) for (lang, name), page in pages.items() if lang == outcome.lang],
+            languages=[(lang, page[1]) for (lang, name), page in pages.items() if name == spec.name],
+        )
+        _render(spec, outcome, run_tmp, meta_common, definitions, nav)
+    _write_meta(run_tmp, _run_meta(p, started, result, "running"))

@@ -11,7 +11,7 @@ import matplotlib
 import pandas as pd
 from matplotlib.figure import Figure
 
-from analysis import tables
+from analysis import i18n, tables
 from analysis.data import DataSource, load, open_source
 from analysis.definitions import DEFAULT_TZ
 
@@ -23,6 +23,12 @@ class ReportContext:
     src: DataSource
     as_of: date
     output_dir: str
+    lang: str = "en"
+
+    @property
+    def t(self) -> i18n.Translator:
+        """The page language's translator: ``ctx.t("Are they staying?")``."""
+        return i18n.translator(self.lang)
 
     def save(self, df: pd.DataFrame, name: str, key: tuple[str, str] | None = None) -> Path | None:
         """``tables/NAME.csv`` in the run folder (nothing when run interactively without output_dir);
@@ -51,13 +57,20 @@ def register_figure_display() -> None:
 
 
 def open_report(
-    data_dir: str, as_of: str = "", tz: str = "", output_dir: str = "", validated: str = ""
+    data_dir: str,
+    as_of: str = "",
+    tz: str = "",
+    output_dir: str = "",
+    validated: str = "",
+    lang: str = "en",
 ) -> ReportContext:
     """Load and validate ``data_dir``, a path or a URL (raises on contract errors); ``as_of`` empty =
     last complete day, ``tz`` empty = the package default (:data:`analysis.definitions.DEFAULT_TZ`).
 
     ``validated``: the fingerprint of the data as the run validated them (set by the runner). When the
-    source still has that fingerprint it is not validated again; when it changed, it is."""
+    source still has that fingerprint it is not validated again; when it changed, it is. ``lang``: the
+    page language (``en`` or ``zh``) of the report's words."""
+    i18n.check_lang(lang)
     matplotlib.rcParams.update({"figure.dpi": 100, "savefig.dpi": 100, "font.size": 9})
     register_figure_display()
     wanted = date.fromisoformat(as_of) if as_of else None
@@ -67,4 +80,4 @@ def open_report(
         src = src if src.fingerprint() == validated else None
     if src is None:
         src = load(data_dir, as_of=wanted, tz=tz or DEFAULT_TZ)
-    return ReportContext(src=src, as_of=wanted or src.default_as_of(), output_dir=output_dir)
+    return ReportContext(src=src, as_of=wanted or src.default_as_of(), output_dir=output_dir, lang=lang)

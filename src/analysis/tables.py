@@ -13,16 +13,48 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from IPython.display import HTML
 
 from analysis.formats import NA as NA  # re-exported for the notebooks
 from analysis.formats import fmt as fmt
 from analysis.formats import is_number
+from analysis.i18n import Translator
+
+EN = Translator("en")
+PREVIEW_ROWS = 12  # a longer table shows its first rows; the rest open behind "all N rows"
 
 
 def _first(df: pd.DataFrame, column: str) -> Any:
     return df[column].iloc[0] if len(df) else None
+
+
+def _cell(v: Any, kind: str, t: Translator) -> str:
+    if isinstance(v, bool | np.bool_):
+        return t.yes_no(v)
+    return t(fmt(v, kind)) if fmt(v, kind) == fmt(None) else fmt(v, kind)
+
+
+def _rows_html(df: pd.DataFrame, formats: Mapping[str, str], labels: Mapping[str, str], caption: str,
+               t: Translator) -> str:  # fmt: skip
+    cols = list(df.columns)
+    head = "".join(
+        f'<th class="{"num" if is_number(formats.get(c, "auto"), _first(df, c)) else ""}">'
+        f"{html.escape(str(labels.get(c, c)))}</th>"
+        for c in cols
+    )
+    body = []
+    for row in df.itertuples(index=False):
+        cells = []
+        for c, v in zip(cols, row, strict=True):
+            kind = formats.get(c, "auto")
+            cls = ' class="num"' if is_number(kind, v) else ""
+            cells.append(f"<td{cls}>{html.escape(_cell(v, kind, t))}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    table = f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return f'<div class="table-wrap">{table}</div>'
 
 
 def html_table(
@@ -31,45 +63,51 @@ def html_table(
     labels: Mapping[str, str] | None = None,
     caption: str | None = None,
     max_rows: int | None = 60,
+    preview: int | None = PREVIEW_ROWS,
+    t: Translator = EN,
 ) -> HTML:
-    """An escaped HTML table of ``df`` (index dropped) with per-column formats and header labels."""
+    """An escaped HTML table of ``df`` (index dropped) with per-column formats and header labels, in a
+    box that scrolls sideways on a narrow screen. At most ``max_rows`` rows (the last ones); a table
+    longer than ``preview`` rows shows its first rows and the rest behind "all N rows". Yes/no for
+    booleans and "n/a" in the page language of ``t``."""
     formats = dict(formats or {})
     labels = dict(labels or {})
     shown = df if max_rows is None or len(df) <= max_rows else df.tail(max_rows)
-    cols = list(shown.columns)
-    head = "".join(
-        f'<th class="{"num" if is_number(formats.get(c, "auto"), _first(shown, c)) else ""}">'
-        f"{html.escape(str(labels.get(c, c)))}</th>"
-        for c in cols
-    )
-    body = []
-    for row in shown.itertuples(index=False):
-        cells = []
-        for c, v in zip(cols, row, strict=True):
-            kind = formats.get(c, "auto")
-            cls = ' class="num"' if is_number(kind, v) else ""
-            cells.append(f"<td{cls}>{html.escape(fmt(v, kind))}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
     note = ""
     if max_rows is not None and len(df) > max_rows:
-        note = f" (last {max_rows} of {len(df):,} rows; all rows in the CSV)"
-    cap = f"<caption>{html.escape((caption or '') + note)}</caption>" if caption or note else ""
-    return HTML(f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+        note = t(" (last {n} of {total} rows; all rows in the CSV)", n=max_rows, total=f"{len(df):,}")
+    caption = (caption or "") + note
+    if preview is None or len(shown) <= preview + 3:
+        return HTML(_rows_html(shown, formats, labels, caption, t))
+    first = _rows_html(shown.head(preview), formats, labels, caption, t)
+    rest = _rows_html(shown, formats, labels, "", t)
+    summary = html.escape(t("all {n} rows", n=f"{len(shown):,}"))
+    return HTML(f"{first}<details><summary>{summary}</summary>{rest}</details>")
 
 
-def cards(items: Sequence[tuple[str, Any, str, float | None]]) -> HTML:
-    """Headline numbers: (label, value, format, relative change or None)."""
+def cards(items: Sequence[tuple[str, Any, str, float | None]], t: Translator = EN) -> HTML:
+    """Headline numbers: (label, value, format, change or None). The change of a count is relative
+    (percent); the change of a rate (format ``pct``) is a difference in percentage points. Counts read
+    as the page language says them (``2.3万`` in Chinese)."""
     out = []
     for label, value, kind, delta in items:
         d = ""
         if delta is not None and not (isinstance(delta, float) and math.isnan(delta)):
             cls = "up" if delta > 0 else "down" if delta < 0 else ""
-            d = f'<div class="delta {cls}">{html.escape(fmt(delta, "signed_pct"))} vs previous</div>'
+            change = t.points(delta) if kind == "pct" else fmt(delta, "signed_pct")
+            d = f'<div class="delta {cls}">{html.escape(t("{change} vs previous", change=change))}</div>'
+        shown = t.count(value) if kind == "int" else fmt(value, kind)
         out.append(
             f'<div class="kpi"><div class="label">{html.escape(label)}</div>'
-            f'<div class="value">{html.escape(fmt(value, kind))}</div>{d}</div>'
+            f'<div class="value">{html.escape(shown)}</div>{d}</div>'
         )
     return HTML('<div class="kpis">' + "".join(out) + "</div>")
+
+
+def heading(text: str, level: int = 2) -> HTML:
+    """A section heading made in code (escaped), for headings that hold values or come from the
+    catalogue."""
+    return HTML(f"<h{level}>{html.escape(text)}</h{level}>")
 
 
 def callout(text: str, kind: str = "info") -> HTML:
