@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from analysis import i18n
 from analysis.report import run_reports
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -50,28 +51,57 @@ def browser():
     driver.quit()
 
 
-def test_pages_load_without_console_errors_and_show_figures(browser, synth_small, tmp_path):
+def test_pages_load_without_console_errors_and_show_figures(browser, synth_small, tmp_path, monkeypatch):
+    """Every page of a run, in both languages, at a desktop width and at a phone's (400 px): no console
+    error, ``<html lang>`` set, figures drawn, nothing fetched, no sideways scrolling of the page, and no
+    message of the page shown untranslated in Chinese (the kernels append any to the missing log)."""
     folder, _ = synth_small
+    missing = tmp_path / "untranslated.txt"
+    monkeypatch.setenv(i18n.MISSING_LOG, str(missing))
     result = run_reports(folder, out=tmp_path / "reports")
     assert result.ok
-    pages = [tmp_path / "reports" / "index.html", *sorted(result.run_dir.glob("*.html"))]
-    for page in pages:
-        browser.get(page.as_uri())
-        errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
-        assert errors == [], (page.name, errors)
-        assert browser.execute_script("return document.readyState") == "complete"
-        if page.name != "index.html":
-            sizes = browser.execute_script(
-                "return Array.from(document.images).map(i => [i.complete, i.naturalWidth, "
-                "i.getBoundingClientRect().width, i.getBoundingClientRect().height])"
+    assert not missing.exists(), "messages without a Chinese translation:\n" + missing.read_text()
+    index = [tmp_path / "reports" / "index.html", tmp_path / "reports" / "index.zh.html"]
+    pages = [*index, *sorted(result.run_dir.glob("*.html"))]
+    assert {p.name for p in pages} >= {"kpi.html", "kpi.zh.html", "churn.zh.html", "core_members.zh.html"}
+    for width in (1280, 400):
+        browser.set_window_size(width, 2000)
+        for page in pages:
+            browser.get(page.as_uri())
+            errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+            assert errors == [], (page.name, errors)
+            assert browser.execute_script("return document.readyState") == "complete"
+            lang = browser.execute_script("return document.documentElement.lang")
+            assert lang == ("zh-Hans" if ".zh." in page.name else "en"), (page.name, lang)
+            overflow = browser.execute_script(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
             )
-            assert sizes and all(c and nw > 0 and w > 0 and h > 0 for c, nw, w, h in sizes), (
-                page.name,
-                sizes,
+            assert overflow <= 0, (page.name, width, overflow)
+            # every page links the run index and its other language
+            hrefs = browser.execute_script(
+                "return Array.from(document.links).map(a => a.getAttribute('href'))"
             )
-            # nothing was fetched from anywhere: every resource is the page itself or inline
-            urls = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
-            assert all(u.startswith("data:") for u in urls), urls
-        shot = tmp_path / "screenshots" / f"{page.stem}.png"
-        shot.parent.mkdir(exist_ok=True)
-        assert browser.save_screenshot(str(shot)) and Path(shot).stat().st_size > 10_000
+            if page not in index:
+                assert any(h.endswith("index.html") or h.endswith("index.zh.html") for h in hrefs), page.name
+                other = (
+                    page.name.replace(".zh.html", ".html")
+                    if ".zh." in page.name
+                    else page.name.replace(".html", ".zh.html")
+                )
+                assert other in hrefs, (page.name, hrefs)
+                sizes = browser.execute_script(
+                    "return Array.from(document.images).map(i => [i.complete, i.naturalWidth, "
+                    "i.getBoundingClientRect().width, i.getBoundingClientRect().height])"
+                )
+                assert sizes and all(c and nw > 0 and w > 0 and h > 0 for c, nw, w, h in sizes), (
+                    page.name,
+                    sizes,
+                )
+                # nothing was fetched from anywhere: every resource is the page itself or inline
+                urls = browser.execute_script(
+                    "return performance.getEntriesByType('resource').map(e => e.name)"
+                )
+                assert all(u.startswith("data:") for u in urls), urls
+            shot = tmp_path / "screenshots" / f"{page.stem}-{width}.png"
+            shot.parent.mkdir(exist_ok=True)
+            assert browser.save_screenshot(str(shot)) and Path(shot).stat().st_size > 10_000

@@ -175,6 +175,263 @@ _KPI = {
     "community": "社群",
     "channel": "渠道",
 }
+
+_CORE = {
+    "## Is the core growing?": "## 核心在壮大吗？",
+    "## How concentrated is contribution?\n\nThe Lorenz curve orders contributors from the fewest to the most contribution points; the further it bows below the diagonal, the more a few members carry the community.":
+        "## 贡献有多集中？\n\n洛伦兹曲线把贡献者按贡献分从少到多排列；曲线越往对角线下方弯，社群就越依赖少数成员。",
+    "## Core members by community, and the core at risk\n\nA core member is *at risk* when their active days in the last 14 days fell below half of the 14 days before. The list of members is written only to the run's restricted folder, never to this page.":
+        "## 各社群的核心成员，以及有流失风险的核心成员\n\n核心成员最近 14 天的活跃天数不到之前 14 天的一半时，视为*有流失风险*。成员名单只写入本次运行的受限文件夹，从不出现在本页。",
+    "## Connectors\n\nInvitations that brought in members who stayed: invitees active on day 30 after joining, by the inviter's tier.":
+        "## 连接者\n\n带来留得住的新成员的邀请：被邀请人在加入后第 30 天仍活跃，按邀请人的分层统计。",
+    "## Who grows the community\n\nInvitations: how many new members each member brings, whether invited members stay, and which tiers bring them.":
+        "## 谁在让社群裂变\n\n邀请：每位成员带来多少新成员，被邀请的成员是否留下，以及哪些分层的成员在带人。",
+    "## Definitions": "## 定义",
+    "On {now} the core had {n_now} members, against {n_before} on {before}: it {trend}{pct}. {stayed} stayed core, {joined} rose into it and {left} dropped out. The top 10% of contributors made {top10} of the contribution score (Gini {gini}). {at_risk} core members are at risk: their active days in the last two weeks fell below half of the two weeks before.":
+        "{now}核心成员有 {n_now} 人，{before}为 {n_before} 人：核心{trend}{pct}。{stayed} 人保持核心，{joined} 人新晋核心，{left} 人掉出核心。贡献最多的前 10% 成员贡献了 {top10} 的贡献分（基尼系数 {gini}）。{at_risk} 名核心成员有流失风险：他们最近两周的活跃天数不到之前两周的一半。",
+    "grew": "壮大了", "shrank": "缩小了", "held steady": "保持稳定",
+    "tier": "分层", "share": "占比", "share before": "之前占比", "members on {day}": "{day}成员数",
+    "Tiers partition every member who had joined by the reference date": "分层覆盖参考日期前加入的每一位成员",
+    "core": "核心", "novice": "新手", "lurker": "潜水", "not yet joined": "尚未加入",
+    "tier before": "之前的分层", "tier after": "之后的分层", "share of row": "占该行比例",
+    "Tier migration, {a} to {b}": "分层迁移，{a}至{b}", "Members by tier, weekly": "各分层成员数（每周）",
+    "contributors (Gini {gini})": "贡献者（基尼系数 {gini}）", "equal shares": "完全平均",
+    "contributors, fewest first": "贡献者（从少到多）", "share of contribution score": "贡献分占比",
+    "Concentration of contribution": "贡献集中度",
+    "Contributors in the window": "窗口内贡献者", "Top 1% share of score": "前 1% 的贡献分占比",
+    "Top 10% share of score": "前 10% 的贡献分占比", "Gini": "基尼系数",
+    "Core members by community": "各社群核心成员数", "core members": "核心成员", "at risk": "有流失风险",
+    "share at risk": "有流失风险的占比",
+    "inviters": "邀请人", "invitees": "被邀请人", "invitees with day 30 observed": "已观察到第 30 天的被邀请人",
+    "retained at day 30": "第 30 天仍活跃", "inviters with a retained invitee": "有被邀请人留下的邀请人",
+    "Each member brings {k} new members through invitations in their first {w} days (K-factor; 95% interval {lo} to {hi}), counted over the {n} members whose {w} days have passed. Counting everyone, including members still inside their first {w} days, would give {naive}.":
+        "每位成员在加入后的前 {w} 天里通过邀请带来 {k} 名新成员（K 因子；95% 区间 {lo} 至 {hi}），只统计已满 {w} 天的 {n} 名成员。若把仍在前 {w} 天内的成员也算进去，会得到偏低的 {naive}。",
+    " Of the invitations they sent, {pct} brought a member.": "他们发出的邀请中，{pct} 带来了新成员。",
+    " Growth by invitation alone fades out: each generation is smaller than the one before.":
+        "仅靠邀请的增长会逐渐衰减：每一代都比上一代小。",
+    "Core members brought {invitees} of the invited members while being {members} of the members at the time ({ratio} times their share).":
+        "核心成员带来了 {invitees} 的被邀请成员，而他们当时只占成员的 {members}（是其占比的 {ratio} 倍）。",
+    "Invited members were active on day 30 after joining {a} of the time ({a_adj} with join months weighted alike), against {b} ({b_adj}) for members who came on their own.":
+        "被邀请的成员在加入后第 30 天仍活跃的比例为 {a}（各加入月份同等加权后为 {a_adj}），自己加入的成员为 {b}（{b_adj}）。",
+    "Members with a higher contribution score also keep more of the members they invite: rank correlation {rho} (95% interval {lo} to {hi}).":
+        "贡献分越高的成员，邀请来的成员也留下得越多：等级相关系数 {rho}（95% 区间 {lo} 至 {hi}）。",
+    "A member's contribution score says little about how many of their invitees stay (rank correlation {rho}, 95% interval {lo} to {hi}).":
+        "成员的贡献分与其邀请来的成员能留下多少关系不大（等级相关系数 {rho}，95% 区间 {lo} 至 {hi}）。",
+    "join month": "加入月份", "window passed": "已满窗口期", "invitations sent": "发出邀请",
+    "invited members joined": "被邀请人加入数", "conversion": "转化率", "K-factor": "K 因子",
+    "95% low": "95% 下限", "95% high": "95% 上限", "K counting everyone": "全员口径 K（偏低）",
+    "K-factor by join month: invited members per member within {n} days of joining": "按加入月份的 K 因子：每位成员加入后 {n} 天内邀请来的成员数",
+    "group": "分组", "active on day 30": "第 30 天活跃", "rate, join month adjusted": "比例（按加入月份调整）",
+    "contributions in first 30 days": "前 30 天贡献",
+    "Do invited members stay? By sign-up channel, and invited members by their inviter's tier": "被邀请的成员留下了吗？按注册渠道，以及按邀请人的分层",
+    "invited": "被邀请", "not invited": "非邀请", "channel: {name}": "渠道：{name}", "invited by: {tier}": "邀请人：{tier}",
+    "invited members brought": "带来的被邀请成员", "share of invited members": "占被邀请成员比例",
+    "share of members": "占成员比例", "times their share": "相对占比倍数",
+    "Which tiers bring the invited members (tier when inviting)": "哪些分层在带来新成员（邀请时的分层）",
+    "cascades started": "发起的邀请链", "members in them": "链中成员数",
+    "Who started the {n} largest invite cascades (tier when their first invited member joined)": "最大的 {n} 条邀请链由谁发起（第一位被邀请人加入时的分层）",
+    "unknown": "未知",
+    "Contribution score": "贡献分", "over the trailing {n} days, {weights}.": "最近 {n} 天内，{weights}。",
+    "post": "发帖", "comment": "评论", "like": "点赞",
+    "Core": "核心", "Active": "活跃", "Novice": "新手", "Lurker": "潜水",
+    "among members with at least 1 contribution and at least {days} active days in the window, everyone scoring at least the score at rank ⌈{share} × n⌉ (the top {pct}); ties at the cut are all core.":
+        "在窗口内至少有 1 次贡献且至少活跃 {days} 天的成员中，贡献分不低于第 ⌈{share} × n⌉ 名的所有人（前 {pct}）；分数并列的都算核心。",
+    "other contributors, or {n}+ active days.": "其他有贡献的成员，或活跃 {n} 天以上。",
+    "joined within the window and not core or active.": "在窗口内加入，且不是核心或活跃成员。",
+    "active without contributing. Dormant: no activity in the window.": "活跃但没有贡献。沉默：窗口内没有任何活动。",
+    "Migration": "迁移", "the same members' tiers at two reference dates; not yet joined are members who joined in between.":
+        "同一批成员在两个参考日期的分层；“尚未加入”指在两个日期之间加入的成员。",
+    "Invite window": "邀请窗口",
+    "a member's join day and the {n} days after it; invitations sent and invited members who joined count inside it.":
+        "成员加入当天及之后的 {n} 天；在此期间发出的邀请和加入的被邀请人计入。",
+    "invited members who joined per member, over members who joined inside the data and whose {w} days have passed (members still inside their window have not finished inviting).":
+        "每位成员带来的已加入被邀请人数，只统计在数据期间加入且已满 {w} 天的成员（仍在窗口期内的成员还没有邀请完）。",
+    "Invite cascade": "邀请链",
+    "a member who was not invited and everyone invited by them, directly or down the chain; structural virality is the average number of invitation steps between two of its members (1 to 2 for a broadcast, higher for a chain of person-to-person invitations).":
+        "一位非被邀请的成员，以及由其直接或层层邀请来的所有人；结构传播度是链中任意两名成员之间的平均邀请步数（广播式为 1 到 2，人传人的链条更高）。",
+    "Tier when inviting": "邀请时的分层",
+    "the inviter's tier on the day before the month in which the invited member joined (unknown in the data's first month and for joins before the data).":
+        "被邀请人加入当月之前一天邀请人的分层（数据第一个月及数据开始前加入的为未知）。",
+    "Retained at day 30": "第 30 天留存",
+    "active on the {d}th local day after joining; only members whose day {d} has passed count. Adjusted rates weight every join month as among all members.":
+        "加入后第 {d} 个自然日活跃；只统计第 {d} 天已过的成员。调整后的比例按全体成员的加入月份分布加权。",
+}
+
+_CHURN = {
+    "## What we found": "## 我们的发现",
+    "## Who stays": "## 谁留下来了",
+    "## What predicts churn\n\nA Cox model of the hazard of churning after the landmark. A hazard ratio below 1 means members churn less in any given week than the reference group.":
+        "## 什么预示着流失\n\n用 Cox 模型估计界标日之后的流失速度。相对流失率（风险比）低于 1 表示该组成员在任意一周的流失都比参照组少。",
+    "## Restricted mean lifetime": "## 平均留存天数",
+    "## Do churned members come back, and does the threshold matter?": "## 流失的成员会回来吗？流失门槛的取值有影响吗？",
+    "## Who may churn next\n\nFor members who have not churned, the chance of churning within the horizon given how long they have stayed, from the survival curve of their sign-up channel. Member lists are in the run's restricted folder only.":
+        "## 接下来谁可能流失\n\n对尚未流失的成员，根据其注册渠道的生存曲线和已留存的时长，估计在预测期内流失的概率。成员名单只在本次运行的受限文件夹中。",
+    "How this was measured: a member churns at their last active day before {d} inactive days in a row. That is only visible {d} days later, so follow-up ends on {cutoff} for everyone.":
+        "计算方法：成员在连续 {d} 天不活跃之前的最后一个活跃日流失。这要 {d} 天后才能看到，所以所有人的观察都截止到{cutoff}。",
+    "Tier, channel and activity are measured in each member's first {n} days and the clock starts after them, so that survival time is never credited to activity that came later.":
+        "分层、渠道和活跃度都取自每位成员加入后的前 {n} 天，计时从那之后开始，这样留存时间不会被算到之后才发生的活动头上。",
+    "Left out: {late} members who joined after the cutoff and {early} who churned or were censored before day {n}.":
+        "未纳入：截止日之后加入的 {late} 名成员，以及在第 {n} 天之前已流失或观察截止的 {early} 名成员。",
+    "{n} members who joined before the activity log began are left out.": "活动日志开始前加入的 {n} 名成员未纳入。",
+    "{n} members joined before the activity log began; those active in its first {d} days enter the curves late, at the log's first day. Their first {lm} days are not in the log, so {unknown} of them have no tier at the landmark: they are in the overall curve but not in the tier groups or the Cox model.":
+        "{n} 名成员在活动日志开始前加入；其中在日志前 {d} 天活跃的人从日志第一天起延迟进入曲线。他们的前 {lm} 天不在日志中，所以其中 {unknown} 人在界标日没有分层：他们计入总体曲线，但不计入分层分组和 Cox 模型。",
+    "The model leaves out {n} members whose characteristics are unknown.": "模型未纳入特征未知的 {n} 名成员。",
+    "{variable}: {level}": "{variable}：{level}",
+    "tier in the first weeks": "前几周的分层", "sign-up channel": "注册渠道", "arm": "实验组",
+    "Relative churn rates (hazard ratios from a Cox model), {members} members, {events} churned; compared with: {refs}; the model ranks who churns first correctly {c} of the time (concordance)":
+        "相对流失率（Cox 模型的风险比），{members} 名成员，{events} 人流失；参照组：{refs}；模型判断谁先流失的正确率为 {c}（一致性指数）",
+    "none": "无",
+    "Average days retained: no groups to compare": "平均留存天数：没有可比较的分组",
+    " (asked for {asked}; lowered to the shortest follow-up among the groups, so no curve is extrapolated)":
+        "（原设为 {asked}；已降到各组中最短的观察期，避免外推曲线）",
+    "Average days without churning within the first {tau} days after the landmark{cut} (RMST), and the difference to {ref}":
+        "界标日后前 {tau} 天内平均未流失的天数{cut}（RMST），以及与{ref}的差值",
+    "Churn": "流失", "the last active day before a run of {d} inactive days; the join day counts as active.":
+        "连续 {d} 天不活跃之前的最后一个活跃日；加入当天算作活跃。",
+    "Censoring": "观察截止（删失）",
+    "members not churned by {d} days before the report date are counted as still staying up to there (stopping at their last active day or at the report date would overstate survival).":
+        "在报告日期前 {d} 天仍未流失的成员，按留存到那一天计算（截止到最后活跃日或报告日期都会高估留存）。",
+    "Landmark": "界标日",
+    "characteristics from the first {n} days after joining; members churned or censored before it are left out; time counts from it.":
+        "特征取自加入后的前 {n} 天；在此之前流失或观察截止的成员不纳入；时间从这一天开始计。",
+    "Tier in the first weeks": "前几周的分层",
+    "the tier rules applied to those first days (core = top {pct} of eligible contributors pooled over all members at their landmark; no novice tier).":
+        "把分层规则用于这最初几天（核心 = 所有成员在各自界标日合并计算的前 {pct} 合格贡献者；不设新手层）。",
+    "Left truncation": "左截断",
+    "members who joined before the log are left out (exclude) or enter late at the log's first day (entry), at risk only after that day.":
+        "日志开始前加入的成员要么不纳入（exclude），要么从日志第一天起延迟进入（entry），只从那一天起计入风险集。",
+    "Relative churn rate (hazard ratio)": "相对流失率（风险比）",
+    "how fast a group churns in any given week compared with the reference group: 0.5 is half as fast, 2 twice as fast.":
+        "某组在任意一周的流失速度与参照组之比：0.5 表示一半快，2 表示两倍快。",
+    "Average days retained (RMST)": "平均留存天数（RMST）",
+    "the area under the survival curve up to τ days: the average number of days, out of the first τ, that a member stays; τ is at most the shortest of the groups' longest follow-up.":
+        "生存曲线在前 τ 天下的面积：成员在前 τ 天中平均留存的天数；τ 不超过各组最长观察期中最短的那个。",
+    "Current tiers (risk table)": "当前分层（风险表）", "the tier rules below, at the report date.": "下列分层规则，按报告日期计算。",
+    "{pct} less likely": "低 {pct}", "{pct} more likely": "高 {pct}",
+    "half of them had churned {n} days after it": "一半的人在那之后 {n} 天内流失",
+    "fewer than half had churned by the end of follow-up": "到观察期结束时流失的不到一半",
+    "{pct} had not churned {d} days later": "{pct} 在 {d} 天后仍未流失",
+    "{days} days later is not yet observable: follow-up after the landmark reaches only {n} days so far":
+        "{days} 天后的情况还无法观察：界标日之后的观察期目前只有 {n} 天",
+    "Of {n} members still around {d} days after joining, {said}; {median}.": "加入 {d} 天后仍在的 {n} 名成员中，{said}；{median}。",
+    "{level} members are {change} to churn in any given week": "{level}成员在任意一周流失的可能性{change}",
+    "Compared with {ref} ({variable}), ": "与{ref}（{variable}）相比，", "; ": "；", ".": "。",
+    "{pct} of the members who churned were active again later: churn by inactivity is not always final.":
+        "流失的成员中有 {pct} 后来又活跃了：按不活跃判定的流失并不总是最终的。",
+    "churned": "已流失", "median days (95% CI)": "中位天数（95% 置信区间）", "not reached": "未达到",
+    "not churned at {d} days": "第 {d} 天未流失", "all": "全体",
+    "Share not yet churned, days after the landmark, by {group}": "尚未流失的比例（界标日后天数），按{group}",
+    "days since the landmark": "界标日后天数", "members at risk": "风险集人数",
+    "Median lifetime after the landmark and the share not churned at 30, 60 and 90 days, with 95% CIs":
+        "界标日后的中位留存时长，以及第 30、60、90 天未流失的比例（含 95% 置信区间）",
+    "Do the groups differ? Log-rank test across groups: chi-square {chi2} on {df} degrees of freedom, p {p}.":
+        "各组之间有差异吗？对数秩检验：卡方 {chi2}，自由度 {df}，p {p}。",
+    "against": "对比", "chi-square": "卡方", "p-value": "p 值", "p (Holm-adjusted)": "p（Holm 校正）",
+    "Pairwise log-rank tests, Holm-adjusted": "两两对数秩检验（Holm 校正）",
+    "Relative churn rates (95% CI)": "相对流失率（95% 置信区间）",
+    "relative churn rate (hazard ratio; below 1: churns less)": "相对流失率（风险比；低于 1：流失更少）",
+    "relative churn rate": "相对流失率",
+    "Relative churn rate by follow-up period (flat = the same all along)": "各观察阶段的相对流失率（持平 = 始终一致）",
+    "days {a}-{b}": "第 {a}–{b} 天",
+    "relative rate, first period": "第一阶段相对流失率", "relative rate, last period": "最后阶段相对流失率",
+    "ratio (1 = the same all along)": "比值（1 = 始终一致）",
+    "Does the difference hold over time? With many members every test fails, so read the ratios":
+        "差异随时间保持吗？成员很多时任何检验都会显著，所以请看比值",
+    "average days retained": "平均留存天数", "standard error": "标准误", "difference": "差值",
+    "difference, 95% low": "差值 95% 下限", "difference, 95% high": "差值 95% 上限",
+    "came back": "已回流", "Share of churned members active again later": "流失成员之后再次活跃的比例",
+    "How the churn threshold changes the answer": "流失门槛如何改变结论",
+    "not churned at 30 days": "第 30 天未流失", "at 60 days": "第 60 天", "at 90 days": "第 90 天",
+    "churned who came back": "流失后回流", "churn = this many inactive days": "流失 = 连续不活跃的天数",
+    "inactive days that make a churn": "判定流失的不活跃天数", "median days": "中位天数",
+    "The same analysis with churn at 14, 30, 60 and 90 inactive days": "流失门槛为 14、30、60、90 天时的同一分析",
+    "mean risk, next {n} days": "未来 {n} 天平均风险", "members above 50%": "风险高于 50% 的成员",
+    "not estimable (beyond follow-up)": "无法估计（超出观察期）",
+    "Share of members not yet churned": "尚未流失的成员比例",
+    "Tier migration": "分层迁移",
+    "New-member retention by cohort": "新成员留存，按同期群",
+    "Effect by tier": "按分层的效果",
+}
+
+_EXPERIMENT = {
+    "## Verdict": "## 结论",
+    "## Can the results be trusted?\n\nChecked before any effect: the split against the plan (sample-ratio mismatch, flagged at p < 0.001), balance of the pre-period, and how small an effect the test could detect.":
+        "## 结果可信吗？\n\n在看任何效果之前先检查：分流是否符合计划（样本比例失衡检查，p < 0.001 时报警）、实验前各组是否相当，以及这个实验能检测到多小的效果。",
+    "## Effects\n\nEach scheme against the control arm: CUPED-adjusted estimates (the pre-period version of each metric removes noise), with Holm-adjusted p-values for the primary metrics and Benjamini-Hochberg for the rest. Every section of this page uses the same CUPED estimate.":
+        "## 效果\n\n每个方案与对照组比较：用实验前同一指标做调整（CUPED，去除噪声），主要指标的 p 值用 Holm 校正，其余用 Benjamini-Hochberg 校正。本页各部分都使用同一个调整后的估计。",
+    "## What does each scheme do to core members?\n\nEffects by the tier members were in before the experiment, and a test of whether the effect differs across tiers.":
+        "## 每个方案对核心成员有什么影响？\n\n按成员在实验前所处的分层看效果，并检验效果在各分层之间是否不同。",
+    "## Novelty, composition and cost\n\nThe same CUPED-adjusted comparison as the effects above, week by week, by type of activity, and per unit of reward cost.":
+        "## 新鲜感、构成与成本\n\n与上面相同的调整后比较，按周、按活动类型以及按每单位奖励成本来看。",
+    "{arm}: {decision}. {reason}.": "{arm}：{decision}。{reason}。",
+    "SHIP": "建议上线", "DON'T SHIP": "不建议上线", "INCONCLUSIVE": "尚无定论",
+    "the traffic split does not match the plan (split check), so no effect can be trusted": "分流与计划不符（分流检查），任何效果都不可信",
+    "it lowers {metric} by {lift} (adjusted p {p})": "它使{metric}下降了 {lift}（校正后 p {p}）",
+    "core members' {metric} falls by {lift} even though the average looks fine": "虽然整体平均看起来没问题，核心成员的{metric}下降了 {lift}",
+    "every primary metric improved: {moves}": "所有主要指标都提升了：{moves}",
+    "{metric} improved ({lift}) but the other primary metrics did not move clearly": "{metric}提升了（{lift}），但其他主要指标没有明显变化",
+    "no primary metric moved beyond chance": "没有主要指标的变化超出随机波动",
+    "No metric moved beyond chance.": "没有指标的变化超出随机波动。",
+    "What moved beyond chance: {moves}.": "超出随机波动的变化：{moves}。",
+    "The test could reliably see changes of {parts} (80% power); smaller ones may have gone unseen.":
+        "这个实验能可靠地检测到{parts}的变化（80% 检验力）；更小的变化可能没被发现。",
+    "{size} in {metric}": "{metric} {size}",
+    "Experiment {name}: {n} members assigned to one arm, {multi} left out because they were assigned to more than one. Every scheme is compared with the control arm, {control}. Metrics count the {d} days after each member's assignment; tiers are as of {tier_day}, the day before the first assignment.":
+        "实验 {name}：{n} 名成员被分到一个组，{multi} 名因被分到多个组而未纳入。每个方案都与对照组 {control} 比较。指标统计每位成员分组后的 {d} 天；分层按{tier_day}（第一次分组的前一天）计算。",
+    "the planned split": "计划的分流比例", "equal shares, because the data carry no planned split (no arms table)": "均分（数据中没有计划的分流比例，即没有 arms 表）",
+    "FLAGGED, effects below are not reliable": "已报警，下方的效果不可靠", "none detected": "未发现",
+    "Split check (sample-ratio mismatch) against {against}: {verdict}": "分流检查（样本比例失衡），对照{against}：{verdict}",
+    "Split by pre-assignment tier: mismatch in {tiers}.": "按实验前分层的分流检查：{tiers}不符。",
+    "Split by pre-assignment tier: no tier shows a mismatch.": "按实验前分层的分流检查：各分层都没有失衡。",
+    "experiment": "实验", "planned share": "计划占比", "actual share": "实际占比",
+    "metric before assignment": "分组前的指标", "control mean": "对照组均值", "mean": "均值", "threshold": "阈值",
+    "Were the arms alike before the experiment? (Welch, Bonferroni threshold)": "实验前各组相当吗？（Welch 检验，Bonferroni 阈值）",
+    "method": "方法", "standard error": "标准误", "smallest detectable effect (80% power)": "最小可检测效果（80% 检验力）",
+    "relative": "相对值", "underpowered": "检验力不足",
+    "Minimum detectable effects of the primary metrics": "主要指标的最小可检测效果",
+    "Effects against control (95% CI, relative)": "相对对照组的效果（95% 置信区间，相对值）",
+    "effect": "效果", "lift": "提升", "adjusted p": "校正后 p", "adjusted low": "校正后下限", "adjusted high": "校正后上限",
+    "family": "指标类别", "primary": "主要指标", "secondary": "次要指标", "raw": "未调整", "cuped": "调整后（CUPED）",
+    "Effect on {metric} by pre-assignment tier": "按实验前分层的{metric}效果",
+    "tier before the experiment": "实验前分层",
+    "difference from control, per member": "与对照组的差（每人）",
+    "difference from control, share retained": "与对照组的差（留存比例）",
+    "F statistic": "F 统计量", "Does the effect on {metric} differ by tier? (interaction test)": "{metric}的效果在各分层之间不同吗？（交互检验）",
+    "Churn after assignment ({d} quiet days), relative churn rate against the control arm, overall and by tier":
+        "分组后的流失（连续 {d} 天不活跃），相对对照组的流失率，整体及按分层",
+    "Effect on contributions by week since assignment": "分组后各周对贡献的效果",
+    "week {n}": "第 {n} 周", "extra contributions per member": "每人额外贡献",
+    "Where the extra activity comes from (per member, against the control arm, CUPED-adjusted)": "额外的活动来自哪里（每人，相对对照组，已调整）",
+    "type": "类型", "extra per member": "每人增量",
+    "Cost per incremental contribution, in {currency} (n/a: no cost, or no increase)": "每增加一次贡献的成本，单位 {currency}（暂无：没有成本或没有增加）",
+    "reward cost per member ({currency})": "每人奖励成本（{currency}）", "cost per extra contribution ({currency})": "每次增量贡献成本（{currency}）",
+    "Window": "统计窗口", "events in the {d} days from each member's assignment; the pre-period is the {d} days before assignment.":
+        "每位成员分组后 {d} 天内的事件；实验前时段是分组前的 {d} 天。",
+    "Control arm": "对照组", "{control} (from the arms table's is_control, or the arm named control without one).":
+        "{control}（取自 arms 表的 is_control；没有该表时取名为 control 的组）。",
+    "Retained at day 14 / 30": "第 14 / 30 天留存",
+    "active on a local day 8-14 / 24-30 after the assignment day (day 0); counted only when that day has passed.":
+        "在分组日（第 0 天）后的第 8–14 / 24–30 个自然日活跃；只有那些日子已过才计入。",
+    "Effect": "效果", "the scheme's mean minus the control arm's mean (Welch t-test); the lift divides by the control mean.":
+        "方案组均值减对照组均值（Welch t 检验）；提升 = 差值除以对照组均值。",
+    "Adjusted for pre-period activity (CUPED)": "按实验前活跃度调整（CUPED）",
+    "each member's metric minus a multiple of the same metric before assignment, which removes noise without moving the effect; the novelty, composition and cost sections use the same estimate.":
+        "每位成员的指标减去其分组前同一指标的一个倍数，去除噪声而不改变效果；新鲜感、构成和成本部分使用同一估计。",
+    "Split check (SRM)": "分流检查（SRM）",
+    "whether the arms got the share of members the plan gave them; a mismatch (p < 0.001) means assignment went wrong and no effect can be trusted.":
+        "各组是否得到计划分配的成员比例；不符（p < 0.001）说明分组出了问题，任何效果都不可信。",
+    "Adjusted p-value": "校正后 p 值",
+    "a p-value corrected for looking at several metrics at once (Holm for the primary metrics, Benjamini-Hochberg for the rest); the adjusted interval matches it.":
+        "同时看多个指标时校正过的 p 值（主要指标用 Holm，其余用 Benjamini-Hochberg）；校正后的区间与之对应。",
+    "Multiple exposure": "多次分组",
+    "members assigned to more than one arm are left out. Capped contributions cap each member at the 99.9th percentile of non-zero values.":
+        "被分到多个组的成员不纳入。封顶贡献把每人的贡献封顶在非零值的第 99.9 百分位。",
+    "Pre-assignment tiers": "实验前分层", "the tier rules below, at the day before the first assignment.": "下列分层规则，按第一次分组的前一天计算。",
+    "contributions_capped": "封顶贡献", "contribution_score": "贡献分", "contributor": "有贡献", "active_days": "活跃天数",
+    "visits": "访问次数", "checkins": "签到", "retained_d14": "第 14 天留存", "retained_d30": "第 30 天留存",
+    "pre_contributions": "实验前贡献", "pre_checkins": "实验前签到", "pre_active_days": "实验前活跃天数", "pre_visits": "实验前访问",
+    "checkin": "签到", "visit": "访问", "invite": "邀请",
+}
 # fmt: on
 
-ZH: dict[str, str] = {**_SITE, **_KPI}
+ZH: dict[str, str] = {**_SITE, **_KPI, **_CORE, **_CHURN, **_EXPERIMENT}

@@ -682,9 +682,17 @@ def cost_effectiveness(table: pd.DataFrame, control: str | None = None, alpha: f
 
 @dataclass(frozen=True)
 class Verdict:
+    """One scheme's decision and why, as data (the words are made by ``narrative.verdict_text``).
+
+    ``reason``: ``srm`` (split does not match the plan), ``lowers`` (a primary metric fell), ``core_hurt``
+    (core members' metric fell while the average looks fine), ``all_improved``, ``some_improved``
+    (one primary metric improved, the others did not move clearly) or ``no_change``. ``moves`` holds
+    the metrics behind the reason as (metric, relative lift, adjusted p) tuples."""
+
     arm: str
     decision: str  # ship, don't ship, inconclusive
     reason: str
+    moves: tuple[tuple[str, float, float], ...] = ()
 
 
 def verdicts(
@@ -699,36 +707,28 @@ def verdicts(
     return out
 
 
-def _decide(g: pd.DataFrame, core: pd.DataFrame, srm_flagged: bool, alpha: float) -> tuple[str, str]:
-    """(decision, reason) for one arm's primary-metric rows ``g`` and its core-tier rows ``core``."""
+def _moves(rows: pd.DataFrame, p: str = "p_adjusted") -> tuple[tuple[str, float, float], ...]:
+    return tuple((str(r["metric"]), float(r["lift"]), float(r[p])) for _, r in rows.iterrows())
+
+
+def _decide(
+    g: pd.DataFrame, core: pd.DataFrame, srm_flagged: bool, alpha: float
+) -> tuple[str, str, tuple[tuple[str, float, float], ...]]:
+    """(decision, reason, moves) for one arm's primary-metric rows ``g`` and its core-tier rows ``core``."""
     if srm_flagged:
-        return "inconclusive", "the traffic split does not match the plan (SRM), so no effect can be trusted"
+        return "inconclusive", "srm", ()
     wins = g[(g["p_adjusted"] < alpha) & (g["effect"] > 0)]
     losses = g[(g["p_adjusted"] < alpha) & (g["effect"] < 0)]
     core_hurt = core[(core["p_value"] < alpha) & (core["effect"] < 0)]
     if len(losses):
-        m = losses.iloc[0]
-        return (
-            "don't ship",
-            f"it lowers {m['metric']} by {abs(m['lift']):.1%} (adjusted p {m['p_adjusted']:.3g})",
-        )
+        return "don't ship", "lowers", _moves(losses.iloc[:1])
     if len(core_hurt):
-        m = core_hurt.iloc[0]
-        return (
-            "don't ship",
-            f"core members' {m['metric']} falls by {abs(m['lift']):.1%} even though the average looks fine",
-        )
+        return "don't ship", "core_hurt", _moves(core_hurt.iloc[:1], "p_value")
     if len(wins) == len(g):
-        return "ship", "every primary metric improved: " + ", ".join(
-            f"{r['metric']} {r['lift']:+.1%}" for _, r in wins.iterrows()
-        )
+        return "ship", "all_improved", _moves(wins)
     if len(wins):
-        m = wins.iloc[0]
-        return (
-            "inconclusive",
-            f"{m['metric']} improved ({m['lift']:+.1%}) but the other primary metrics did not move clearly",
-        )
-    return "inconclusive", "no primary metric moved beyond chance"
+        return "inconclusive", "some_improved", _moves(wins.iloc[:1])
+    return "inconclusive", "no_change", ()
 
 
 @accepts_dates

@@ -16,6 +16,8 @@ def fmt(value: Any, kind: str = "auto") -> str:
     """Format one value: kind in auto, int, float1, float2, pct, pct0, signed_pct, p, date, text."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
         return NA
+    if isinstance(value, float) and math.isinf(value) and kind not in ("text", "date"):
+        return "∞" if value > 0 else "−∞"
     if kind == "auto":
         if isinstance(value, bool):
             kind = "text"

@@ -26,191 +26,406 @@ def _num(v: float) -> str:
     return f"{v:g}"
 
 
-def weights_text(weights: Mapping[str, float]) -> str:
+def weights_text(weights: Mapping[str, float], t: Translator = EN) -> str:
     """``post × 5, comment × 3, share × 2, like × 1`` from the weights in use."""
-    return ", ".join(f"{t} × {_num(float(weights.get(t, 0)))}" for t in CONTRIBUTION_TYPES)
+    return ", ".join(f"{t(ty)} × {_num(float(weights.get(ty, 0)))}" for ty in CONTRIBUTION_TYPES)
 
 
-def tier_definitions(rules) -> Definitions:
+def tier_definitions(rules, t: Translator = EN) -> Definitions:
     """The tier rules of a :class:`~analysis.segments.TierRules`, in words."""
     return [
-        ("Contribution score", f"over the trailing {rules.window_days} days, {weights_text(rules.weights)}."),
         (
-            "Core",
-            f"among members with at least 1 contribution and at least {rules.core_min_active_days} active "
-            "days "
-            f"in the window, everyone scoring at least the score at rank ⌈{_num(rules.core_share)} × n⌉ "
-            f"(the top {rules.core_share:.0%}); ties at the cut are all core.",
+            t("Contribution score"),
+            t(
+                "over the trailing {n} days, {weights}.",
+                n=rules.window_days,
+                weights=weights_text(rules.weights, t),
+            ),
         ),
-        ("Active", f"other contributors, or {rules.active_min_days}+ active days."),
-        ("Novice", "joined within the window and not core or active."),
-        ("Lurker", "active without contributing. Dormant: no activity in the window."),
+        (
+            t("Core"),
+            t(
+                "among members with at least 1 contribution and at least {days} active days in the window, "
+                "everyone scoring at least the score at rank ⌈{share} × n⌉ (the top {pct}); ties at "
+                "the cut are "
+                "all core.",
+                days=rules.core_min_active_days,
+                share=_num(rules.core_share),
+                pct=f"{rules.core_share:.0%}",
+            ),
+        ),
+        (t("Active"), t("other contributors, or {n}+ active days.", n=rules.active_min_days)),
+        (t("Novice"), t("joined within the window and not core or active.")),
+        (t("Lurker"), t("active without contributing. Dormant: no activity in the window.")),
     ]
 
 
-def experiment_scope(table: pd.DataFrame, control: str, metric_days: int) -> list[str]:
+def experiment_scope(table: pd.DataFrame, control: str, metric_days: int, t: Translator = EN) -> list[str]:
     """Who is in the experiment analysis and what is measured."""
     return [
-        f"Experiment {table.attrs.get('experiment', '')}: {len(table):,} members assigned to one arm, "
-        f"{table.attrs.get('multiple_exposure', 0):,} left out because they were assigned to more than one. "
-        f"Every scheme is compared with the control arm, {control}. Metrics count the {metric_days} days "
-        "after "
-        f"each member's assignment; tiers are as of {table.attrs.get('tier_reference_date', '')}, the day "
-        "before "
-        "the first assignment."
+        t(
+            "Experiment {name}: {n} members assigned to one arm, {multi} left out because they were "
+            "assigned to "
+            "more than one. Every scheme is compared with the control arm, {control}. Metrics count "
+            "the {d} days "
+            "after each member's assignment; tiers are as of {tier_day}, the day before the first "
+            "assignment.",
+            name=table.attrs.get("experiment", ""),
+            n=f"{len(table):,}",
+            multi=f"{table.attrs.get('multiple_exposure', 0):,}",
+            control=control,
+            d=metric_days,
+            tier_day=t.day(table.attrs["tier_reference_date"])
+            if table.attrs.get("tier_reference_date")
+            else "",
+        )
     ]
 
 
-def srm_caption(srm: pd.DataFrame, plan) -> str:
+def srm_caption(srm: pd.DataFrame, plan, t: Translator = EN) -> str:
     """Caption of the split check, saying what the split was checked against."""
     against = (
-        "the planned split"
+        t("the planned split")
         if plan.known
-        else ("equal shares, because the data carry no planned split (no arms table)")
+        else t("equal shares, because the data carry no planned split (no arms table)")
     )
-    verdict = "FLAGGED, effects below are not reliable" if srm["flagged"].any() else "none detected"
-    return f"Sample-ratio mismatch against {against}: {verdict}"
+    verdict = t("FLAGGED, effects below are not reliable") if srm["flagged"].any() else t("none detected")
+    return t(
+        "Split check (sample-ratio mismatch) against {against}: {verdict}", against=against, verdict=verdict
+    )
 
 
-def srm_by_tier_sentence(srm_by_tier: pd.DataFrame) -> str:
+def srm_by_tier_sentence(srm_by_tier: pd.DataFrame, t: Translator = EN) -> str:
     flag = srm_by_tier.groupby("tier")["flagged"].any()
     if flag.any():
-        return "Split by pre-assignment tier: mismatch in " + ", ".join(map(str, flag[flag].index)) + "."
-    return "Split by pre-assignment tier: no tier shows a mismatch."
+        return t(
+            "Split by pre-assignment tier: mismatch in {tiers}.",
+            tiers=t.join([t.maybe(x) for x in flag[flag].index]),
+        )
+    return t("Split by pre-assignment tier: no tier shows a mismatch.")
 
 
-def experiment_definitions(metric_days: int, control: str, tier_rules) -> Definitions:
+def effect_rows(eff: pd.DataFrame, t: Translator = EN) -> pd.DataFrame:
+    """The CUPED-adjusted effects with a ``label`` "arm / metric" for the effects chart."""
+    cup = eff[eff["method"] == "cuped"].copy()
+    cup["label"] = cup["arm"].astype(str) + " / " + cup["metric"].map(t.maybe)
+    return cup
+
+
+def metric_unit(metric: str) -> str:
+    """The unit of an effect on ``metric`` (a message id): percentage points of a rate, else counts."""
+    return (
+        "difference from control, share retained"
+        if metric.startswith("retained")
+        else "difference from control, per member"
+    )
+
+
+DECISION_WORDS = {"ship": "SHIP", "don't ship": "DON'T SHIP", "inconclusive": "INCONCLUSIVE"}
+_REASONS = {
+    "srm": "the traffic split does not match the plan (split check), so no effect can be trusted",
+    "lowers": "it lowers {metric} by {lift} (adjusted p {p})",
+    "core_hurt": "core members' {metric} falls by {lift} even though the average looks fine",
+    "all_improved": "every primary metric improved: {moves}",
+    "some_improved": "{metric} improved ({lift}) but the other primary metrics did not move clearly",
+    "no_change": "no primary metric moved beyond chance",
+}
+
+
+def verdict_text(v, t: Translator = EN) -> str:
+    """``arm: DECISION. Reason.`` from an :class:`analysis.experiment.Verdict`."""
+    fields: dict[str, str] = {}
+    if v.moves:
+        metric, lift, p = v.moves[0]
+        fields = {"metric": t(metric), "lift": f"{abs(lift):.1%}", "p": f"{p:.3g}"}
+        if v.reason in ("all_improved", "some_improved"):
+            fields["lift"] = f"{lift:+.1%}"
+        fields["moves"] = ", ".join(f"{t(m)} {x:+.1%}" for m, x, _ in v.moves)
+    reason = t(_REASONS[v.reason], **fields)
+    return t(
+        "{arm}: {decision}. {reason}.",
+        arm=v.arm,
+        decision=t(DECISION_WORDS[v.decision]),
+        reason=reason[:1].upper() + reason[1:],
+    )
+
+
+def detectable_text(pw: pd.DataFrame, arm: str, primary: Sequence[str], t: Translator = EN) -> str:
+    """How small an effect of each primary metric the test could have seen (80% power): a rate in
+    percentage points, a count relative to the control mean."""
+    rows = pw[(pw["arm"] == arm) & (pw["method"] == "cuped") & pw["metric"].isin(primary)]
+    parts = []
+    for _, r in rows.iterrows():
+        if str(r["metric"]).startswith("retained"):
+            size = t.points(r["mde"]).lstrip("+")
+        else:
+            size = f"{r['mde_relative']:.0%}"
+        parts.append(t("{size} in {metric}", size=f"±{size}", metric=t(r["metric"])))
+    if not parts:
+        return ""
+    return t(
+        "The test could reliably see changes of {parts} (80% power); smaller ones may have gone unseen.",
+        parts=t.join(parts),
+    )
+
+
+def moved_text(eff: pd.DataFrame, arm: str, alpha: float, t: Translator = EN) -> str:
+    """Every metric of ``arm`` that moved beyond chance (CUPED, adjusted p), or that nothing did."""
+    e = eff[(eff["arm"] == arm) & (eff["method"] == "cuped") & (eff["p_adjusted"] < alpha)]
+    if e.empty:
+        return t("No metric moved beyond chance.")
+    moves = [f"{t(m)} {x:+.1%}" for m, x in zip(e["metric"], e["lift"], strict=True)]
+    return t("What moved beyond chance: {moves}.", moves=t.join(moves))
+
+
+def experiment_definitions(metric_days: int, control: str, tier_rules, t: Translator = EN) -> Definitions:
     return [
         (
-            "Window",
-            f"events in [assigned_at, assigned_at + {metric_days} days); the pre-period is the "
-            f"{metric_days} days before assignment.",
+            t("Window"),
+            t(
+                "events in the {d} days from each member's assignment; the pre-period is the {d} days before "
+                "assignment.",
+                d=metric_days,
+            ),
         ),
         (
-            "Control arm",
-            f"{control} (from the arms table's is_control, or the arm named control without one).",
+            t("Control arm"),
+            t(
+                "{control} (from the arms table's is_control, or the arm named control without one).",
+                control=control,
+            ),
         ),
         (
-            "Retained at day 14 / 30",
-            "active on a local day 8-14 / 24-30 after the assignment day (day 0); "
-            "counted only when that day has passed.",
+            t("Retained at day 14 / 30"),
+            t(
+                "active on a local day 8-14 / 24-30 after the assignment day (day 0); counted only "
+                "when that day "
+                "has passed."
+            ),
         ),
         (
-            "Effect",
-            "treatment mean minus control mean (Welch t-test); the lift divides by the control mean. "
-            "CUPED subtracts θ × the pre-period value, θ pooled over the two arms compared; the "
-            "novelty, composition and cost sections use the same CUPED estimate.",
+            t("Effect"),
+            t(
+                "the scheme's mean minus the control arm's mean (Welch t-test); the lift divides by "
+                "the control "
+                "mean."
+            ),
         ),
         (
-            "Multiple exposure",
-            "members assigned to more than one arm are left out. contributions_capped caps "
-            "contributions at the 99.9th percentile of non-zero values.",
+            t("Adjusted for pre-period activity (CUPED)"),
+            t(
+                "each member's metric minus a multiple of the same metric before assignment, which removes "
+                "noise without moving the effect; the novelty, composition and cost sections use the same "
+                "estimate."
+            ),
         ),
-        ("Pre-assignment tiers", "the tier rules below, at the day before the first assignment."),
-        *tier_definitions(tier_rules),
+        (
+            t("Split check (SRM)"),
+            t(
+                "whether the arms got the share of members the plan gave them; a mismatch (p < 0.001) means "
+                "assignment went wrong and no effect can be trusted."
+            ),
+        ),
+        (
+            t("Adjusted p-value"),
+            t(
+                "a p-value corrected for looking at several metrics at once (Holm for the primary metrics, "
+                "Benjamini-Hochberg for the rest); the adjusted interval matches it."
+            ),
+        ),
+        (
+            t("Multiple exposure"),
+            t(
+                "members assigned to more than one arm are left out. Capped contributions cap each "
+                "member at the "
+                "99.9th percentile of non-zero values."
+            ),
+        ),
+        (t("Pre-assignment tiers"), t("the tier rules below, at the day before the first assignment.")),
+        *tier_definitions(tier_rules, t),
     ]
 
 
-def churn_method(churn: pd.DataFrame, lm: pd.DataFrame, cox, rules) -> list[str]:
+def churn_method(churn: pd.DataFrame, lm: pd.DataFrame, cox, rules, t: Translator = EN) -> list[str]:
     """How churn, censoring, the landmark and left truncation were handled, with the counts."""
     a = churn.attrs
     lt = a.get("left_truncated", 0)
     out = [
-        f"How this was measured: a member churns at their last active day before {rules.churn_days} inactive "
-        f"days in a row. That is only visible {rules.churn_days} days later, so follow-up ends on "
-        f"{a['cutoff']} "
-        "for everyone.",
-        f"Tier, channel and activity are measured in each member's first {rules.landmark_days} days and the "
-        "clock starts after them, so that survival time is never credited to activity that came later.",
-        f"Left out: {a.get('joined_after_cutoff', 0):,} members who joined after the cutoff and "
-        f"{lm.attrs.get('dropped_before_landmark', 0):,} who churned or were censored before day "
-        f"{rules.landmark_days}.",
+        t(
+            "How this was measured: a member churns at their last active day before {d} inactive days in a "
+            "row. That is only visible {d} days later, so follow-up ends on {cutoff} for everyone.",
+            d=rules.churn_days,
+            cutoff=t.day(a["cutoff"]),
+        ),
+        t(
+            "Tier, channel and activity are measured in each member's first {n} days and the clock starts "
+            "after them, so that survival time is never credited to activity that came later.",
+            n=rules.landmark_days,
+        ),
+        t(
+            "Left out: {late} members who joined after the cutoff and {early} who churned or were censored "
+            "before day {n}.",
+            late=f"{a.get('joined_after_cutoff', 0):,}",
+            early=f"{lm.attrs.get('dropped_before_landmark', 0):,}",
+            n=rules.landmark_days,
+        ),
     ]
     if rules.left_truncation == "exclude":
-        out.append(f"{lt:,} members who joined before the activity log began are left out.")
+        out.append(t("{n} members who joined before the activity log began are left out.", n=f"{lt:,}"))
     else:
-        unknown = lm.attrs.get("covariates_unknown", 0)
         out.append(
-            f"{lt:,} members joined before the activity log began; those active in its first "
-            f"{rules.churn_days} "
-            f"days enter the curves late, at the log's first day. Their first {rules.landmark_days} days are "
-            f"not in the log, so {unknown:,} of them have no tier at the landmark: they are in the overall "
-            "curve but not in the tier groups or the Cox model."
+            t(
+                "{n} members joined before the activity log began; those active in its first {d} days enter "
+                "the curves late, at the log's first day. Their first {lm} days are not in the log, so "
+                "{unknown} of them have no tier at the landmark: they are in the overall curve but "
+                "not in the "
+                "tier groups or the Cox model.",
+                n=f"{lt:,}",
+                d=rules.churn_days,
+                lm=rules.landmark_days,
+                unknown=f"{lm.attrs.get('covariates_unknown', 0):,}",
+            )
         )
     if cox.left_out:
-        out.append(f"The Cox model leaves out {cox.left_out:,} members whose covariates are unknown.")
+        out.append(
+            t("The model leaves out {n} members whose characteristics are unknown.", n=f"{cox.left_out:,}")
+        )
     return out
 
 
-def cox_caption(cox, references: Mapping[str, str]) -> str:
-    refs = "; ".join(f"{var.replace('lm_', '')} {ref}" for var, ref in references.items())
-    return (
-        f"Cox proportional hazards (Efron ties; robust standard errors), {cox.members:,} members, "
-        f"{cox.events:,} churned; reference groups: {refs or 'none'}; concordance {cox.concordance:.2f}"
+def covariate_label(covariate: str, t: Translator = EN) -> str:
+    """A model term as words: ``lm_tier[active]`` → "tier at day 14: active"."""
+    if "[" not in covariate:
+        return t.maybe(covariate)
+    var, level = covariate.split("[", 1)
+    return t("{variable}: {level}", variable=variable_label(var, t), level=t.maybe(level.rstrip("]")))
+
+
+def hazard_ratio_table(hr: pd.DataFrame, t: Translator = EN) -> pd.DataFrame:
+    """A frame with a ``covariate`` column, with ``label`` (the term in words) in front of it."""
+    out = hr.copy()
+    out.insert(0, "label", out["covariate"].map(lambda c: covariate_label(c, t)))
+    return out
+
+
+def variable_label(variable: str, t: Translator = EN) -> str:
+    """A model variable as words: ``lm_tier`` → "tier at day 14"."""
+    names = {
+        "lm_tier": "tier in the first weeks",
+        "channel": "sign-up channel",
+        "community": "community",
+        "cohort_month": "join month",
+        "arm": "arm",
+        "tier": "tier",
+    }
+    return t(names[variable]) if variable in names else t.maybe(variable)
+
+
+def cox_caption(cox, references: Mapping[str, str], t: Translator = EN) -> str:
+    refs = "; ".join(f"{variable_label(var, t)}: {t.maybe(ref)}" for var, ref in references.items())
+    return t(
+        "Relative churn rates (hazard ratios from a Cox model), {members} members, {events} "
+        "churned; compared "
+        "with: {refs}; the model ranks who churns first correctly {c} of the time (concordance)",
+        members=f"{cox.members:,}",
+        events=f"{cox.events:,}",
+        refs=refs or t("none"),
+        c=f"{cox.concordance:.0%}",
     )
 
 
-def rmst_caption(rmst: pd.DataFrame, asked_tau: float) -> str:
+def rmst_caption(rmst: pd.DataFrame, asked_tau: float, t: Translator = EN) -> str:
     if rmst.empty:
-        return "Restricted mean lifetime: no groups to compare"
+        return t("Average days retained: no groups to compare")
     tau = float(rmst["tau"].iloc[0])
     cut = (
-        (
-            f" (asked for {asked_tau:g}; lowered to the shortest follow-up among the groups, so no curve is "
-            "extrapolated)"
+        t(
+            " (asked for {asked}; lowered to the shortest follow-up among the groups, so no curve is "
+            "extrapolated)",
+            asked=f"{asked_tau:g}",
         )
         if tau < asked_tau
         else ""
     )
-    return (
-        f"Mean days without churning within the first {tau:g} days after the landmark{cut} (Greenwood SE), "
-        f"and the difference to {rmst['reference'].iloc[0]}"
+    return t(
+        "Average days without churning within the first {tau} days after the landmark{cut} (RMST), and the "
+        "difference to {ref}",
+        tau=f"{tau:g}",
+        cut=cut,
+        ref=t.maybe(rmst["reference"].iloc[0]),
     )
 
 
-def churn_definitions(rules, tier_rules) -> Definitions:
+def churn_definitions(rules, tier_rules, t: Translator = EN) -> Definitions:
     return [
         (
-            "Churn",
-            f"the last active day before a run of {rules.churn_days} inactive days; the join day counts "
-            "as active.",
+            t("Churn"),
+            t(
+                "the last active day before a run of {d} inactive days; the join day counts as active.",
+                d=rules.churn_days,
+            ),
         ),
         (
-            "Censoring",
-            f"members not churned by as of − {rules.churn_days} days are censored there (censoring at "
-            "the last active day or at as of overstates survival).",
+            t("Censoring"),
+            t(
+                "members not churned by {d} days before the report date are counted as still staying up to "
+                "there (stopping at their last active day or at the report date would overstate survival).",
+                d=rules.churn_days,
+            ),
         ),
         (
-            "Landmark",
-            f"covariates from the first {rules.landmark_days} days after joining; members churned or "
-            "censored before it are left out; time counts from it.",
+            t("Landmark"),
+            t(
+                "characteristics from the first {n} days after joining; members churned or censored "
+                "before it "
+                "are left out; time counts from it.",
+                n=rules.landmark_days,
+            ),
         ),
         (
-            "Landmark tier",
-            f"the tier rules applied to those first days (core = top {rules.tiers.core_share:.0%} of "
-            "eligible contributors pooled over all members at their landmark; no novice tier).",
+            t("Tier in the first weeks"),
+            t(
+                "the tier rules applied to those first days (core = top {pct} of eligible contributors "
+                "pooled over all members at their landmark; no novice tier).",
+                pct=f"{rules.tiers.core_share:.0%}",
+            ),
         ),
         (
-            "Left truncation",
-            "members who joined before the log are left out (exclude) or enter late at the "
-            "log's first day (entry), at risk only after that day.",
+            t("Left truncation"),
+            t(
+                "members who joined before the log are left out (exclude) or enter late at the "
+                "log's first day "
+                "(entry), at risk only after that day."
+            ),
         ),
         (
-            "RMST",
-            "the area under the survival curve up to τ, with the Greenwood standard error; τ is at most "
-            "the shortest of the groups' longest follow-up.",
+            t("Relative churn rate (hazard ratio)"),
+            t(
+                "how fast a group churns in any given week compared with the reference group: 0.5 is half as "
+                "fast, 2 twice as fast."
+            ),
         ),
-        ("Current tiers (risk table)", "the tier rules below, at as of."),
-        *tier_definitions(tier_rules),
+        (
+            t("Average days retained (RMST)"),
+            t(
+                "the area under the survival curve up to τ days: the average number of days, out of "
+                "the first τ, "
+                "that a member stays; τ is at most the shortest of the groups' longest follow-up."
+            ),
+        ),
+        (t("Current tiers (risk table)"), t("the tier rules below, at the report date.")),
+        *tier_definitions(tier_rules, t),
     ]
 
 
-def migration_definitions() -> Definitions:
+def migration_definitions(t: Translator = EN) -> Definitions:
     return [
         (
-            "Migration",
-            "the same members' tiers at two reference dates; not yet joined are members who joined "
-            "in between.",
+            t("Migration"),
+            t(
+                "the same members' tiers at two reference dates; not yet joined are members who joined in "
+                "between."
+            ),
         )
     ]
 
@@ -298,9 +513,11 @@ def headline(
     ]
     if c.loc["uv", "year_earlier"] == c.loc["uv", "year_earlier"]:
         out.append(
-            t("Against the same days a year earlier, UV changed by {change}.",
-              change=f"{c.loc['uv', 'change_vs_year_earlier']:+.1%}")
-        )  # fmt: skip
+            t(
+                "Against the same days a year earlier, UV changed by {change}.",
+                change=f"{c.loc['uv', 'change_vs_year_earlier']:+.1%}",
+            )
+        )
     if two_week is not None and len(two_week):
         last = two_week.iloc[-1]
         before = two_week.iloc[-2]["rate"] if len(two_week) > 1 else float("nan")
@@ -375,10 +592,10 @@ def compare_table(cmp: pd.DataFrame, t: Translator = EN) -> pd.DataFrame:
 # churn
 
 
-def _pct_change(hr: float) -> str:
+def _pct_change(hr: float, t: Translator) -> str:
     if hr < 1:
-        return f"{1 - hr:.0%} less likely"
-    return f"{hr - 1:.0%} more likely"
+        return t("{pct} less likely", pct=f"{1 - hr:.0%}")
+    return t("{pct} more likely", pct=f"{hr - 1:.0%}")
 
 
 def churn_findings(
@@ -387,6 +604,7 @@ def churn_findings(
     churn: pd.DataFrame,
     landmark: pd.DataFrame,
     reference_labels: Mapping[str, str],
+    t: Translator = EN,
 ) -> list[str]:
     """Plain-language sentences for stakeholders from a Cox fit and KM summaries."""
     out = []
@@ -394,24 +612,30 @@ def churn_findings(
     all_row = summary[summary["group"] == "all"].iloc[0]
     med = all_row["median"]
     med_txt = (
-        f"half of them had churned {med:.0f} days after it"
+        t("half of them had churned {n} days after it", n=f"{med:.0f}")
         if med == med
-        else "fewer than half had churned by the end of follow-up"
+        else t("fewer than half had churned by the end of follow-up")
     )
-    observed = [(t, all_row[f"s{t}"]) for t in (30, 90) if all_row[f"s{t}"] == all_row[f"s{t}"]]
-    missing = [t for t in (30, 90) if all_row[f"s{t}"] != all_row[f"s{t}"]]
-    said = " and ".join(f"{v:.0%} had not churned {t} days later" for t, v in observed)
+    observed = [(d, all_row[f"s{d}"]) for d in (30, 90) if all_row[f"s{d}"] == all_row[f"s{d}"]]
+    missing = [d for d in (30, 90) if all_row[f"s{d}"] != all_row[f"s{d}"]]
+    said = t.join([t("{pct} had not churned {d} days later", pct=f"{v:.0%}", d=d) for d, v in observed])
     if missing:
         follow = int(landmark["t"].max()) if len(landmark) else 0
-        gap = (
-            f"{' and '.join(map(str, missing))} days later is not yet observable: follow-up after the "
-            f"landmark reaches only {follow} days so far"
+        gap = t(
+            "{days} days later is not yet observable: follow-up after the landmark reaches only {n} "
+            "days so far",
+            days=t.join([str(d) for d in missing]),
+            n=follow,
         )
         said = f"{said}; {gap}" if said else gap
     out.append(
-        f"Of {len(landmark):,} members still around {landmark.attrs.get('landmark_days', 14)} days after "
-        "joining, "
-        f"{said}; {med_txt}."
+        t(
+            "Of {n} members still around {d} days after joining, {said}; {median}.",
+            n=f"{len(landmark):,}",
+            d=landmark.attrs.get("landmark_days", 14),
+            said=said,
+            median=med_txt,
+        )
     )
     for var, ref in reference_labels.items():
         rows = hr[hr.index.str.startswith(f"{var}[")]
@@ -419,40 +643,52 @@ def churn_findings(
         if sig.empty:
             continue
         parts = [
-            f"{c.split('[', 1)[1].rstrip(']')} members are {_pct_change(r.hazard_ratio)} to churn in any "
-            "given week"
+            t(
+                "{level} members are {change} to churn in any given week",
+                level=t.maybe(c.split("[", 1)[1].rstrip("]")),
+                change=_pct_change(r.hazard_ratio, t),
+            )
             for c, r in sig.iterrows()
         ]
-        out.append(f"Compared with {ref} ({var.replace('lm_', '')}), " + "; ".join(parts) + ".")
+        out.append(
+            t("Compared with {ref} ({variable}), ", ref=t.maybe(ref), variable=variable_label(var, t))
+            + t("; ").join(parts)
+            + t(".")
+        )
     churned = churn[churn["event"]]
     if len(churned):
         out.append(
-            f"{churned['came_back'].mean():.0%} of the members who churned were active again later: "
-            f"churn by inactivity is not always final."
+            t(
+                "{pct} of the members who churned were active again later: churn by inactivity is not always "
+                "final.",
+                pct=f"{churned['came_back'].mean():.0%}",
+            )
         )
     return out
 
 
-def summary_table(summary: pd.DataFrame, at: Sequence[int] = (30, 60, 90)) -> pd.DataFrame:
+def summary_table(
+    summary: pd.DataFrame, at: Sequence[int] = (30, 60, 90), t: Translator = EN
+) -> pd.DataFrame:
     """:func:`survival_summary` for readers: one column per quantity, each "value (CI low - high)"."""
 
     def ci(v, lo, hi, kind, missing="n/a"):
-        return f"{fmt(v, kind)} ({fmt(lo, kind)} - {fmt(hi, kind)})" if v == v else missing
+        return f"{fmt(v, kind)} ({fmt(lo, kind)} - {fmt(hi, kind)})" if v == v else t(missing)
 
     out = pd.DataFrame(
         {
-            "group": summary["group"],
-            "members": summary["members"].map(lambda v: fmt(v, "int")),
-            "churned": summary["events"].map(lambda v: fmt(v, "int")),
+            t("group"): summary["group"].map(t.maybe),
+            t("members"): summary["members"].map(lambda v: fmt(v, "int")),
+            t("churned"): summary["events"].map(lambda v: fmt(v, "int")),
         }
     )
-    out["median days (95% CI)"] = [
+    out[t("median days (95% CI)")] = [
         ci(r["median"], r["median_ci_lower"], r["median_ci_upper"], "int", "not reached")
         for _, r in summary.iterrows()
     ]
-    for t in at:
-        out[f"not churned at {t} days"] = [
-            ci(r[f"s{t}"], r[f"s{t}_ci_lower"], r[f"s{t}_ci_upper"], "pct") for _, r in summary.iterrows()
+    for d in at:
+        out[t("not churned at {d} days", d=d)] = [
+            ci(r[f"s{d}"], r[f"s{d}_ci_lower"], r[f"s{d}_ci_upper"], "pct") for _, r in summary.iterrows()
         ]
     return out
 
@@ -469,23 +705,34 @@ def core_change(
     migration: pd.DataFrame,
     conc: Mapping[str, float],
     at_risk: int,
+    t: Translator = EN,
 ) -> str:
     """One plain-language paragraph on what changed in the core between two reference dates."""
     n_now = int((now["tier"] == "core").sum())
     n_before = int((before["tier"] == "core").sum())
     stayed = int(migration.loc["core", "core"]) if "core" in migration.index else 0
-    left = n_before - stayed
-    joined = n_now - stayed
     change = (n_now - n_before) / n_before if n_before else float("nan")
-    trend = "grew" if n_now > n_before else "shrank" if n_now < n_before else "held steady"
+    trend = t("grew") if n_now > n_before else t("shrank") if n_now < n_before else t("held steady")
     pct = f" ({change:+.0%})" if change == change else ""
-    return (
-        f"On {ref_now} the core had {n_now:,} members, against {n_before:,} on {ref_before}: it "
-        f"{trend}{pct}. "
-        f"{stayed:,} stayed core, {joined:,} rose into it and {left:,} dropped out. "
-        f"The top 10% of contributors made {conc['top10_share']:.0%} of the contribution score "
-        f"(Gini {conc['gini']:.2f}). {at_risk:,} core members are at risk: their active days in the last "
-        f"two weeks fell below half of the two weeks before."
+    return t(
+        "On {now} the core had {n_now} members, against {n_before} on {before}: it {trend}{pct}. "
+        "{stayed} stayed "
+        "core, {joined} rose into it and {left} dropped out. The top 10% of contributors made {top10} of the "
+        "contribution score (Gini {gini}). {at_risk} core members are at risk: their active days in "
+        "the last two "
+        "weeks fell below half of the two weeks before.",
+        now=t.day(ref_now),
+        n_now=f"{n_now:,}",
+        n_before=f"{n_before:,}",
+        before=t.day(ref_before),
+        trend=trend,
+        pct=pct,
+        stayed=f"{stayed:,}",
+        joined=f"{n_now - stayed:,}",
+        left=f"{n_before - stayed:,}",
+        top10=f"{conc['top10_share']:.0%}",
+        gini=f"{conc['gini']:.2f}",
+        at_risk=f"{at_risk:,}",
     )
 
 
@@ -493,35 +740,51 @@ def core_change(
 # fission
 
 
-def fission_findings(fis) -> list[str]:
+def fission_findings(fis, t: Translator = EN) -> list[str]:
     """Plain paragraphs on who brings new members and whether they stay (``analysis.growth.Fission``)."""
     w = fis.rules.window_days
     k = fis.k_factor.set_index("cohort").loc["all"]
     out = []
     if k["eligible"] > 0:
         conv = (
-            f" Of the invitations they sent, {fmt(k['conversion'], 'pct')} brought a member."
+            t(" Of the invitations they sent, {pct} brought a member.", pct=fmt(k["conversion"], "pct"))
             if k["invites_sent"]
             else ""
         )
+        fade = (
+            t(" Growth by invitation alone fades out: each generation is smaller than the one before.")
+            if k["ci_upper"] < 1
+            else ""
+        )
         out.append(
-            f"Each member brings {k['k_factor']:.2f} new members through invitations in their first {w} days "
-            f"(K-factor; 95% interval {k['ci_lower']:.2f} to {k['ci_upper']:.2f}), counted over the "
-            f"{int(k['eligible']):,} members whose {w} days have passed. Counting everyone, including "
-            f"members still inside their first {w} days, would give {k['naive_k']:.2f}.{conv}"
-            + (
-                " Growth by invitation alone fades out: each generation is smaller than the one before."
-                if k["ci_upper"] < 1
-                else ""
+            t(
+                "Each member brings {k} new members through invitations in their first {w} days "
+                "(K-factor; 95% "
+                "interval {lo} to {hi}), counted over the {n} members whose {w} days have passed. "
+                "Counting everyone, "
+                "including members still inside their first {w} days, would give {naive}.",
+                k=f"{k['k_factor']:.2f}",
+                w=w,
+                lo=f"{k['ci_lower']:.2f}",
+                hi=f"{k['ci_upper']:.2f}",
+                n=f"{int(k['eligible']):,}",
+                naive=f"{k['naive_k']:.2f}",
             )
+            + conv
+            + fade
         )
     g = fis.growth.table.set_index("tier")
     if "core" in g.index and g.loc["core", "member_share"] == g.loc["core", "member_share"]:
         core = g.loc["core"]
         out.append(
-            f"Core members brought {fmt(core['invitee_share'], 'pct')} of the invited members while being "
-            f"{fmt(core['member_share'], 'pct')} of the members at the time ({core['ratio']:.1f} times their "
-            "share)."
+            t(
+                "Core members brought {invitees} of the invited members while being {members} of "
+                "the members at "
+                "the time ({ratio} times their share).",
+                invitees=fmt(core["invitee_share"], "pct"),
+                members=fmt(core["member_share"], "pct"),
+                ratio=f"{core['ratio']:.1f}",
+            )
         )
     q = fis.quality.set_index("group")
     if (
@@ -531,51 +794,93 @@ def fission_findings(fis) -> list[str]:
     ):
         inv, rest = q.loc["invited"], q.loc["not invited"]
         out.append(
-            f"Invited members were active on day 30 after joining {fmt(inv['rate'], 'pct')} of the time "
-            f"({fmt(inv['rate_cohort_adjusted'], 'pct')} with join months weighted alike), against "
-            f"{fmt(rest['rate'], 'pct')} ({fmt(rest['rate_cohort_adjusted'], 'pct')}) for members who came "
-            "on their own."
+            t(
+                "Invited members were active on day 30 after joining {a} of the time ({a_adj} with "
+                "join months "
+                "weighted alike), against {b} ({b_adj}) for members who came on their own.",
+                a=fmt(inv["rate"], "pct"),
+                a_adj=fmt(inv["rate_cohort_adjusted"], "pct"),
+                b=fmt(rest["rate"], "pct"),
+                b_adj=fmt(rest["rate_cohort_adjusted"], "pct"),
+            )
         )
     if fis.growth.rho == fis.growth.rho:
         lo, hi = fis.growth.rho_ci
+        values = {"rho": f"{fis.growth.rho:.2f}", "lo": f"{lo:.2f}", "hi": f"{hi:.2f}"}
         out.append(
-            f"Members with a higher contribution score also keep more of the members they invite: rank "
-            f"correlation {fis.growth.rho:.2f} (95% interval {lo:.2f} to {hi:.2f})."
+            t(
+                "Members with a higher contribution score also keep more of the members they invite: rank "
+                "correlation {rho} (95% interval {lo} to {hi}).",
+                **values,
+            )
             if lo > 0
-            else f"A member's contribution score says little about how many of their invitees stay (rank "
-            f"correlation {fis.growth.rho:.2f}, 95% interval {lo:.2f} to {hi:.2f})."
+            else t(
+                "A member's contribution score says little about how many of their invitees stay (rank "
+                "correlation {rho}, 95% interval {lo} to {hi}).",
+                **values,
+            )
         )
     return out
 
 
-def invite_definitions(rules) -> Definitions:
+def invite_groups(quality: pd.DataFrame, t: Translator = EN) -> pd.DataFrame:
+    """:func:`analysis.growth.invitee_quality` with its groups in words of the page language."""
+
+    def label(group: str) -> str:
+        if group.startswith("channel: "):
+            return t("channel: {name}", name=t.maybe(group.removeprefix("channel: ")))
+        if group.startswith("invited by: "):
+            return t("invited by: {tier}", tier=t.maybe(group.removeprefix("invited by: ")))
+        return t.maybe(group)
+
+    return quality.assign(group=quality["group"].astype(str).map(label))
+
+
+def invite_definitions(rules, t: Translator = EN) -> Definitions:
     w = rules.window_days
     return [
         (
-            "Invite window",
-            f"a member's join day and the {w - 1} days after it; invitations sent and invited members who "
-            "joined count inside it.",
+            t("Invite window"),
+            t(
+                "a member's join day and the {n} days after it; invitations sent and invited "
+                "members who joined "
+                "count inside it.",
+                n=w - 1,
+            ),
         ),
         (
-            "K-factor",
-            f"invited members who joined per member, over members who joined inside the data and whose {w} "
-            "days have passed (members still inside their window have not finished inviting).",
+            t("K-factor"),
+            t(
+                "invited members who joined per member, over members who joined inside the data and "
+                "whose {w} "
+                "days have passed (members still inside their window have not finished inviting).",
+                w=w,
+            ),
         ),
         (
-            "Invite cascade",
-            "a member who was not invited and everyone invited by them, directly or down the chain; "
-            "structural virality is the average number of invitation steps between two of its members "
-            "(1 to 2 for a broadcast, higher for a chain of person-to-person invitations).",
+            t("Invite cascade"),
+            t(
+                "a member who was not invited and everyone invited by them, directly or down the "
+                "chain; structural "
+                "virality is the average number of invitation steps between two of its members (1 to 2 for a "
+                "broadcast, higher for a chain of person-to-person invitations)."
+            ),
         ),
         (
-            "Tier when inviting",
-            "the inviter's tier on the day before the month in which the invited member joined (unknown in "
-            "the data's first month and for joins before the data).",
+            t("Tier when inviting"),
+            t(
+                "the inviter's tier on the day before the month in which the invited member joined "
+                "(unknown in the "
+                "data's first month and for joins before the data)."
+            ),
         ),
         (
-            "Retained at day 30",
-            f"active on the {rules.retention_day}th local day after joining; only members whose day "
-            f"{rules.retention_day} has passed count. Adjusted rates weight every join month as among all "
-            "members.",
+            t("Retained at day 30"),
+            t(
+                "active on the {d}th local day after joining; only members whose day {d} has passed "
+                "count. Adjusted "
+                "rates weight every join month as among all members.",
+                d=rules.retention_day,
+            ),
         ),
     ]

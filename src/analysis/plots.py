@@ -78,7 +78,7 @@ def daily_trend(
     _shade(ax, highlight, t.maybe(highlight_label))
     _date_axis(ax)
     _thousands(ax)
-    ax.set_ylabel(t(ylabel))
+    ax.set_ylabel(t.maybe(ylabel))
     ax.set_title(title, loc="left")
     ax.legend(frameon=False, ncols=len(columns) + 1, loc="upper left")
     return fig
@@ -397,7 +397,10 @@ def _plain_log_axis(axis) -> None:
 
 
 def forest(
-    hr: pd.DataFrame, title: str = "Hazard ratios (95% CI)", label: str = "covariate", t: Translator = EN
+    hr: pd.DataFrame,
+    title: str = "Relative churn rates (95% CI)",
+    label: str = "covariate",
+    t: Translator = EN,
 ) -> Figure:
     """Forest plot of hazard ratios on a log axis; 1 = no difference."""
     d = hr.iloc[::-1]
@@ -425,14 +428,15 @@ def forest(
 
 def ph_periods(
     ph: pd.DataFrame,
-    title: str = "Hazard ratio by follow-up period (flat = proportional)",
+    title: str = "Relative churn rate by follow-up period (flat = the same all along)",
+    label: str = "covariate",
     t: Translator = EN,
 ) -> Figure:
     """Hazard ratio of each covariate per follow-up period, with CIs."""
     fig, ax = _figure(width=8, height=3.8)
-    covs = list(dict.fromkeys(ph["covariate"]))
+    covs = list(dict.fromkeys(ph[label]))
     for i, c in enumerate(covs):
-        d = ph[ph["covariate"] == c]
+        d = ph[ph[label] == c]
         x = d["period"].to_numpy() + (i - len(covs) / 2) * 0.06
         _ci_series(ax, x, d, "hazard_ratio", i, c, fmt="-o", capsize=2, markersize=4)
     ax.axhline(1, color="#8c8c8c", linewidth=1, linestyle="--")
@@ -521,7 +525,7 @@ def tier_effects(
     ax.axhline(0, color="#8c8c8c", linewidth=1, linestyle="--")
     ax.set_xticks(range(len(tiers)), [t(x) for x in tiers])
     ax.set_xlabel(t("tier before the experiment"))
-    ax.set_ylabel(t(ylabel))
+    ax.set_ylabel(t.maybe(ylabel))
     ax.set_title(t.maybe(title), loc="left")
     ax.legend(frameon=False, ncols=len(arms), fontsize=8)
     return fig
@@ -535,8 +539,17 @@ def novelty_lines(
     """Weekly effects with CIs per arm (a falling line is a novelty effect wearing off)."""
     fig, ax = _figure(width=7, height=3.2)
     for i, (arm, d) in enumerate(nov.groupby("arm")):
-        _ci_series(ax, d["week"] + (i - 1) * 0.06, d, "effect", i, arm, fmt="-o", capsize=3,
-                   color=arm_color(arm, nov["arm"]))  # fmt: skip
+        _ci_series(
+            ax,
+            d["week"] + (i - 1) * 0.06,
+            d,
+            "effect",
+            i,
+            arm,
+            fmt="-o",
+            capsize=3,
+            color=arm_color(arm, nov["arm"]),
+        )
     ax.axhline(0, color="#8c8c8c", linewidth=1, linestyle="--")
     ax.set_xticks([1, 2, 3, 4], [t("week {n}", n=n) for n in (1, 2, 3, 4)])
     ax.set_ylabel(t("extra contributions per member"))

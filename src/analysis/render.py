@@ -246,10 +246,16 @@ def index_page(runs: list[Mapping[str, Any]], lang: str = "en", summary: str = "
             "</tr>"
         )
     head = "".join(
-        f'<th{cls}>{_esc(t(h))}</th>'
-        for h, cls in (("started (UTC)", ""), ("as of", ""), ("status", ""), ("duration", ' class="num"'),
-                       ("reports", ""), ("data", ""))
-    )  # fmt: skip
+        f"<th{cls}>{_esc(t(h))}</th>"
+        for h, cls in (
+            ("started (UTC)", ""),
+            ("as of", ""),
+            ("status", ""),
+            ("duration", ' class="num"'),
+            ("reports", ""),
+            ("data", ""),
+        )
+    )
     table = (
         f"<h2>{_esc(t('Runs'))}</h2>"
         f'<div class="table-wrap"><table><tr>{head}</tr>{"".join(rows)}</table></div>'

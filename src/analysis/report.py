@@ -688,9 +688,16 @@ def _prepare(
         g = {**given[name], **{k: v for k, v in run_level.items() if k in declared[name]}}
         plan += _instances(known[name], g, in_data, must_run=bool(reports))
     return _Prepared(
-        target, str(data), shown_name, run_as_of, tz, fingerprint, tuple(plan), langs,
+        target,
+        str(data),
+        shown_name,
+        run_as_of,
+        tz,
+        fingerprint,
+        tuple(plan),
+        langs,
         set(names) == set(known),
-    )  # fmt: skip
+    )
 
 
 def _languages(lang: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:

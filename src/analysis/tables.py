@@ -36,8 +36,9 @@ def _cell(v: Any, kind: str, t: Translator) -> str:
     return t(fmt(v, kind)) if fmt(v, kind) == fmt(None) else fmt(v, kind)
 
 
-def _rows_html(df: pd.DataFrame, formats: Mapping[str, str], labels: Mapping[str, str], caption: str,
-               t: Translator) -> str:  # fmt: skip
+def _rows_html(
+    df: pd.DataFrame, formats: Mapping[str, str], labels: Mapping[str, str], caption: str, t: Translator
+) -> str:
     cols = list(df.columns)
     head = "".join(
         f'<th class="{"num" if is_number(formats.get(c, "auto"), _first(df, c)) else ""}">'
@@ -65,11 +66,15 @@ def html_table(
     max_rows: int | None = 60,
     preview: int | None = PREVIEW_ROWS,
     t: Translator = EN,
+    words: Sequence[str] = (),
 ) -> HTML:
     """An escaped HTML table of ``df`` (index dropped) with per-column formats and header labels, in a
     box that scrolls sideways on a narrow screen. At most ``max_rows`` rows (the last ones); a table
     longer than ``preview`` rows shows its first rows and the rest behind "all N rows". Yes/no for
-    booleans and "n/a" in the page language of ``t``."""
+    booleans and "n/a" in the page language of ``t``; the values of the ``words`` columns (tiers,
+    statuses) are translated where the catalogue has them, names from the data stay as they are."""
+    if words:
+        df = df.assign(**{c: df[c].astype(object).map(t.maybe) for c in words})
     formats = dict(formats or {})
     labels = dict(labels or {})
     shown = df if max_rows is None or len(df) <= max_rows else df.tail(max_rows)
