@@ -206,7 +206,7 @@ def test_run_on_postgres_matches_the_parquet_folder(pg_url: str, community: Path
     for label, data in (("files", str(community)), ("postgres", pg_url)):
         out = tmp_path / label
         proc = subprocess.run(
-            [sys.executable, "-m", "analysis.cli", "run", "--data", data, "--out", str(out)],
+            [sys.executable, "-m", "analysis.cli", "run", "--data", data, "--out", str(out), "--lang", "zh"],
             capture_output=True,
             text=True,
             check=False,

@@ -74,7 +74,13 @@ def test_every_report_renders_a_clean_self_contained_page(good_run):
         imgs = re.findall(r"<img [^>]*src=\"([^\"]*)\"", html)
         assert imgs and all(src.startswith("data:image/") for src in imgs)
         assert not re.search(r"(src|href)=[\"']?(https?:)?//", html)
-        assert "Definitions and run details" in html and "data fingerprint" in html
+        zh = page.name.endswith(".zh.html")
+        assert (
+            ("运行详情" in html and "数据指纹" in html)
+            if zh
+            else ("Run details" in html and "data fingerprint" in html)
+        )
+        assert f'<html lang="{"zh-Hans" if zh else "en"}">' in html
     page = (result.run_dir / f"{report.page_name('experiment', EVIL_EXPERIMENT)}.html").read_text(
         encoding="utf-8"
     )

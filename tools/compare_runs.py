@@ -21,14 +21,19 @@ import sys
 from pathlib import Path
 
 # what legitimately differs between two runs of the same code on the same data
+# (pages in English and in Chinese)
 RUN_SPECIFIC = [
-    re.compile(r"run: \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC"),
-    re.compile(r"<tr><th>(git commit|run id|package version)</th><td>[^<]*</td></tr>"),
+    re.compile(r"(run|运行): \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC"),
+    re.compile(
+        r"<tr><th>(git commit|run id|package version|git 提交|运行编号|软件包版本)</th><td>[^<]*</td></tr>"
+    ),
 ]
 
 
 # what differs when the same data are read from another source
-SOURCE_SPECIFIC = [re.compile(r"<tr><th>data fingerprint \(sha256\)</th><td>[^<]*</td></tr>")]
+SOURCE_SPECIFIC = [
+    re.compile(r"<tr><th>(data fingerprint \(sha256\)|数据指纹（sha256）)</th><td>[^<]*</td></tr>"),
+]
 
 
 def _masked(html: str, other_source: bool = False) -> str:

@@ -178,6 +178,42 @@ def moved_text(eff: pd.DataFrame, arm: str, alpha: float, t: Translator = EN) ->
     return t("What moved beyond chance: {moves}.", moves=t.join(moves))
 
 
+def _experiment_terms(t: Translator) -> Definitions:
+    """The statistical terms of the experiment page, each explained once."""
+    return [
+        (
+            t("Adjusted for pre-period activity (CUPED)"),
+            t(
+                "each member's metric minus a multiple of the same metric before assignment, which removes "
+                "noise without moving the effect; the novelty, composition and cost sections use the same "
+                "estimate."
+            ),
+        ),
+        (
+            t("Split check (SRM)"),
+            t(
+                "whether the arms got the share of members the plan gave them; a mismatch (p < 0.001) means "
+                "assignment went wrong and no effect can be trusted."
+            ),
+        ),
+        (
+            t("Adjusted p-value"),
+            t(
+                "a p-value corrected for looking at several metrics at once (Holm for the primary metrics, "
+                "Benjamini-Hochberg for the rest); the adjusted interval matches it."
+            ),
+        ),
+        (
+            t("Multiple exposure"),
+            t(
+                "members assigned to more than one arm are left out. Capped contributions cap each "
+                "member at the "
+                "99.9th percentile of non-zero values."
+            ),
+        ),
+    ]
+
+
 def experiment_definitions(metric_days: int, control: str, tier_rules, t: Translator = EN) -> Definitions:
     return [
         (
@@ -211,36 +247,7 @@ def experiment_definitions(metric_days: int, control: str, tier_rules, t: Transl
                 "mean."
             ),
         ),
-        (
-            t("Adjusted for pre-period activity (CUPED)"),
-            t(
-                "each member's metric minus a multiple of the same metric before assignment, which removes "
-                "noise without moving the effect; the novelty, composition and cost sections use the same "
-                "estimate."
-            ),
-        ),
-        (
-            t("Split check (SRM)"),
-            t(
-                "whether the arms got the share of members the plan gave them; a mismatch (p < 0.001) means "
-                "assignment went wrong and no effect can be trusted."
-            ),
-        ),
-        (
-            t("Adjusted p-value"),
-            t(
-                "a p-value corrected for looking at several metrics at once (Holm for the primary metrics, "
-                "Benjamini-Hochberg for the rest); the adjusted interval matches it."
-            ),
-        ),
-        (
-            t("Multiple exposure"),
-            t(
-                "members assigned to more than one arm are left out. Capped contributions cap each "
-                "member at the "
-                "99.9th percentile of non-zero values."
-            ),
-        ),
+        *_experiment_terms(t),
         (t("Pre-assignment tiers"), t("the tier rules below, at the day before the first assignment.")),
         *tier_definitions(tier_rules, t),
     ]
@@ -598,17 +605,8 @@ def _pct_change(hr: float, t: Translator) -> str:
     return t("{pct} more likely", pct=f"{hr - 1:.0%}")
 
 
-def churn_findings(
-    cox: CoxFit,
-    summary: pd.DataFrame,
-    churn: pd.DataFrame,
-    landmark: pd.DataFrame,
-    reference_labels: Mapping[str, str],
-    t: Translator = EN,
-) -> list[str]:
-    """Plain-language sentences for stakeholders from a Cox fit and KM summaries."""
-    out = []
-    hr = cox.hazard_ratios.set_index("covariate")
+def _survival_sentence(summary: pd.DataFrame, landmark: pd.DataFrame, t: Translator) -> str:
+    """How many of the members past the landmark had not churned 30 and 90 days later, and the median."""
     all_row = summary[summary["group"] == "all"].iloc[0]
     med = all_row["median"]
     med_txt = (
@@ -628,15 +626,26 @@ def churn_findings(
             n=follow,
         )
         said = f"{said}; {gap}" if said else gap
-    out.append(
-        t(
-            "Of {n} members still around {d} days after joining, {said}; {median}.",
-            n=f"{len(landmark):,}",
-            d=landmark.attrs.get("landmark_days", 14),
-            said=said,
-            median=med_txt,
-        )
+    return t(
+        "Of {n} members still around {d} days after joining, {said}; {median}.",
+        n=f"{len(landmark):,}",
+        d=landmark.attrs.get("landmark_days", 14),
+        said=said,
+        median=med_txt,
     )
+
+
+def churn_findings(
+    cox: CoxFit,
+    summary: pd.DataFrame,
+    churn: pd.DataFrame,
+    landmark: pd.DataFrame,
+    reference_labels: Mapping[str, str],
+    t: Translator = EN,
+) -> list[str]:
+    """Plain-language sentences for stakeholders from a Cox fit and KM summaries."""
+    out = [_survival_sentence(summary, landmark, t)]
+    hr = cox.hazard_ratios.set_index("covariate")
     for var, ref in reference_labels.items():
         rows = hr[hr.index.str.startswith(f"{var}[")]
         sig = rows[rows["p_value"] < ALPHA].sort_values("hazard_ratio")
@@ -740,39 +749,44 @@ def core_change(
 # fission
 
 
-def fission_findings(fis, t: Translator = EN) -> list[str]:
-    """Plain paragraphs on who brings new members and whether they stay (``analysis.growth.Fission``)."""
+def _k_factor_sentence(fis, t: Translator) -> str:
+    """The eligible-only K-factor with its interval, the naive K, and the invite conversion."""
     w = fis.rules.window_days
     k = fis.k_factor.set_index("cohort").loc["all"]
-    out = []
-    if k["eligible"] > 0:
-        conv = (
-            t(" Of the invitations they sent, {pct} brought a member.", pct=fmt(k["conversion"], "pct"))
-            if k["invites_sent"]
-            else ""
+    if k["eligible"] <= 0:
+        return ""
+    conv = (
+        t(" Of the invitations they sent, {pct} brought a member.", pct=fmt(k["conversion"], "pct"))
+        if k["invites_sent"]
+        else ""
+    )
+    fade = (
+        t(" Growth by invitation alone fades out: each generation is smaller than the one before.")
+        if k["ci_upper"] < 1
+        else ""
+    )
+    return (
+        t(
+            "Each member brings {k} new members through invitations in their first {w} days "
+            "(K-factor; 95% "
+            "interval {lo} to {hi}), counted over the {n} members whose {w} days have passed. "
+            "Counting everyone, "
+            "including members still inside their first {w} days, would give {naive}.",
+            k=f"{k['k_factor']:.2f}",
+            w=w,
+            lo=f"{k['ci_lower']:.2f}",
+            hi=f"{k['ci_upper']:.2f}",
+            n=f"{int(k['eligible']):,}",
+            naive=f"{k['naive_k']:.2f}",
         )
-        fade = (
-            t(" Growth by invitation alone fades out: each generation is smaller than the one before.")
-            if k["ci_upper"] < 1
-            else ""
-        )
-        out.append(
-            t(
-                "Each member brings {k} new members through invitations in their first {w} days "
-                "(K-factor; 95% "
-                "interval {lo} to {hi}), counted over the {n} members whose {w} days have passed. "
-                "Counting everyone, "
-                "including members still inside their first {w} days, would give {naive}.",
-                k=f"{k['k_factor']:.2f}",
-                w=w,
-                lo=f"{k['ci_lower']:.2f}",
-                hi=f"{k['ci_upper']:.2f}",
-                n=f"{int(k['eligible']):,}",
-                naive=f"{k['naive_k']:.2f}",
-            )
-            + conv
-            + fade
-        )
+        + conv
+        + fade
+    )
+
+
+def fission_findings(fis, t: Translator = EN) -> list[str]:
+    """Plain paragraphs on who brings new members and whether they stay (``analysis.growth.Fission``)."""
+    out = [x for x in [_k_factor_sentence(fis, t)] if x]
     g = fis.growth.table.set_index("tier")
     if "core" in g.index and g.loc["core", "member_share"] == g.loc["core", "member_share"]:
         core = g.loc["core"]

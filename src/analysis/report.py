@@ -927,6 +927,19 @@ def _execute_all(
         why = f": {outcome.error}: {outcome.message}" if outcome.status != "ok" else ""
         say(f"[{i}/{len(jobs)}] {label} {outcome.status}{where}{why} ({outcome.seconds:.1f} s)")
         log.info("report %s (%s) %s in %.1f s", spec.name, lang, outcome.status, outcome.seconds)
+    _render_pages(p, done, run_tmp, run_id, meta_common)
+    _write_meta(run_tmp, _run_meta(p, started, result, "running"))
+
+
+def _render_pages(
+    p: _Prepared,
+    done: list[tuple[ReportSpec, dict[str, Any], ReportOutcome]],
+    run_tmp: Path,
+    run_id: str,
+    meta_common: dict[str, str],
+) -> None:
+    """Render every report that succeeded, each page's header linking the run's other pages in its
+    language and the same page in the other languages."""
     pages = {
         (o.lang, spec.name): (o.title, f"{page_stem(spec.name, o.lang)}.html")
         for spec, _, o in done
@@ -949,4 +962,3 @@ def _execute_all(
             languages=[(lang, page[1]) for (lang, name), page in pages.items() if name == spec.name],
         )
         _render(spec, outcome, run_tmp, meta_common, definitions, nav)
-    _write_meta(run_tmp, _run_meta(p, started, result, "running"))
