@@ -248,3 +248,44 @@ def test_churn_hazard_ratios_match_lifelines_on_member_rows(table):
         assert overall.loc[arm, "p_value"] == pytest.approx(
             float(cph.summary.loc[arm, "p"]), rel=1e-4, abs=1e-9
         )
+
+
+def test_demo_verdicts_tell_the_planted_story_or_say_they_cannot():
+    """On the demo community (``make demo``): cash buys check-ins from reward farmers, points drive core
+    members away, badges keep them (``ground_truth.json``). Each planted pattern is either reported or
+    stated as beyond what the test can tell, never silently absent, in both languages."""
+    import json
+    from pathlib import Path
+
+    from analysis import i18n, narrative
+
+    demo = Path(__file__).resolve().parents[1] / "data" / "demo"
+    truth = json.loads((demo / "ground_truth.json").read_text())["experiments"][0]
+    src = load(demo)
+    name, as_of = truth["name"], src.default_as_of()
+    control = ex.control_arm(src, name)
+    table = ex.metric_table(src, name, as_of, metric_days=truth["metric_days"])
+    eff = ex.effects(table, control=control)
+    by_tier = {m: ex.heterogeneity(table, m, control=control)[0] for m in ("contributions", "retained_d30")}
+    hr = ex.churn_hazard(src, table, as_of, control=control)
+    comp = ex.composition(table, control=control)
+    verdicts = ex.verdicts(eff, by_tier["retained_d30"], ["contributions", "retained_d30"], False)
+    stories = {s.arm: s for s in ex.scheme_stories(verdicts, comp, by_tier["contributions"], hr)}
+
+    planted = truth["planted_multipliers"]
+    gt = {(e["arm"], e["metric"]): e for e in truth["effects"] if e["group"] == "all"}
+    # cash: check-ins planted far above contributions -> reward farming is reported
+    assert gt[("cash", "checkins")]["lift"] > 1 and stories["cash"].farming
+    # points and badges: the core's churn hazard is planted up (points) and down (badges)
+    assert planted["points"]["core"]["hazard"] > 1 > planted["badges"]["core"]["hazard"]
+    for arm, direction in (("points", "left faster"), ("badges", "stayed longer")):
+        churn = stories[arm].core_churn
+        assert churn is not None
+        for lang in i18n.LANGS:
+            text = " ".join(narrative.story_text(stories[arm], i18n.translator(lang)))
+            if churn.seen:  # reported, and in the planted direction
+                assert (churn.estimate > 1) == (arm == "points")
+                assert direction in text or lang == "zh"
+            else:  # stated as beyond the test, with its interval
+                words = "cannot be told" if lang == "en" else "无法判断"
+                assert words in text and f"{churn.ci_lower:.2f}" in text and f"{churn.ci_upper:.2f}" in text

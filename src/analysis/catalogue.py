@@ -431,6 +431,21 @@ _EXPERIMENT = {
     "visits": "访问次数", "checkins": "签到", "retained_d14": "第 14 天留存", "retained_d30": "第 30 天留存",
     "pre_contributions": "实验前贡献", "pre_checkins": "实验前签到", "pre_active_days": "实验前活跃天数", "pre_visits": "实验前访问",
     "checkin": "签到", "visit": "访问", "invite": "邀请",
+    "Reward farming: the extra activity is check-ins and likes ({low} per member against the control arm), not posts, comments and shares ({high}). The reward bought low-effort activity.":
+        "羊毛党信号：多出来的活动是签到和点赞（相对对照组每人 {low}），而不是发帖、评论和分享（{high}）。奖励买来的是低投入的活动。",
+    "Where the extra activity came from: posts, comments and shares {high} per member, check-ins and likes {low}, against the control arm.":
+        "多出来的活动来自：发帖、评论和分享每人 {high}，签到和点赞每人 {low}（相对对照组）。",
+    "Core members left faster: their relative churn rate was {hr} (95% interval {lo} to {hi}).":
+        "核心成员流失得更快：相对流失率为 {hr}（95% 区间 {lo} 至 {hi}）。",
+    "Core members stayed longer: their relative churn rate was {hr} (95% interval {lo} to {hi}).":
+        "核心成员留得更久：相对流失率为 {hr}（95% 区间 {lo} 至 {hi}）。",
+    "Whether core members stayed or left cannot be told from this test: with {n} core members in the comparison their relative churn rate is {hr}, anywhere from {lo} to {hi} (95% interval).":
+        "这个实验无法判断核心成员是留下还是离开：比较中只有 {n} 名核心成员，相对流失率为 {hr}，可能在 {lo} 到 {hi} 之间（95% 区间）。",
+    "contributions (capped)": "贡献（封顶）", "contribution score": "贡献分", "active days": "活跃天数",
+    "check-ins": "签到", "retained at day 14": "第 14 天留存", "retained at day 30": "第 30 天留存",
+    "contributions before assignment": "分组前贡献", "check-ins before assignment": "分组前签到",
+    "active days before assignment": "分组前活跃天数", "visits before assignment": "分组前访问次数",
+    "There were too few core members in this scheme to say what it did to them.": "这个方案中的核心成员太少，无法判断它对核心成员的影响。",
 }
 # fmt: on
 

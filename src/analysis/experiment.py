@@ -731,6 +731,88 @@ def _decide(
     return "inconclusive", "no_change", ()
 
 
+LOW_EFFORT = ("checkins", "likes")  # what a reward buys cheaply (composition types)
+HIGH_EFFORT = ("posts", "comments", "shares")
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One estimate with its 95% interval: a relative churn rate (``ratio``) or a difference."""
+
+    estimate: float
+    ci_lower: float
+    ci_upper: float
+    p_value: float
+    members: int
+    ratio: bool = False
+
+    @property
+    def seen(self) -> bool:
+        """The interval excludes no change (1 for a ratio, 0 for a difference)."""
+        null = 1.0 if self.ratio else 0.0
+        return bool(self.ci_lower > null or self.ci_upper < null)
+
+
+@dataclass(frozen=True)
+class SchemeStory:
+    """What one scheme did, beyond its verdict: where the extra activity came from (``low_effort``:
+    extra check-ins and likes per member, ``high_effort``: extra posts, comments and shares;
+    ``farming`` when the reward bought low-effort activity, more of it than contributions) and what
+    happened to the members who were core before the experiment (their churn against control as a
+    relative churn rate, and their contributions)."""
+
+    arm: str
+    verdict: Verdict
+    low_effort: float
+    high_effort: float
+    farming: bool
+    core_churn: Signal | None
+    core_contributions: Signal | None
+
+
+def _signal(rows: pd.DataFrame, estimate: str, members: str, ratio: bool = False) -> Signal | None:
+    if rows.empty:
+        return None
+    r = rows.iloc[0]
+    return Signal(
+        float(r[estimate]),
+        float(r["ci_lower"]),
+        float(r["ci_upper"]),
+        float(r["p_value"]),
+        int(r[members]),
+        ratio,
+    )
+
+
+def scheme_stories(
+    verdicts_: Sequence[Verdict], comp: pd.DataFrame, contributions_by_tier: pd.DataFrame, hr: pd.DataFrame
+) -> list[SchemeStory]:
+    """One :class:`SchemeStory` per verdict, from :func:`composition`, :func:`heterogeneity` of
+    contributions and :func:`churn_hazard`. Farming: some low-effort type rose beyond chance and the
+    low-effort increment exceeds the high-effort one."""
+    out = []
+    for v in verdicts_:
+        c = comp[comp["arm"] == v.arm].set_index("type")
+        low = float(c["incremental_per_member"].reindex(LOW_EFFORT).fillna(0).sum())
+        high = float(c["incremental_per_member"].reindex(HIGH_EFFORT).fillna(0).sum())
+        low_seen = bool((c["ci_lower"].reindex(LOW_EFFORT) > 0).any())
+        tiers = contributions_by_tier
+        core_c = tiers[(tiers["arm"] == v.arm) & (tiers["tier"] == "core")] if len(tiers) else tiers
+        core_h = hr[(hr["arm"] == v.arm) & (hr["tier"] == "core")] if len(hr) else hr
+        out.append(
+            SchemeStory(
+                v.arm,
+                v,
+                low,
+                high,
+                low_seen and low > max(high, 0.0),
+                _signal(core_h, "hazard_ratio", "members", ratio=True),
+                _signal(core_c, "effect", "n"),
+            )
+        )
+    return out
+
+
 @accepts_dates
 def churn_hazard(
     src: DataSource,

@@ -105,10 +105,37 @@ def srm_by_tier_sentence(srm_by_tier: pd.DataFrame, t: Translator = EN) -> str:
     return t("Split by pre-assignment tier: no tier shows a mismatch.")
 
 
+METRIC_NAMES = {
+    "contributions": "contributions",
+    "contributions_capped": "contributions (capped)",
+    "contribution_score": "contribution score",
+    "contributor": "contributors",
+    "active_days": "active days",
+    "visits": "visits",
+    "checkins": "check-ins",
+    "retained_d14": "retained at day 14",
+    "retained_d30": "retained at day 30",
+    "pre_contributions": "contributions before assignment",
+    "pre_checkins": "check-ins before assignment",
+    "pre_active_days": "active days before assignment",
+    "pre_visits": "visits before assignment",
+}
+
+
+def metric_name(metric: str, t: Translator = EN) -> str:
+    """An experiment metric as words: ``retained_d30`` → "retained at day 30" / "第 30 天留存"."""
+    return t(METRIC_NAMES[metric]) if metric in METRIC_NAMES else t.maybe(metric)
+
+
+def with_metric_names(df: pd.DataFrame, t: Translator = EN, column: str = "metric") -> pd.DataFrame:
+    """``df`` with the metric names of ``column`` in words."""
+    return df.assign(**{column: df[column].astype(str).map(lambda m: metric_name(m, t))})
+
+
 def effect_rows(eff: pd.DataFrame, t: Translator = EN) -> pd.DataFrame:
-    """The CUPED-adjusted effects with a ``label`` "arm / metric" for the effects chart."""
-    cup = eff[eff["method"] == "cuped"].copy()
-    cup["label"] = cup["arm"].astype(str) + " / " + cup["metric"].map(t.maybe)
+    """The CUPED-adjusted effects, metrics in words, with a ``label`` "arm / metric" for the chart."""
+    cup = with_metric_names(eff[eff["method"] == "cuped"], t)
+    cup["label"] = cup["arm"].astype(str) + " / " + cup["metric"]
     return cup
 
 
@@ -137,10 +164,10 @@ def verdict_text(v, t: Translator = EN) -> str:
     fields: dict[str, str] = {}
     if v.moves:
         metric, lift, p = v.moves[0]
-        fields = {"metric": t(metric), "lift": f"{abs(lift):.1%}", "p": f"{p:.3g}"}
+        fields = {"metric": metric_name(metric, t), "lift": f"{abs(lift):.1%}", "p": f"{p:.3g}"}
         if v.reason in ("all_improved", "some_improved"):
             fields["lift"] = f"{lift:+.1%}"
-        fields["moves"] = ", ".join(f"{t(m)} {x:+.1%}" for m, x, _ in v.moves)
+        fields["moves"] = ", ".join(f"{metric_name(m, t)} {x:+.1%}" for m, x, _ in v.moves)
     reason = t(_REASONS[v.reason], **fields)
     return t(
         "{arm}: {decision}. {reason}.",
@@ -148,6 +175,56 @@ def verdict_text(v, t: Translator = EN) -> str:
         decision=t(DECISION_WORDS[v.decision]),
         reason=reason[:1].upper() + reason[1:],
     )
+
+
+def story_text(story, t: Translator = EN) -> list[str]:
+    """Where a scheme's extra activity came from and what happened to core members, in words; a core
+    effect the test could not tell from chance is said to be unknown, with its interval, never left out
+    (``story``: an :class:`analysis.experiment.SchemeStory`)."""
+    out = []
+    low, high = f"{story.low_effort:+.2f}", f"{story.high_effort:+.2f}"
+    if story.farming:
+        out.append(
+            t(
+                "Reward farming: the extra activity is check-ins and likes ({low} per member against the "
+                "control arm), not posts, comments and shares ({high}). The reward bought low-effort "
+                "activity.",
+                low=low,
+                high=high,
+            )
+        )
+    else:
+        out.append(
+            t(
+                "Where the extra activity came from: posts, comments and shares {high} per member, check-ins "
+                "and likes {low}, against the control arm.",
+                low=low,
+                high=high,
+            )
+        )
+    churn = story.core_churn
+    if churn is not None and churn.seen:
+        key = (
+            "Core members left faster: their relative churn rate was {hr} (95% interval {lo} to {hi})."
+            if churn.estimate > 1
+            else "Core members stayed longer: their relative churn rate was {hr} (95% interval {lo} to {hi})."
+        )
+        out.append(t(key, hr=f"{churn.estimate:.2f}", lo=f"{churn.ci_lower:.2f}", hi=f"{churn.ci_upper:.2f}"))
+    elif churn is not None:
+        out.append(
+            t(
+                "Whether core members stayed or left cannot be told from this test: with {n} core members "
+                "in the comparison their relative churn rate is {hr}, anywhere from {lo} to {hi} (95% "
+                "interval).",
+                n=f"{churn.members:,}",
+                hr=f"{churn.estimate:.2f}",
+                lo=f"{churn.ci_lower:.2f}",
+                hi=f"{churn.ci_upper:.2f}",
+            )
+        )
+    else:
+        out.append(t("There were too few core members in this scheme to say what it did to them."))
+    return out
 
 
 def detectable_text(pw: pd.DataFrame, arm: str, primary: Sequence[str], t: Translator = EN) -> str:
@@ -160,7 +237,7 @@ def detectable_text(pw: pd.DataFrame, arm: str, primary: Sequence[str], t: Trans
             size = t.points(r["mde"]).lstrip("+")
         else:
             size = f"{r['mde_relative']:.0%}"
-        parts.append(t("{size} in {metric}", size=f"±{size}", metric=t(r["metric"])))
+        parts.append(t("{size} in {metric}", size=f"±{size}", metric=metric_name(r["metric"], t)))
     if not parts:
         return ""
     return t(
@@ -174,7 +251,7 @@ def moved_text(eff: pd.DataFrame, arm: str, alpha: float, t: Translator = EN) ->
     e = eff[(eff["arm"] == arm) & (eff["method"] == "cuped") & (eff["p_adjusted"] < alpha)]
     if e.empty:
         return t("No metric moved beyond chance.")
-    moves = [f"{t(m)} {x:+.1%}" for m, x in zip(e["metric"], e["lift"], strict=True)]
+    moves = [f"{metric_name(m, t)} {x:+.1%}" for m, x in zip(e["metric"], e["lift"], strict=True)]
     return t("What moved beyond chance: {moves}.", moves=t.join(moves))
 
 
