@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -11,7 +12,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from analysis import report
+from analysis import i18n, report
 from analysis.cli import main as cli_main
 from analysis.report import RunError, run_reports
 from analysis.synth import SynthConfig, generate
@@ -293,3 +294,26 @@ def test_reports_of_a_run_do_not_validate_the_data_again(tmp_path, valid_tables,
     write_source(data, events=bad)  # the data changed after the run validated them
     with pytest.raises(DataContractError, match="upvote"):
         session.open_report(str(data), validated=fingerprint)
+
+
+def test_index_opens_with_this_weeks_summary_in_both_languages(good_run):
+    """本周摘要: the newest good run's headline numbers, each with its change, linking into its pages."""
+    out, result = good_run
+    cmp = pd.read_csv(result.run_dir / "tables" / "kpi_compare.csv").set_index("metric")
+    tiers = pd.read_csv(result.run_dir / "tables" / "tiers.csv").set_index("tier")
+    folder = result.run_dir.name
+    for lang, heading in (("en", "This week"), ("zh", "本周摘要")):
+        t = i18n.translator(lang)
+        page = (out / ("index.html" if lang == "en" else "index.zh.html")).read_text(encoding="utf-8")
+        assert f"<h2>{heading}</h2>" in page and page.index(heading) < page.index("<table")
+        section = page[page.index(heading) : page.index("<table")]
+        assert html.escape(t.count(cmp.loc["uv", "current"])) in section
+        assert (
+            html.escape(t("{change} vs previous", change=f"{cmp.loc['uv', 'change_vs_previous']:+.1%}"))
+            in section
+        )
+        assert f">{html.escape(t.count(tiers.loc['core', 'members']))}<" in section
+        suffix = "" if lang == "en" else ".zh"
+        assert f'href="runs/{folder}/kpi{suffix}.html"' in section
+        assert f'href="runs/{folder}/core_members{suffix}.html"' in section
+        assert "nan" not in re.sub(r"<[^>]+>", " ", section)

@@ -41,6 +41,17 @@ _SITE = {
     " (last {n} of {total} rows; all rows in the CSV)": "（{total} 行中的最后 {n} 行；完整数据见 CSV）",
     "all {n} rows": "展开全部 {n} 行",
     "{change} vs previous": "环比 {change}",
+    "This week": "本周摘要",
+    "distinct members who visited in the last {n} days": "最近 {n} 天访问过的不同成员数",
+    "members active on an average day": "平均每天的活跃成员数",
+    "posts, comments, shares and likes": "发帖、评论、分享和点赞",
+    "members who joined": "新加入的成员",
+    "Two-week retention": "两周留存",
+    "of the members active in the two weeks to {day} came back the next two weeks": "截至{day}的两周内活跃的成员中，下两周再次活跃的比例",
+    "{change} vs 4 weeks before": "比 4 周前 {change}",
+    "{n} of them are at risk: active on fewer than half as many days as the two weeks before": "其中 {n} 人有流失风险：活跃天数不到之前两周的一半",
+    "ship: {arms}": "建议上线：{arms}", "no scheme to ship yet": "还没有可以上线的方案",
+    "reward farming in {arms}": "{arms}出现羊毛党信号", "Experiment {name}": "实验 {name}", "{n} schemes": "{n} 个方案",
 }
 
 _KPI = {

@@ -813,6 +813,29 @@ def scheme_stories(
     return out
 
 
+def story_table(stories: Sequence[SchemeStory]) -> pd.DataFrame:
+    """Tidy verdicts and stories: arm, decision, reason, farming, low_effort, high_effort,
+    core_churn_hr, core_churn_ci_lower, core_churn_ci_upper, core_churn_seen."""
+    rows = []
+    for s in stories:
+        c = s.core_churn
+        rows.append(
+            {
+                "arm": s.arm,
+                "decision": s.verdict.decision,
+                "reason": s.verdict.reason,
+                "farming": s.farming,
+                "low_effort": s.low_effort,
+                "high_effort": s.high_effort,
+                "core_churn_hr": c.estimate if c else float("nan"),
+                "core_churn_ci_lower": c.ci_lower if c else float("nan"),
+                "core_churn_ci_upper": c.ci_upper if c else float("nan"),
+                "core_churn_seen": c.seen if c else False,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 @accepts_dates
 def churn_hazard(
     src: DataSource,

@@ -31,7 +31,9 @@ a { color: var(--accent); }
 .table-wrap { max-width: 100%; overflow-x: auto; }
 details > summary { cursor: pointer; color: var(--accent); margin: -12px 0 16px; }
 .summary-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(220px, 1fr)); gap: 12px; }
-.summary-grid .kpi p { margin: 4px 0 0; font-size: 0.9em; }
+.summary-grid .kpi p { margin: 4px 0 0; font-size: 0.9em; color: var(--muted); }
+.summary-grid a.kpi { display: block; color: inherit; text-decoration: none; }
+.summary-grid a.kpi:hover { border-color: var(--accent); }
 dl.glossary dt { font-weight: 600; margin-top: 8px; } dl.glossary dd { margin: 0 0 0 1em; }
 @media (max-width: 640px) {
   main { padding: 12px 12px 32px; }

@@ -40,7 +40,7 @@ from typing import Any
 import nbformat
 import yaml
 
-from analysis import backends, i18n, parameters, render
+from analysis import backends, i18n, parameters, render, summary
 from analysis.data import DataContractError, experiments, open_source, validate
 from analysis.definitions import DEFAULT_TZ
 
@@ -132,6 +132,7 @@ _EXPERIMENT_TABLES = (
     "experiment_novelty",
     "experiment_composition",
     "experiment_cost_effectiveness",
+    "experiment_verdicts",
 )
 REPORTS: tuple[ReportSpec, ...] = (
     ReportSpec("kpi", "kpi_report.ipynb", "Community KPIs", tables=_KPI_TABLES),
@@ -454,12 +455,23 @@ def _read_runs(out: Path) -> list[dict[str, Any]]:
 
 def write_index(out: Path) -> Path:
     """Rewrite ``index.html`` (English) and ``index.zh.html`` from the runs' ``run.json`` files
-    (atomically); returns the English one."""
+    (atomically), with the weekly summary of the newest complete good run on top; returns the English
+    one."""
     runs = _read_runs(out)
+    good = next((r for r in runs if r.get("status") == "ok" and r.get("complete")), None)
     for lang in i18n.LANGS:
         path = out / render.index_file(lang)
         tmp = out / f".index-{uuid.uuid4().hex[:8]}.html"
-        tmp.write_text(render.index_page(runs, lang), encoding="utf-8")
+        this_week = ""
+        if good is not None:
+            pages = {
+                str(p["experiment"]): f"{page_stem(name, lang)}.html"
+                for name, p in good.get("parameters", {}).items()
+                if p.get("experiment")
+            }
+            kpi_params = good.get("parameters", {}).get("kpi")
+            this_week = summary.weekly_summary(out / "runs" / good["folder"], lang, pages, kpi_params)
+        tmp.write_text(render.index_page(runs, lang, this_week), encoding="utf-8")
         os.replace(tmp, path)
     return out / render.index_file("en")
 
