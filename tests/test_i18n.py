@@ -139,3 +139,29 @@ def test_chart_with_chinese_names_renders_every_glyph_with_the_shipped_font():
     assert Path(found).resolve() == Path(fonts.cjk_font_file()).resolve()
     labels = [tick.get_text() for tick in fig.axes[0].get_yticklabels()]
     assert set(labels) == {"北京读书会", "上海跑团", "organic"}
+
+
+def test_glossary_terms_are_linked_where_first_used_and_nowhere_else():
+    from analysis import render, tables
+
+    glossary = tables.bullets(
+        [
+            ("Churn", "x"),
+            ("Relative churn rate (hazard ratio)", "y"),
+            ("Active", "z"),
+            ("相对流失率（风险比）", "w"),
+        ]
+    ).data
+    body = (
+        "<h2>Churn and hazard ratio</h2><p>A member churned; churn is final. The hazard ratio, then the "
+        "hazard ratio again, and an active member.</p><p>相对流失率为 0.8</p>"
+        '<p><a href="#x">churn</a></p>' + glossary
+    )
+    out = render.link_glossary(body)
+    head = out[: out.index('<ul class="glossary">')]
+    assert "<h2>Churn and hazard ratio</h2>" in head  # headings untouched
+    assert "churned" in head and '<a href="#term-1">churn</a> is final' in head  # whole words only
+    assert head.count('href="#term-2"') == 1 and '<a href="#term-2">hazard ratio</a>, then' in head
+    assert 'href="#term-3"' not in head  # tier names are everywhere: never linked
+    assert '<a href="#term-4">相对流失率</a>为 0.8' in head
+    assert out.endswith(glossary)

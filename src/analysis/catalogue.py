@@ -42,6 +42,10 @@ _SITE = {
     "all {n} rows": "展开全部 {n} 行",
     "{change} vs previous": "环比 {change}",
     "This week": "本周摘要",
+    "change against the control arm": "相对对照组的变化",
+    "10% of members below": "10% 的成员低于", "median member": "中位成员", "10% of members above": "10% 的成员高于",
+    "An effect is a difference of averages: members in the same arm differ far more than the arms do":
+        "效果是平均值之差：同一组内成员之间的差异远大于组与组之间的差异",
     "distinct members who visited in the last {n} days": "最近 {n} 天访问过的不同成员数",
     "members active on an average day": "平均每天的活跃成员数",
     "posts, comments, shares and likes": "发帖、评论、分享和点赞",

@@ -813,6 +813,31 @@ def scheme_stories(
     return out
 
 
+def outcome_spread(table: pd.DataFrame, metrics: Sequence[str]) -> pd.DataFrame:
+    """How much members differ inside each arm, to read an effect against: per arm and metric, members
+    observed, mean, and the 10th, 50th and 90th percentiles of member outcomes (retention metrics:
+    the share retained only, their percentiles say nothing). Tidy: arm, metric, members, mean, p10,
+    median, p90."""
+    rows = []
+    for arm, g in table.groupby("arm", sort=True):
+        for m in metrics:
+            v = g[m].dropna().astype(float)
+            rate = m.startswith("retained")
+            q = v.quantile([0.1, 0.5, 0.9]) if len(v) and not rate else pd.Series([np.nan] * 3)
+            rows.append(
+                {
+                    "arm": arm,
+                    "metric": m,
+                    "members": len(v),
+                    "mean": v.mean() if len(v) else np.nan,
+                    "p10": q.iloc[0],
+                    "median": q.iloc[1],
+                    "p90": q.iloc[2],
+                }
+            )
+    return pd.DataFrame(rows)
+
+
 def story_table(stories: Sequence[SchemeStory]) -> pd.DataFrame:
     """Tidy verdicts and stories: arm, decision, reason, farming, low_effort, high_effort,
     core_churn_hr, core_churn_ci_lower, core_churn_ci_upper, core_churn_seen."""

@@ -482,27 +482,39 @@ def sensitivity_lines(
 def effects_forest(
     eff: pd.DataFrame, title: str = "Effects against control (95% CI, relative)", t: Translator = EN
 ) -> Figure:
-    """Relative lifts with CIs, one row per arm and metric; zero = no effect."""
+    """Relative lifts with CIs, one row per arm and metric; zero = no effect. A lift far larger than
+    the others (check-ins under a cash reward) would squash every other row, so the axis stops at a
+    bound that keeps most intervals whole and an off-scale value is written at the edge."""
     d = eff.iloc[::-1]
     fig = _new_figure(8, 0.3 * len(d) + 1.3)
     ax = fig.subplots()
     y = np.arange(len(d))
     colors = [arm_color(a, eff["arm"]) for a in d["arm"]]
-    ax.errorbar(
-        d["lift"],
-        y,
-        xerr=[d["lift"] - d["lift_ci_lower"], d["lift_ci_upper"] - d["lift"]],
-        fmt="none",
-        ecolor="#8c8c8c",
-        capsize=2,
-    )
-    ax.scatter(d["lift"], y, c=colors, zorder=3, s=18)
+    ends = np.abs(np.r_[d["lift_ci_lower"].to_numpy(float), d["lift_ci_upper"].to_numpy(float)])
+    ends = ends[np.isfinite(ends)]
+    cap = max(0.25, 1.3 * float(np.percentile(ends, 80))) if len(ends) else 1.0
+    lift = d["lift"].clip(-cap, cap)
+    lo, hi = d["lift_ci_lower"].clip(-cap, cap), d["lift_ci_upper"].clip(-cap, cap)
+    ax.errorbar(lift, y, xerr=[lift - lo, hi - lift], fmt="none", ecolor="#8c8c8c", capsize=2)
+    ax.scatter(lift, y, c=colors, zorder=3, s=18)
+    for yi, (value, shown) in enumerate(zip(d["lift"], lift, strict=True)):
+        if value != shown:
+            ax.annotate(
+                f"{value:+.0%} {'→' if value > 0 else '←'}",
+                (shown, yi),
+                xytext=(-4 if value > 0 else 4, 6),
+                textcoords="offset points",
+                ha="right" if value > 0 else "left",
+                fontsize=7,
+            )
     for arm in sorted(set(d["arm"])):
         ax.scatter([], [], color=arm_color(arm, eff["arm"]), s=18, label=arm)
     ax.axvline(0, color="#b5485d", linewidth=1, linestyle="--")
+    ax.set_xlim(-cap * 1.05, cap * 1.05)
     ax.set_yticks(y, d["label"], fontsize=8)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.spines[["top", "right"]].set_visible(False)
+    ax.set_xlabel(t("change against the control arm"))
     ax.set_title(t.maybe(title), loc="left")
     ax.legend(frameon=False, fontsize=8, loc="best", title=t("arm"))
     return fig

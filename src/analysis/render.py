@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import html
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -130,6 +131,72 @@ class Nav:
         return f'<nav class="site">{"".join(links)}</nav>'
 
 
+_GLOSSARY_ITEM = re.compile(r'<li id="(term-\d+)"><strong>([^<]+)</strong>')
+_TAG = re.compile(r"(<[^>]+>)")
+_LINKABLE = {"p", "caption"}  # words are linked in paragraphs and table captions, never in headings
+_NOT_LINKED = {"core", "active", "novice", "lurker", "核心", "活跃", "新手", "潜水"}  # tier names: everywhere
+
+
+def _keys(term: str) -> list[str]:
+    """The words a glossary term is found by: ``Relative churn rate (hazard ratio)`` → both names."""
+    term = html.unescape(term)
+    parts = re.split(r"\s*[(（]", term, maxsplit=1)
+    keys = [parts[0]] + ([parts[1].rstrip(")）")] if len(parts) > 1 else [])
+    return [
+        k for k in keys if k.lower() not in _NOT_LINKED and (len(k) >= 3 or any(ord(c) > 0x2E80 for c in k))
+    ]
+
+
+def link_glossary(body: str) -> str:
+    """Link the first use of each glossary term (the page's definitions list) in the text above it to
+    its definition. Text only: tags, attributes and headings are never touched."""
+    items = _GLOSSARY_ITEM.findall(body)
+    if not items:
+        return body
+    end = body.index('<ul class="glossary">')
+    pending = {key.lower(): anchor for anchor, term in items for key in _keys(term)}
+    pieces, open_tags = _TAG.split(body[:end]), []
+    for i, piece in enumerate(pieces):
+        if piece.startswith("<"):
+            name = re.match(r"</?\s*([a-zA-Z0-9]+)", piece)
+            if name and not piece.endswith("/>"):
+                tag = name.group(1).lower()
+                if piece.startswith("</"):
+                    if tag in open_tags:
+                        open_tags.remove(tag)
+                else:
+                    open_tags.append(tag)
+            continue
+        if not pending or "a" in open_tags or not (_LINKABLE & set(open_tags)):
+            continue
+        pieces[i] = _link_text(piece, pending)
+    return "".join(pieces) + body[end:]
+
+
+def _link_text(text: str, pending: dict[str, str]) -> str:
+    """``text`` (escaped HTML text) with the earliest use of each pending term linked, longest first
+    where two start together; linked terms leave ``pending``. Latin terms match whole words only."""
+    out = ""
+    while pending:
+        best = None
+        for key in sorted(pending, key=len, reverse=True):
+            escaped = html.escape(key, quote=True)
+            edge = r"(?<![\w-])" if escaped.isascii() else ""
+            tail = r"(?![\w-])" if escaped.isascii() else ""
+            m = re.search(edge + re.escape(escaped) + tail, text.lower())
+            if m and (best is None or m.start() < best[0].start()):
+                best = (m, key)
+        if best is None:
+            break
+        m, key = best
+        anchor = pending[key]
+        for k in [k for k, a in pending.items() if a == anchor]:
+            del pending[k]
+        out += f'{text[: m.start()]}<a href="#{anchor}">{text[m.start() : m.end()]}</a>'
+        text = text[m.end() :]
+    return out + text
+
+
 def notebook_html(
     nb: nbformat.NotebookNode, title: str, meta_line: str, footer: str, nav: Nav | None = None
 ) -> str:
@@ -156,7 +223,7 @@ def notebook_html(
         }
     }
     body, _ = exporter.from_notebook_node(clean_for_readers(nb, nav.lang), resources=resources)
-    return body
+    return link_glossary(body)
 
 
 def details_table(rows: Iterable[tuple[str, Any]]) -> str:

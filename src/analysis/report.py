@@ -133,6 +133,7 @@ _EXPERIMENT_TABLES = (
     "experiment_composition",
     "experiment_cost_effectiveness",
     "experiment_verdicts",
+    "experiment_outcome_spread",
 )
 REPORTS: tuple[ReportSpec, ...] = (
     ReportSpec("kpi", "kpi_report.ipynb", "Community KPIs", tables=_KPI_TABLES),

@@ -152,9 +152,14 @@ def _neutralised(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def bullets(items: Sequence[tuple[str, str]]) -> HTML:
-    """A definitions list: (term, explanation) pairs as bullets with the term in bold; escaped."""
-    li = "".join(f"<li><strong>{html.escape(t)}</strong>: {html.escape(x)}</li>" for t, x in items)
-    return HTML(f"<ul>{li}</ul>")
+    """A definitions list: (term, explanation) pairs as bullets with the term in bold; escaped. It is
+    the page's glossary: each term has an anchor (``#term-N``) that the page links where the term is
+    first used (see :func:`analysis.render.link_glossary`)."""
+    li = "".join(
+        f'<li id="term-{i}"><strong>{html.escape(t)}</strong>: {html.escape(x)}</li>'
+        for i, (t, x) in enumerate(items, start=1)
+    )
+    return HTML(f'<ul class="glossary">{li}</ul>')
 
 
 def _write_csv(
