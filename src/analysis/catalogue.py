@@ -363,6 +363,8 @@ _CHURN = {
     "mean risk, next {n} days": "未来 {n} 天平均风险", "members above 50%": "风险高于 50% 的成员",
     "not estimable (beyond follow-up)": "无法估计（超出观察期）",
     "Share of members not yet churned": "尚未流失的成员比例",
+    ". This table counts from joining, over every member; the curves above count from day {lm} after joining, over the members still there then, so their share not churned at 30 days differs: {here} here, {there} there.":
+        "。本表从加入当天算起，覆盖全部成员；上面的曲线从加入后第 {lm} 天算起，只覆盖那时仍在的成员，所以第 30 天未流失的比例不同：这里是 {here}，那里是 {there}。",
     "Tier migration": "分层迁移",
     "New-member retention by cohort": "新成员留存，按同期群",
     "Effect by tier": "按分层的效果",

@@ -676,6 +676,23 @@ def compare_table(cmp: pd.DataFrame, t: Translator = EN) -> pd.DataFrame:
 # churn
 
 
+def sensitivity_caption(sweep: pd.DataFrame, summary: pd.DataFrame, rules, t: Translator = EN) -> str:
+    """Caption of the ``churn_days`` sweep, explaining why its 30-day figure differs from the curves'."""
+    here = sweep.loc[sweep["churn_days"] == rules.churn_days, "s30"]
+    there = summary.loc[summary["group"] == "all", "s30"]
+    text = t("The same analysis with churn at 14, 30, 60 and 90 inactive days")
+    if len(here) and len(there) and here.iloc[0] == here.iloc[0] and there.iloc[0] == there.iloc[0]:
+        text += t(
+            ". This table counts from joining, over every member; the curves above count from day {lm} "
+            "after joining, over the members still there then, so their share not churned at 30 days "
+            "differs: {here} here, {there} there.",
+            lm=rules.landmark_days,
+            here=fmt(here.iloc[0], "pct"),
+            there=fmt(there.iloc[0], "pct"),
+        )
+    return text
+
+
 def _pct_change(hr: float, t: Translator) -> str:
     if hr < 1:
         return t("{pct} less likely", pct=f"{1 - hr:.0%}")
