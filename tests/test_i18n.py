@@ -165,3 +165,12 @@ def test_glossary_terms_are_linked_where_first_used_and_nowhere_else():
     assert 'href="#term-3"' not in head  # tier names are everywhere: never linked
     assert '<a href="#term-4">相对流失率</a>为 0.8' in head
     assert out.endswith(glossary)
+
+
+def test_run_languages_are_checked_before_anything_runs(tmp_path):
+    assert report._languages(None) == ("en", "zh") and report._languages("zh") == ("zh",)
+    assert report._languages("zh, en") == ("zh", "en") and report._languages(["en", "en"]) == ("en",)
+    with pytest.raises(report.RunError, match="parameter 'lang'.*choose from en, zh"):
+        report._languages("fr")
+    with pytest.raises(report.RunError, match="parameter 'lang'"):
+        report.run_reports(tmp_path / "nowhere", out=tmp_path / "r", lang="de")

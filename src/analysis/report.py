@@ -677,7 +677,8 @@ def _prepare(
         raise RunError(f"unknown report(s) {', '.join(unknown)}; available: {', '.join(known) or 'none'}")
     common, per_report = load_params_file(params_file)
     common = {**common, **(params or {})}
-    langs = _languages(lang if lang is not None else common.pop("lang", None))
+    file_lang = common.pop("lang", None)  # run-level: the languages every report is rendered in
+    langs = _languages(lang if lang is not None else file_lang)
     _check_sections(common, per_report, known)
     tz = _run_level("tz", tz or common.get("tz") or DEFAULT_TZ)
     wanted = as_of if as_of is not None else common.get("as_of")
@@ -893,6 +894,7 @@ def _run_meta(p: _Prepared, started: datetime, result: RunResult, status: str) -
         "data_name": p.data_name,
         "data_fingerprint": p.fingerprint,
         "tz": p.tz,
+        "languages": list(p.langs),
         "package_version": package_version(),
         "git_commit": _git_commit(),
         "complete": p.complete,
