@@ -976,4 +976,5 @@ def _render_pages(
             pages=[(name, *page) for (lang, name), page in pages.items() if lang == outcome.lang],
             languages=[(lang, page[1]) for (lang, name), page in pages.items() if name == spec.name],
         )
-        _render(spec, outcome, run_tmp, meta_common, definitions, nav)
+        meta = {**meta_common, "as of": i18n.translator(outcome.lang).day(p.as_of)}
+        _render(spec, outcome, run_tmp, meta, definitions, nav)
