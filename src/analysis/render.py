@@ -51,6 +51,7 @@ table { border-collapse: collapse; margin: 12px 0 20px; font-size: 0.92em; }
 th, td { padding: 5px 10px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
 th { background: #f0f3f6; font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td:first-child, td.num { white-space: nowrap; }
 caption { caption-side: top; text-align: left; color: var(--muted); padding-bottom: 4px; }
 img { max-width: 100%; height: auto; display: block; margin: 8px 0 16px; }
 pre { background: #f5f7fa; padding: 8px 12px; overflow-x: auto; font-size: 0.88em; }
