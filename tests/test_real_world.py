@@ -128,7 +128,7 @@ def test_control_arm_comes_from_arms_or_its_name(chinese, tmp_path):
         for e in errors
     ), errors
     with pytest.raises(RunError, match="named 'control'"):
-        run_reports(d, out=tmp_path / "r", reports=["experiment"])
+        run_reports(d, out=tmp_path / "r", reports=["experiment"], lang="en")
 
 
 def test_without_arms_table_split_is_checked_against_equal_shares(synth_small, tmp_path):
@@ -141,7 +141,7 @@ def test_without_arms_table_split_is_checked_against_equal_shares(synth_small, t
     srm = ex.srm_table(ex.metric_table(src, name, src.default_as_of()), plan)
     assert np.allclose(srm["expected_share"], 0.25) and not srm["planned"].any()
     assert srm["flagged"].all()  # the real split is 40/20/20/20, so equal shares do not fit
-    result = run_reports(d, out=tmp_path / "r", reports=["experiment"])
+    result = run_reports(d, out=tmp_path / "r", reports=["experiment"], lang="en")
     assert result.ok, result.summary()
     page = (result.run_dir / f"{result.outcomes[0].name}.html").read_text(encoding="utf-8")
     assert "equal shares, because the data carry no planned split" in page
@@ -461,7 +461,7 @@ def test_read_only_output_folder_is_refused_first(synth_small, tmp_path):
         pytest.skip("this file system cannot make a folder read-only for root")
     try:
         with pytest.raises(RunError, match="is not writable"):
-            run_reports(synth_small[0], out=out, reports=["kpi"])
+            run_reports(synth_small[0], out=out, reports=["kpi"], lang="en")
         assert not list((out / "runs").iterdir())
     finally:
         subprocess.run(["chattr", "-i", str(out)], capture_output=True)
@@ -495,7 +495,11 @@ def test_run_records_the_data_as_given_and_every_effective_parameter(synth_small
     (tmp_path / "p.yaml").write_text("weights: {post: 7, comment: 3, share: 2, like: 1}\n", encoding="utf-8")
     given = os.path.relpath(synth_small[0], Path.cwd())
     result = run_reports(
-        given, out=tmp_path / "r", reports=["core_members", "churn"], params_file=tmp_path / "p.yaml"
+        given,
+        out=tmp_path / "r",
+        reports=["core_members", "churn"],
+        params_file=tmp_path / "p.yaml",
+        lang="en",
     )
     assert result.ok, result.summary()
     meta = json.loads((result.run_dir / "run.json").read_text())

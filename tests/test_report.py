@@ -234,8 +234,8 @@ def test_second_concurrent_run_is_refused(evil_data, tmp_path):
 
 def test_rerun_of_the_same_as_of_creates_a_new_run(evil_data, tmp_path):
     out = tmp_path / "r"
-    a = run_reports(evil_data, out=out, reports=["kpi"])
-    b = run_reports(evil_data, out=out, reports=["kpi"])
+    a = run_reports(evil_data, out=out, reports=["kpi"], lang="en")
+    b = run_reports(evil_data, out=out, reports=["kpi"], lang="en")
     assert a.as_of == b.as_of and a.run_dir != b.run_dir
     assert a.run_dir.exists() and b.run_dir.exists()
     assert not (out / "latest").exists()  # a run of some reports only never becomes ``latest``
