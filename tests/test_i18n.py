@@ -174,3 +174,23 @@ def test_run_languages_are_checked_before_anything_runs(tmp_path):
         report._languages("fr")
     with pytest.raises(report.RunError, match="parameter 'lang'"):
         report.run_reports(tmp_path / "nowhere", out=tmp_path / "r", lang="de")
+
+
+def test_cost_sentence_names_the_currency_and_never_a_cost_for_nothing():
+    ce = pd.DataFrame(
+        {
+            "arm": ["cash", "points", "badges", "sure"],
+            "cost_per_member": [7.0, 0.4, 0.0, 2.0],
+            "incremental": [0.26, -0.06, 0.46, 1.0],
+            "cost_per_incremental": [27.1, float("nan"), float("nan"), 2.0],
+            "ci_lower": [-42.4, float("nan"), float("nan"), 1.5],
+            "ci_upper": [96.6, float("nan"), float("nan"), 2.5],
+        }
+    )
+    for lang in i18n.LANGS:
+        t = i18n.translator(lang)
+        assert "7.00 CNY" in narrative.cost_text(ce, "cash", "CNY", t)
+        assert "-42" not in narrative.cost_text(ce, "cash", "CNY", t)  # no negative cost interval
+        assert "nan" not in narrative.cost_text(ce, "points", "CNY", t)
+        assert narrative.cost_text(ce, "badges", "CNY", t) == t("The scheme paid no rewards.")
+        assert "1.50 to 2.50" in narrative.cost_text(ce, "sure", "CNY", t) or lang == "zh"

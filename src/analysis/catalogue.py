@@ -462,6 +462,12 @@ _EXPERIMENT = {
     "check-ins": "签到", "retained at day 14": "第 14 天留存", "retained at day 30": "第 30 天留存",
     "contributions before assignment": "分组前贡献", "check-ins before assignment": "分组前签到",
     "active days before assignment": "分组前活跃天数", "visits before assignment": "分组前访问次数",
+    "The scheme paid no rewards.": "这个方案没有发放奖励。",
+    "It paid {paid} per member: {cost} per extra contribution (95% interval {lo} to {hi}).":
+        "人均奖励成本 {paid}：每多一次贡献花费 {cost}（95% 区间 {lo} 至 {hi}）。",
+    "It paid {paid} per member: {cost} per extra contribution, but the extra contributions are within chance, so the true cost per extra contribution may be far higher.":
+        "人均奖励成本 {paid}：按点估计每多一次贡献花费 {cost}，但增加的贡献在随机波动范围内，真实成本可能高得多。",
+    "It paid {paid} per member without adding contributions.": "人均奖励成本 {paid}，但没有带来更多贡献。",
     "There were too few core members in this scheme to say what it did to them.": "这个方案中的核心成员太少，无法判断它对核心成员的影响。",
 }
 # fmt: on

@@ -227,6 +227,34 @@ def story_text(story, t: Translator = EN) -> list[str]:
     return out
 
 
+def cost_text(ce: pd.DataFrame, arm: str, currency: str, t: Translator = EN) -> str:
+    """What the scheme cost per member and per extra contribution, in ``currency``, with the interval;
+    or why there is no cost per extra contribution (nothing paid, or nothing gained)."""
+    rows = ce[ce["arm"] == arm]
+    if rows.empty:
+        return ""
+    r = rows.iloc[0]
+    if not r["cost_per_member"] > 0:
+        return t("The scheme paid no rewards.")
+    paid = f"{r['cost_per_member']:,.2f} {currency}"
+    if r["cost_per_incremental"] == r["cost_per_incremental"] and not r["ci_lower"] > 0:
+        return t(
+            "It paid {paid} per member: {cost} per extra contribution, but the extra contributions are "
+            "within chance, so the true cost per extra contribution may be far higher.",
+            paid=paid,
+            cost=f"{r['cost_per_incremental']:,.2f} {currency}",
+        )
+    if r["cost_per_incremental"] == r["cost_per_incremental"]:
+        return t(
+            "It paid {paid} per member: {cost} per extra contribution (95% interval {lo} to {hi}).",
+            paid=paid,
+            cost=f"{r['cost_per_incremental']:,.2f} {currency}",
+            lo=f"{r['ci_lower']:,.2f}",
+            hi=f"{r['ci_upper']:,.2f}",
+        )
+    return t("It paid {paid} per member without adding contributions.", paid=paid)
+
+
 def detectable_text(pw: pd.DataFrame, arm: str, primary: Sequence[str], t: Translator = EN) -> str:
     """How small an effect of each primary metric the test could have seen (80% power): a rate in
     percentage points, a count relative to the control mean."""
