@@ -363,6 +363,32 @@ _CHURN = {
     "mean risk, next {n} days": "未来 {n} 天平均风险", "members above 50%": "风险高于 50% 的成员",
     "not estimable (beyond follow-up)": "无法估计（超出观察期）",
     "Share of members not yet churned": "尚未流失的成员比例",
+    "## Who is about to leave\n\nFor every member active in the last churn days, the probability of churning within the horizon, from what is known about them today: how recently and how often they were active, what they contributed, their tier, sign-up channel and community. Member lists are in the run's restricted folder only.":
+        "## 谁快要离开了\n\n对最近（流失门槛天数内）活跃过的每位成员，根据今天已知的信息——最近一次和最近一段时间的活跃情况、贡献、分层、注册渠道和社群——估计其在预测期内流失的概率。成员名单只在本次运行的受限文件夹中。",
+    "Of the {n} members active in the last {d} days, about {e} are expected to churn in the next {h} days (95% interval {lo} to {hi}).":
+        "最近 {d} 天活跃的 {n} 名成员中，预计约 {e} 人会在未来 {h} 天内流失（95% 区间 {lo} 至 {hi}）。",
+    "Among the {n} core members, about {e} (95% interval {lo} to {hi}); the list, riskiest first, with reasons, is in the run's restricted folder.":
+        "其中 {n} 名核心成员中约 {e} 人（95% 区间 {lo} 至 {hi}）；按风险从高到低、附原因的名单在本次运行的受限文件夹中。",
+    "Checked on the past: fitted with data up to {day} and compared with what happened by the report date, the risks were right on average (calibration slope {slope}, where 1 is exact; off by {ici} points on average), and the 10% of members it ranked riskiest held {cap} of those who churned, against {cap_r} when ranking by days since last active alone.":
+        "用历史数据检验：只用截至{day}的数据建模，再与截至报告日期实际发生的情况对比，风险估计总体准确（校准斜率 {slope}，1 为完全准确；平均偏差 {ici} 个百分点）；模型排出的风险最高的 10% 成员包含了 {cap} 的流失者，只按“距上次活跃天数”排序时为 {cap_r}。",
+    "Expected leavers in the next {n} days by tier and community, core members first": "未来 {n} 天预计流失人数，按分层和社群，核心成员在前",
+    "tier": "分层", "expected to leave": "预计流失", "mean risk": "平均风险",
+    "Predicted against actual churn, backtest": "预测与实际流失对比（回测）",
+    "predicted = actual": "预测 = 实际", "groups of members by predicted risk": "按预测风险分组的成员",
+    "predicted risk of churning": "预测流失风险", "share that churned": "实际流失比例",
+    "Backtest: fitted on data up to {day}, scored on what happened by the report date": "回测：用截至{day}的数据建模，按截至报告日期的实际情况评分",
+    "model": "模型", "AUC": "AUC（区分度）", "calibration slope": "校准斜率", "calibration intercept": "校准截距",
+    "ICI": "ICI（平均校准误差）", "Brier score": "Brier 分数", "churners in the riskiest 10%": "风险最高 10% 中的流失者占比",
+    "risk model": "风险模型", "days since last active only": "仅用距上次活跃天数",
+    "What drives the risk: odds of leaving within the horizon, a high value of each measure against a low one (90th against 10th percentile), and each group against the most common one":
+        "什么推高了风险：预测期内离开的几率之比——每项指标的高值对低值（第 90 对第 10 百分位），以及每个分组对最常见的分组",
+    "compared": "比较", "times the odds of leaving": "离开几率的倍数", "{feature}: {high} against {low}": "{feature}：{high} 对 {low}",
+    "days since last active": "距上次活跃天数", "active days in the last 7 days": "最近 7 天活跃天数",
+    "active days in the last 28 days": "最近 28 天活跃天数", "active days in the last 56 days": "最近 56 天活跃天数",
+    "posts in the last 28 days": "最近 28 天发帖", "comments in the last 28 days": "最近 28 天评论",
+    "shares in the last 28 days": "最近 28 天分享", "likes in the last 28 days": "最近 28 天点赞",
+    "check-ins in the last 28 days": "最近 28 天签到", "visits in the last 28 days": "最近 28 天访问",
+    "members invited": "邀请的成员数", "follow-up ends": "观察截止日",
     ". This table counts from joining, over every member; the curves above count from day {lm} after joining, over the members still there then, so their share not churned at 30 days differs: {here} here, {there} there.":
         "。本表从加入当天算起，覆盖全部成员；上面的曲线从加入后第 {lm} 天算起，只覆盖那时仍在的成员，所以第 30 天未流失的比例不同：这里是 {here}，那里是 {there}。",
     "Tier migration": "分层迁移",

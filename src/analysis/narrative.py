@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from analysis.cox import CoxFit
@@ -702,6 +703,108 @@ def compare_table(cmp: pd.DataFrame, t: Translator = EN) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------------------------------
 # churn
+
+
+RISK_FEATURES = {
+    "recency": "days since last active",
+    "active_7": "active days in the last 7 days",
+    "active_28": "active days in the last 28 days",
+    "active_56": "active days in the last 56 days",
+    "posts": "posts in the last 28 days",
+    "comments": "comments in the last 28 days",
+    "shares": "shares in the last 28 days",
+    "likes": "likes in the last 28 days",
+    "checkins": "check-ins in the last 28 days",
+    "visits": "visits in the last 28 days",
+    "tenure": "days since joining",
+    "invited": "members invited",
+}
+
+
+def driver_rows(drivers: pd.DataFrame, t: Translator = EN) -> pd.DataFrame:
+    """:func:`analysis.risk.drivers` for readers: what is compared, and how many times the odds of
+    leaving it gives."""
+
+    def what(r) -> str:
+        if r["level"] == "p10 → p90":
+            return t(
+                "{feature}: {high} against {low}",
+                feature=t(RISK_FEATURES.get(r["feature"], r["feature"])),
+                high=f"{r['high']:g}",
+                low=f"{r['low']:g}",
+            )
+        return t("{variable}: {level}", variable=variable_label(r["feature"], t), level=t.maybe(r["level"]))
+
+    return pd.DataFrame(
+        {
+            "what": drivers.apply(what, axis=1),
+            "odds_ratio": drivers["odds_ratio"],
+            "ci_lower": drivers["ci_lower"],
+            "ci_upper": drivers["ci_upper"],
+            "p_value": drivers["p_value"],
+        }
+    )
+
+
+def risk_findings(
+    backtest, leavers: pd.DataFrame, horizon: int, churn_days: int, t: Translator = EN
+) -> list[str]:
+    """Expected leavers overall and among core members, and the backtest in one plain paragraph."""
+    total, var = (
+        leavers["expected"].sum(),
+        ((leavers["upper"] - leavers["expected"]) / 1.959963984540054) ** 2,
+    )
+    half = 1.959963984540054 * float(np.sqrt(var.sum()))
+    out = [
+        t(
+            "Of the {n} members active in the last {d} days, about {e} are expected to churn in the next {h} "
+            "days (95% interval {lo} to {hi}).",
+            n=f"{int(leavers['members'].sum()):,}",
+            d=churn_days,
+            e=f"{total:,.0f}",
+            h=horizon,
+            lo=f"{max(total - half, 0):,.0f}",
+            hi=f"{total + half:,.0f}",
+        )
+    ]
+    core = leavers[leavers["tier"] == "core"]
+    if len(core):
+        c_half = 1.959963984540054 * float(
+            np.sqrt((((core["upper"] - core["expected"]) / 1.959963984540054) ** 2).sum())
+        )
+        c = core["expected"].sum()
+        out.append(
+            t(
+                "Among the {n} core members, about {e} (95% interval {lo} to {hi}); the list, riskiest "
+                "first, with reasons, is in the run's restricted folder.",
+                n=f"{int(core['members'].sum()):,}",
+                e=f"{c:,.1f}",
+                lo=f"{max(c - c_half, 0):,.1f}",
+                hi=f"{c + c_half:,.1f}",
+            )
+        )
+    b = backtest.table.set_index("model")
+    m, r = b.loc["risk model"], b.loc["recency"]
+    out.append(
+        t(
+            "Checked on the past: fitted with data up to {day} and compared with what happened by the report "
+            "date, the risks were right on average (calibration slope {slope}, where 1 is exact; off by "
+            "{ici} points on average), and the 10% of members it ranked riskiest held {cap} of those who "
+            "churned, against {cap_r} when ranking by days since last active alone.",
+            day=t.day(backtest.fit_date),
+            slope=f"{m['calibration_slope']:.2f}",
+            ici=f"{100 * m['ici']:.1f}",
+            cap=f"{m['top10_capture']:.0%}",
+            cap_r=f"{r['top10_capture']:.0%}",
+        )
+    )
+    return out
+
+
+def backtest_rows(table: pd.DataFrame, t: Translator = EN) -> pd.DataFrame:
+    """The backtest table with the model names in words."""
+    names = {"risk model": "risk model", "recency": "days since last active only"}
+    return table.assign(model=table["model"].map(lambda m: t(names.get(m, m))))
 
 
 def sensitivity_caption(sweep: pd.DataFrame, summary: pd.DataFrame, rules, t: Translator = EN) -> str:

@@ -568,3 +568,26 @@ def novelty_lines(
     ax.set_title(t.maybe(title), loc="left")
     ax.legend(frameon=False, fontsize=8)
     return fig
+
+
+def reliability(
+    rel: pd.DataFrame,
+    title: str = "Predicted against actual churn, backtest",
+    t: Translator = EN,
+) -> Figure:
+    """Reliability curve: the mean predicted risk of each group against the share that churned, with
+    95% intervals; on the diagonal the risks are right."""
+    fig, ax = _figure(width=5.5, height=4.2)
+    ax.plot([0, 1], [0, 1], color="#8c8c8c", linestyle="--", linewidth=1, label=t("predicted = actual"))
+    _ci_series(
+        ax, rel["predicted"], rel, "observed", 0, t("groups of members by predicted risk"), fmt="o", capsize=3
+    )
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel(t("predicted risk of churning"))
+    ax.set_ylabel(t("share that churned"))
+    ax.set_title(t.maybe(title), loc="left")
+    ax.legend(frameon=False, loc="upper left", fontsize=8)
+    return fig

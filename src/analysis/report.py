@@ -115,6 +115,9 @@ _CHURN_TABLES = (
     "reactivation",
     "churn_sensitivity",
     "churn_risk_by_tier_community",
+    "churn_risk_backtest",
+    "churn_risk_reliability",
+    "churn_risk_drivers",
     "invitee_churn_hazard",
 )
 _EXPERIMENT_TABLES = (

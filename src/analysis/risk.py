@@ -1,0 +1,450 @@
+"""Who is about to leave: each active member's probability of churning within ``horizon_days``.
+
+**Population and outcome.** At a landmark day d, every member active in the ``churn_days`` before d
+(so not churned yet). The outcome is the project's churn rule with the clock at the member's last active
+day on or before d: churned when that churn day is at most d + horizon. It is visible ``churn_days``
+later, so a landmark's outcome is known once d + horizon + churn_days has passed.
+
+**Model: a landmark logistic model, stacked over weekly landmarks.** The question is a probability at a
+fixed horizon, the quantity to calibrate. Every member at a landmark is followed for the whole horizon,
+so there is no censoring: a logistic model on the binary outcome is unbiased, and the IPCW Brier score
+equals the plain Brier score (all weights 1). Features are measured at the landmark only (no immortal
+time, no look-ahead). A Cox model would add a proportional-hazards assumption and a baseline hazard to
+estimate the same number. Training stacks ``landmarks`` weekly landmarks whose outcomes are all visible.
+
+**Features** (Ibis on the member-days): days since last active, active days in the last 7 / 28 / 56
+days, posts, comments, shares, likes, check-ins and visits in the last 28 days, tenure, invited members
+who joined, and the member's tier, sign-up channel and community at d.
+
+**Backtest.** Fit with landmarks whose outcomes are visible by ``as_of - horizon - churn_days`` (the fit
+date, using data up to that day only), predict at the fit date, and score against what happened by
+``as_of``: AUC, calibration slope and intercept, ICI, Brier, and the share of churners in the top 10% of
+risk, against a recency-only model (days since last active) that the full model has to beat.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import ibis
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import stats
+from statsmodels.nonparametric.smoothers_lowess import lowess
+
+from analysis.activity import assign_tiers, churn_after, member_days
+from analysis.data import DataSource, accepts_dates, fetch
+from analysis.definitions import TierRules
+
+COUNTS = ("posts", "comments", "shares", "likes", "checkins", "visits")
+NUMERIC = (
+    "recency",
+    "log_recency",
+    "active_7",
+    "active_28",
+    "active_56",
+    *(f"log_{c}" for c in COUNTS),
+    "log_tenure",
+    "log_invited",
+)
+CATEGORICAL = ("tier", "channel", "community")
+HISTORY_DAYS = 56
+
+
+@dataclass(frozen=True)
+class RiskRules:
+    """Horizon and churn rule of the risk estimate, and how many weekly landmarks train the model."""
+
+    horizon_days: int = 30
+    churn_days: int = 30
+    landmarks: int = 4
+    step_days: int = 7
+    tiers: TierRules = TierRules()
+
+    @property
+    def lag(self) -> int:
+        """Days from a landmark until its outcome is visible."""
+        return self.horizon_days + self.churn_days
+
+
+@accepts_dates
+def features(src: DataSource, landmark: date, as_of: date, rules: RiskRules = RiskRules()) -> pd.DataFrame:
+    """One row per member active in the ``churn_days`` before ``landmark`` (inclusive), from data up to
+    the landmark only: member_id, last_active, the NUMERIC features and the CATEGORICAL ones."""
+    lo = landmark - timedelta(days=HISTORY_DAYS - 1)
+    md = member_days(src, as_of, between=(lo, landmark))
+    recent = {n: md.day > landmark - timedelta(days=n) for n in (7, 28)}
+    per = md.group_by("member_id").aggregate(
+        last_active=md.day.max(),
+        active_7=md.count(where=recent[7]),
+        active_28=md.count(where=recent[28]),
+        active_56=md.count(),
+        **{c: md[c].sum(where=recent[28]) for c in COUNTS},
+    )
+    per = per.filter(per.last_active > landmark - timedelta(days=rules.churn_days))
+    m = src.members_local(as_of)
+    joined = m.filter(m.join_day <= landmark)
+    invited = (
+        joined.filter(joined.invited_by.notnull()).group_by("invited_by").aggregate(invited=ibis._.count())
+    )
+    base = joined.select("member_id", "join_day", "channel", "community")
+    j = per.join(base, "member_id").left_join(invited, per.member_id == invited.invited_by)
+    df = fetch(j.drop("invited_by"))
+    return _derived(df, src, landmark, as_of, rules)
+
+
+def _derived(
+    df: pd.DataFrame, src: DataSource, landmark: date, as_of: date, rules: RiskRules
+) -> pd.DataFrame:
+    day = pd.Timestamp(landmark)
+    df["recency"] = (day - pd.to_datetime(df["last_active"])).dt.days.astype(float)
+    df["log_recency"] = np.log1p(df["recency"])
+    df["log_tenure"] = np.log1p((day - pd.to_datetime(df["join_day"])).dt.days.clip(lower=0).astype(float))
+    df["log_invited"] = np.log1p(df["invited"].fillna(0).astype(float))
+    for c in COUNTS:
+        df[f"log_{c}"] = np.log1p(df[c].fillna(0).astype(float))
+    for c in ("active_7", "active_28", "active_56"):
+        df[c] = df[c].astype(float)
+    tiers = assign_tiers(src, landmark, rules.tiers, as_of=as_of)[["member_id", "tier"]]
+    df = df.merge(tiers, on="member_id", how="left")
+    for c in CATEGORICAL:
+        df[c] = df[c].astype(object).where(df[c].notna(), "unknown").astype(str)
+    df["landmark"] = day
+    return df.sort_values("member_id", ignore_index=True)
+
+
+def outcomes(
+    src: DataSource, feats: pd.DataFrame, landmark: date, rules: RiskRules = RiskRules()
+) -> pd.Series:
+    """Churned within the horizon after ``landmark`` (bool per row of ``feats``), by the churn rule with
+    the clock at each member's last active day; needs data up to landmark + horizon + churn_days."""
+    starts = pd.DataFrame(
+        {"member_id": feats["member_id"], "start_day": pd.to_datetime(feats["last_active"])}
+    )
+    ch = churn_after(src, starts, landmark + timedelta(days=rules.lag), rules.churn_days)
+    churned = ch.set_index("member_id")["event"]
+    return feats["member_id"].map(churned).fillna(False).astype(bool).rename("churned")
+
+
+# --------------------------------------------------------------------------------------------------
+# the model
+
+
+@dataclass(frozen=True)
+class RiskModel:
+    """A fitted logistic model: coefficients by design column, the reference level and the levels seen
+    of each categorical feature, the numeric means (for the reasons), and the training size."""
+
+    params: pd.Series
+    cov: pd.DataFrame
+    levels: dict[str, tuple[str, ...]]
+    numeric: tuple[str, ...]
+    means: pd.Series
+    members: int
+    churned: int
+
+    def design(self, df: pd.DataFrame) -> pd.DataFrame:
+        return design(df, self.numeric, self.levels)
+
+    def predict(self, df: pd.DataFrame) -> np.ndarray:
+        """P(churn within the horizon) for each row of ``df``."""
+        return 1.0 / (1.0 + np.exp(-(self.design(df).to_numpy(float) @ self.params.to_numpy(float))))
+
+
+def design(df: pd.DataFrame, numeric: tuple[str, ...], levels: dict[str, tuple[str, ...]]) -> pd.DataFrame:
+    """Intercept, the numeric columns, and one indicator per non-reference level of each categorical
+    (``levels[c][0]`` is the reference; a level not seen in training counts as the reference)."""
+    cols = {"const": np.ones(len(df))}
+    cols |= {c: df[c].to_numpy(float) for c in numeric}
+    for c, lv in levels.items():
+        values = df[c].astype(str).to_numpy()
+        cols |= {f"{c}[{v}]": (values == v).astype(float) for v in lv[1:]}
+    return pd.DataFrame(cols, index=df.index)
+
+
+def fit(
+    train: pd.DataFrame,
+    y: pd.Series,
+    numeric: tuple[str, ...] = NUMERIC,
+    categorical: tuple[str, ...] = CATEGORICAL,
+    min_level: int = 20,
+) -> RiskModel:
+    """Logistic regression of ``y`` on the features (statsmodels GLM, binomial). Categorical levels
+    with fewer than ``min_level`` members join the reference (the most common level)."""
+    levels = {}
+    for c in categorical:
+        counts = train[c].astype(str).value_counts()
+        kept = [v for v in counts.index[1:] if counts[v] >= min_level]
+        levels[c] = (str(counts.index[0]), *sorted(map(str, kept)))
+    x = design(train, numeric, levels)
+    x = x.loc[:, (x.std() > 0) | (x.columns == "const")]
+    res = sm.GLM(y.astype(float).to_numpy(), x, family=sm.families.Binomial()).fit()
+    levels = {c: (lv[0], *[v for v in lv[1:] if f"{c}[{v}]" in x.columns]) for c, lv in levels.items()}
+    numeric = tuple(c for c in numeric if c in x.columns)
+    return RiskModel(
+        res.params, res.cov_params(), levels, numeric, train[list(numeric)].mean(), int(len(y)), int(y.sum())
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# scores of a prediction
+
+
+def auc(y: np.ndarray, p: np.ndarray) -> float:
+    """Area under the ROC curve = P(a churner's risk > a stayer's), ties counted half (Mann-Whitney)."""
+    y = np.asarray(y, bool)
+    ranks = stats.rankdata(p)
+    n1, n0 = y.sum(), (~y).sum()
+    return float((ranks[y].sum() - n1 * (n1 + 1) / 2) / (n1 * n0)) if n1 and n0 else float("nan")
+
+
+def calibration(y: np.ndarray, p: np.ndarray) -> tuple[float, float]:
+    """(slope, intercept): the slope of logit P(y) on logit p (1 = right spread), and the intercept
+    with logit p as an offset (0 = right overall level; calibration-in-the-large)."""
+    lp = np.log(np.clip(p, 1e-12, 1 - 1e-12) / np.clip(1 - p, 1e-12, 1))
+    y = np.asarray(y, float)
+    slope = sm.GLM(y, sm.add_constant(lp), family=sm.families.Binomial()).fit().params[1]
+    intercept = sm.GLM(y, np.ones((len(y), 1)), family=sm.families.Binomial(), offset=lp).fit().params[0]
+    return float(slope), float(intercept)
+
+
+def ici(y: np.ndarray, p: np.ndarray, frac: float = 0.75) -> float:
+    """Integrated calibration index (Austin & Steyerberg 2019): the mean absolute difference between
+    the predicted risk and a lowess smooth of the outcome on it."""
+    smooth = lowess(np.asarray(y, float), p, frac=frac, it=0, return_sorted=False)
+    return float(np.mean(np.abs(smooth - p)))
+
+
+def top_capture(y: np.ndarray, p: np.ndarray, share: float = 0.10) -> float:
+    """Share of all churners found among the ``share`` of members with the highest predicted risk."""
+    y = np.asarray(y, bool)
+    k = int(np.ceil(share * len(p)))
+    top = np.argsort(-np.asarray(p), kind="stable")[:k]
+    return float(y[top].sum() / y.sum()) if y.sum() else float("nan")
+
+
+def scores(y: np.ndarray, p: np.ndarray) -> dict[str, float]:
+    """AUC, calibration slope and intercept, ICI, Brier (no censoring: the IPCW weights are all 1) and
+    the top-10% capture of one prediction."""
+    slope, intercept = calibration(y, p)
+    return {
+        "auc": auc(y, p),
+        "calibration_slope": slope,
+        "calibration_intercept": intercept,
+        "ici": ici(y, p),
+        "brier": float(np.mean((np.asarray(p) - np.asarray(y, float)) ** 2)),
+        "top10_capture": top_capture(y, p),
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# training, backtest and the risk now
+
+
+def landmark_days(end: date, first_day: date, rules: RiskRules = RiskRules()) -> list[date]:
+    """The weekly training landmarks ending at ``end`` that have ``HISTORY_DAYS`` of log before them."""
+    days = [end - timedelta(days=k * rules.step_days) for k in range(rules.landmarks)]
+    return [d for d in days if d - timedelta(days=HISTORY_DAYS - 1) >= first_day]
+
+
+def training_set(src: DataSource, end: date, as_of: date, rules: RiskRules) -> tuple[pd.DataFrame, pd.Series]:
+    """Stacked landmarks ending at ``end``, each with its outcome (data up to ``end + lag`` only)."""
+    parts, ys = [], []
+    for d in landmark_days(end, src.day_range()[0], rules):
+        f = features(src, d, as_of, rules)
+        parts.append(f)
+        ys.append(outcomes(src, f, d, rules))
+    if not parts:
+        raise ValueError(f"no training landmark: the log must start {HISTORY_DAYS} days before {end}")
+    return pd.concat(parts, ignore_index=True), pd.concat(ys, ignore_index=True)
+
+
+RECENCY = ("recency", "log_recency")
+
+
+@dataclass(frozen=True)
+class Backtest:
+    """The models fitted at ``fit_date`` (data up to it) and scored on what happened by as_of."""
+
+    fit_date: date
+    table: pd.DataFrame  # one row per model: the output contract of churn_risk_backtest.csv
+    scored: pd.DataFrame  # member rows at the fit date: churned, risk, recency_risk
+
+
+@accepts_dates
+def backtest(src: DataSource, as_of: date, rules: RiskRules = RiskRules()) -> Backtest:
+    """Fit at ``as_of - horizon - churn_days`` with landmarks whose outcomes were visible then, predict
+    for the members active at that day, and score against their churn by ``as_of``; the recency-only
+    model is scored the same way."""
+    fit_date = as_of - timedelta(days=rules.lag)
+    train, y = training_set(src, fit_date - timedelta(days=rules.lag), as_of, rules)
+    test = features(src, fit_date, as_of, rules)
+    test["churned"] = outcomes(src, test, fit_date, rules).to_numpy()
+    full, base = fit(train, y), fit(train, y, numeric=RECENCY, categorical=())
+    test["risk"], test["recency_risk"] = full.predict(test), base.predict(test)
+    rows = []
+    for name, col in (("risk model", "risk"), ("recency", "recency_risk")):
+        rows.append(
+            {
+                "model": name,
+                "fit_date": fit_date.isoformat(),
+                "horizon_days": rules.horizon_days,
+                "members": len(test),
+                "churned": int(test["churned"].sum()),
+                **scores(test["churned"].to_numpy(), test[col].to_numpy()),
+            }
+        )
+    return Backtest(fit_date, pd.DataFrame(rows), test)
+
+
+@dataclass(frozen=True)
+class RiskNow:
+    """The model fitted with every landmark whose outcome is visible by as_of (``train``: its rows), and
+    ``members``: each member active in the last ``churn_days`` with their risk (restricted exports only)."""
+
+    model: RiskModel
+    members: pd.DataFrame
+    train: pd.DataFrame
+
+    def member_list(self) -> pd.DataFrame:
+        """member_id, tier, community, channel, risk and the top reasons, riskiest first."""
+        out = self.members[["member_id", "tier", "community", "channel", "risk"]].copy()
+        out["reasons"] = reasons(self.model, self.members)
+        return out.sort_values("risk", ascending=False, ignore_index=True)
+
+
+@accepts_dates
+def risk_now(src: DataSource, as_of: date, rules: RiskRules = RiskRules()) -> RiskNow:
+    """Fit with every landmark whose outcome is visible by ``as_of`` and predict for the members active
+    in the last ``churn_days``."""
+    train, y = training_set(src, as_of - timedelta(days=rules.lag), as_of, rules)
+    model = fit(train, y)
+    now = features(src, as_of, as_of, rules)
+    now["risk"] = model.predict(now)
+    return RiskNow(model, now, train)
+
+
+def reliability(y: np.ndarray, p: np.ndarray, bins: int = 10) -> pd.DataFrame:
+    """Members in ``bins`` equal-sized groups of predicted risk: group, members, predicted (mean risk),
+    observed (share churned) with its Wilson 95% interval."""
+    from analysis.stats import wilson
+
+    order = np.argsort(np.asarray(p), kind="stable")
+    rows = []
+    for i, idx in enumerate(np.array_split(order, bins), start=1):
+        k, n = int(np.asarray(y, bool)[idx].sum()), len(idx)
+        lo, hi = wilson(k, n)
+        rows.append(
+            {
+                "group": i,
+                "members": n,
+                "predicted": float(np.mean(np.asarray(p)[idx])),
+                "observed": k / n if n else float("nan"),
+                "ci_lower": lo,
+                "ci_upper": hi,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def expected_leavers(now: pd.DataFrame, by: tuple[str, ...] = ("tier", "community")) -> pd.DataFrame:
+    """Expected leavers in the horizon per group: members, expected (Σ risk), a 95% interval for the
+    count that will leave given the risks (Σ risk ± 1.96 √Σ risk(1 − risk)), mean_risk. Core first."""
+    g = now.assign(_var=now["risk"] * (1 - now["risk"])).groupby(list(by), observed=True)
+    out = g.agg(
+        members=("risk", "size"), expected=("risk", "sum"), _var=("_var", "sum"), mean_risk=("risk", "mean")
+    ).reset_index()
+    half = 1.959963984540054 * np.sqrt(out.pop("_var"))
+    out.insert(out.columns.get_loc("expected") + 1, "lower", (out["expected"] - half).clip(lower=0))
+    out.insert(out.columns.get_loc("lower") + 1, "upper", out["expected"] + half)
+    core_first = out["tier"].ne("core") if "tier" in out else False
+    return (
+        out.assign(_k=core_first).sort_values(["_k", "expected"], ascending=[True, False]).drop(columns="_k")
+    )
+
+
+FEATURE_GROUPS = {  # design columns → the reason a reader sees
+    "recency": "days since last active",
+    "log_recency": "days since last active",
+    "active_7": "active days, last 7",
+    "active_28": "active days, last 28",
+    "active_56": "active days, last 56",
+    **{f"log_{c}": f"{c}, last 28 days" for c in COUNTS},
+    "log_tenure": "days since joining",
+    "log_invited": "members invited",
+}
+
+
+def _group(column: str) -> str:
+    """``channel[ads]`` → "channel: ads"; ``log_recency`` → "days since last active"."""
+    if "[" in column:
+        var, level = column.split("[", 1)
+        return f"{var}: {level.rstrip(']')}"
+    return FEATURE_GROUPS.get(column, column)
+
+
+def reasons(model: RiskModel, now: pd.DataFrame, top: int = 3) -> pd.Series:
+    """Per member, the ``top`` features that raise the risk most against an average member (each term
+    β·(x − mean) for numbers, β of the level for categories, summed by feature), as "a; b; c"."""
+    x = model.design(now)
+    centred = x.copy()
+    for c in model.numeric:
+        centred[c] = x[c] - model.means[c]
+    contrib = (centred.drop(columns="const") * model.params.drop("const")).T.groupby(_group).sum().T
+    names = contrib.columns.to_numpy()
+    order = np.argsort(-contrib.to_numpy(), axis=1)[:, :top]
+    positive = np.take_along_axis(contrib.to_numpy(), order, axis=1) > 0
+    return pd.Series(["; ".join(names[o][p]) for o, p in zip(order, positive, strict=True)], index=now.index)
+
+
+RAW = {  # a raw feature → its design columns as functions of its value
+    "recency": {"recency": float, "log_recency": np.log1p},
+    "active_7": {"active_7": float},
+    "active_28": {"active_28": float},
+    "active_56": {"active_56": float},
+    **{c: {f"log_{c}": np.log1p} for c in COUNTS},
+    "tenure": {"log_tenure": np.log1p},
+    "invited": {"log_invited": np.log1p},
+}
+
+
+def drivers(model: RiskModel, train: pd.DataFrame) -> pd.DataFrame:
+    """What drives risk, as odds ratios of churning within the horizon with 95% CIs: a category against
+    its reference level; a number from its 10th to its 90th percentile among the training members
+    (through all of its model terms). Columns: feature, level (or "p10 → p90"), low, high, odds_ratio,
+    ci_lower, ci_upper, p_value."""
+    beta, cov = model.params, model.cov
+    rows = []
+
+    def add(feature: str, level: str, low: float, high: float, d: pd.Series) -> None:
+        eta, var = float(d @ beta[d.index]), float(d @ cov.loc[d.index, d.index] @ d)
+        se = np.sqrt(var)
+        rows.append(
+            {
+                "feature": feature,
+                "level": level,
+                "low": low,
+                "high": high,
+                "odds_ratio": np.exp(eta),
+                "ci_lower": np.exp(eta - 1.96 * se),
+                "ci_upper": np.exp(eta + 1.96 * se),
+                "p_value": float(2 * stats.norm.sf(abs(eta) / se)) if se > 0 else float("nan"),
+            }
+        )
+
+    tenure = (train["landmark"] - pd.to_datetime(train["join_day"])).dt.days.clip(lower=0)
+    raw = train.assign(tenure=tenure, invited=train["invited"].fillna(0))
+    for name, terms in RAW.items():
+        used = {c: f for c, f in terms.items() if c in beta.index}
+        if not used:
+            continue
+        low, high = raw[name].astype(float).quantile([0.1, 0.9])
+        high = high if high > low else low + 1.0
+        d = pd.Series({c: float(f(high)) - float(f(low)) for c, f in used.items()})
+        add(name, "p10 → p90", float(low), float(high), d)
+    for c, levels in model.levels.items():
+        for v in levels[1:]:
+            add(c, v, float("nan"), float("nan"), pd.Series({f"{c}[{v}]": 1.0}))
+    return pd.DataFrame(rows)
