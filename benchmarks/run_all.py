@@ -17,6 +17,7 @@ for script in (
     "bench_report.py",
     "bench_backends.py",
     "bench_growth.py",
+    "bench_risk.py",
 ):
     print(f"== {script}", flush=True)
     subprocess.run([sys.executable, str(HERE / script)], check=True)
