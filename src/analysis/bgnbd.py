@@ -1,0 +1,80 @@
+"""BG/NBD "probability alive" (Fader, Hardie & Lee 2005, "Counting your customers the easy way").
+
+Communities have no cancellation event: a member who stops coming is never seen leaving. The BG/NBD
+model says each member, while "alive", is active at a Poisson rate λ (gamma-distributed across members:
+shape r, rate α) and after each active period drops out for good with probability p (beta-distributed:
+a, b). From a member's repeat count ``x``, the time of their last repeat ``t_x`` and their time observed
+``T`` (same unit, counted from their first activity), it gives the probability they are still alive and
+how many periods they will be active in the next ``t``. Checked against the published CDNOW fit
+(r 0.243, α 4.414, a 0.793, b 2.426; E[Y(39) | x=2, t_x=30.43, T=38.86] = 1.226).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import optimize, special
+
+
+@dataclass(frozen=True)
+class BGNBD:
+    """Fitted parameters: r, alpha (purchase rate, gamma), a, b (drop-out probability, beta)."""
+
+    r: float
+    alpha: float
+    a: float
+    b: float
+
+    def log_likelihood(self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
+        return log_likelihood((self.r, self.alpha, self.a, self.b), x, t_x, T)
+
+    def p_alive(self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
+        """P(still alive at T | x, t_x, T); 1 for members with no repeat (x = 0)."""
+        x, t_x, T = (np.asarray(v, float) for v in (x, t_x, T))
+        odds = np.where(
+            x > 0, self.a / (self.b + x - 1) * ((self.alpha + T) / (self.alpha + t_x)) ** (self.r + x), 0.0
+        )
+        return 1.0 / (1.0 + odds)
+
+    def expected(self, t: float, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
+        """E[Y(t) | x, t_x, T]: expected repeat activity in the next ``t`` (FHL 2005, eq. 10)."""
+        x, t_x, T = (np.asarray(v, float) for v in (x, t_x, T))
+        r, alpha, a, b = self.r, self.alpha, self.a, self.b
+        z = t / (alpha + T + t)
+        hyp = special.hyp2f1(r + x, b + x, a + b + x - 1, z)
+        head = (a + b + x - 1) / (a - 1) * (1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp)
+        return head * self.p_alive(x, t_x, T)
+
+
+def log_likelihood(params, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """Each member's log-likelihood under (r, alpha, a, b) (FHL 2005, eq. 6)."""
+    r, alpha, a, b = params
+    x, t_x, T = (np.asarray(v, float) for v in (x, t_x, T))
+    common = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
+    term1 = special.betaln(a, b + x) - special.betaln(a, b) - (r + x) * np.log(alpha + T)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        term2 = np.where(
+            x > 0,
+            special.betaln(a + 1, b + np.maximum(x, 1) - 1)
+            - special.betaln(a, b)
+            - (r + x) * np.log(alpha + t_x),
+            -np.inf,
+        )
+    return common + np.logaddexp(term1, term2)
+
+
+def fit(
+    x: np.ndarray, t_x: np.ndarray, T: np.ndarray, start: tuple[float, ...] = (1.0, 1.0, 1.0, 1.0)
+) -> BGNBD:
+    """Maximum likelihood (on log parameters, L-BFGS-B from ``start``)."""
+
+    def negative(theta: np.ndarray) -> float:
+        return -float(np.sum(log_likelihood(np.exp(theta), x, t_x, T)))
+
+    res = optimize.minimize(negative, np.log(start), method="L-BFGS-B")
+    if not res.success:  # a flat start may stop early: finish with Nelder-Mead
+        res = optimize.minimize(
+            negative, res.x, method="Nelder-Mead", options={"xatol": 1e-8, "fatol": 1e-10}
+        )
+    return BGNBD(*np.exp(res.x))
