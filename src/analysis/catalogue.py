@@ -389,6 +389,11 @@ _CHURN = {
     "shares in the last 28 days": "最近 28 天分享", "likes in the last 28 days": "最近 28 天点赞",
     "check-ins in the last 28 days": "最近 28 天签到", "visits in the last 28 days": "最近 28 天访问",
     "members invited": "邀请的成员数", "follow-up ends": "观察截止日",
+    "probability alive (BG/NBD)": "存活概率（BG/NBD）",
+    "A probability-alive model (BG/NBD), which needs no churn rule, ranks members less well than the risk model here (AUC {bg} against {auc}; 0.5 is chance, 1 is perfect).":
+        "不依赖流失规则的存活概率模型（BG/NBD）在这里对成员的排序不如风险模型（AUC {bg} 对 {auc}；0.5 为随机，1 为完美）。",
+    "A probability-alive model (BG/NBD), which needs no churn rule, ranks members as well as the risk model or better here (AUC {bg} against {auc}).":
+        "不依赖流失规则的存活概率模型（BG/NBD）在这里对成员的排序不比风险模型差（AUC {bg} 对 {auc}）。",
     ". This table counts from joining, over every member; the curves above count from day {lm} after joining, over the members still there then, so their share not churned at 30 days differs: {here} here, {there} there.":
         "。本表从加入当天算起，覆盖全部成员；上面的曲线从加入后第 {lm} 天算起，只覆盖那时仍在的成员，所以第 30 天未流失的比例不同：这里是 {here}，那里是 {there}。",
     "Tier migration": "分层迁移",

@@ -746,6 +746,25 @@ def driver_rows(drivers: pd.DataFrame, t: Translator = EN) -> pd.DataFrame:
     )
 
 
+def _bgnbd_sentence(bg: float, auc: float, t: Translator) -> str:
+    """How the BG/NBD probability-alive ranking compares with the risk model's, by AUC."""
+    return (
+        t(
+            "A probability-alive model (BG/NBD), which needs no churn rule, ranks members less well "
+            "than the risk model here (AUC {bg} against {auc}; 0.5 is chance, 1 is perfect).",
+            bg=f"{bg:.2f}",
+            auc=f"{auc:.2f}",
+        )
+        if bg < auc
+        else t(
+            "A probability-alive model (BG/NBD), which needs no churn rule, ranks members as well as "
+            "the risk model or better here (AUC {bg} against {auc}).",
+            bg=f"{bg:.2f}",
+            auc=f"{auc:.2f}",
+        )
+    )
+
+
 def risk_findings(
     backtest, leavers: pd.DataFrame, horizon: int, churn_days: int, t: Translator = EN
 ) -> list[str]:
@@ -798,12 +817,18 @@ def risk_findings(
             cap_r=f"{r['top10_capture']:.0%}",
         )
     )
+    if "bg/nbd" in b.index:
+        out.append(_bgnbd_sentence(b.loc["bg/nbd", "auc"], m["auc"], t))
     return out
 
 
 def backtest_rows(table: pd.DataFrame, t: Translator = EN) -> pd.DataFrame:
     """The backtest table with the model names in words."""
-    names = {"risk model": "risk model", "recency": "days since last active only"}
+    names = {
+        "risk model": "risk model",
+        "recency": "days since last active only",
+        "bg/nbd": "probability alive (BG/NBD)",
+    }
     return table.assign(model=table["model"].map(lambda m: t(names.get(m, m))))
 
 

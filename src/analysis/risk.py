@@ -284,8 +284,9 @@ def backtest(src: DataSource, as_of: date, rules: RiskRules = RiskRules()) -> Ba
     test["churned"] = outcomes(src, test, fit_date, rules).to_numpy()
     full, base = fit(train, y), fit(train, y, numeric=RECENCY, categorical=())
     test["risk"], test["recency_risk"] = full.predict(test), base.predict(test)
+    test["p_dead"] = 1 - p_alive(src, fit_date, as_of, test["member_id"])
     rows = []
-    for name, col in (("risk model", "risk"), ("recency", "recency_risk")):
+    for name, col in (("risk model", "risk"), ("recency", "recency_risk"), ("bg/nbd", "p_dead")):
         rows.append(
             {
                 "model": name,
@@ -296,7 +297,28 @@ def backtest(src: DataSource, as_of: date, rules: RiskRules = RiskRules()) -> Ba
                 **scores(test["churned"].to_numpy(), test[col].to_numpy()),
             }
         )
-    return Backtest(fit_date, pd.DataFrame(rows), test)
+    table = pd.DataFrame(rows)
+    # P(dead) is not a probability of the churn rule within the horizon: only its ranking is compared
+    table.loc[table["model"] == "bg/nbd", ["calibration_slope", "calibration_intercept", "ici", "brier"]] = (
+        np.nan
+    )
+    return Backtest(fit_date, table, test)
+
+
+def p_alive(src: DataSource, day: date, as_of: date, members: pd.Series) -> np.ndarray:
+    """BG/NBD probability that each of ``members`` is still "alive" at ``day`` (active days as the
+    transactions, in days; fitted on every member active by ``day``, from data up to ``day``)."""
+    from analysis import bgnbd
+
+    md = member_days(src, as_of, between=(src.day_range()[0], day))
+    per = fetch(md.group_by("member_id").aggregate(first=md.day.min(), last=md.day.max(), n=md.count()))
+    first, last = pd.to_datetime(per["first"]), pd.to_datetime(per["last"])
+    x = per["n"].to_numpy(float) - 1
+    t_x = (last - first).dt.days.to_numpy(float)
+    T = (pd.Timestamp(day) - first).dt.days.to_numpy(float)
+    model = bgnbd.fit(x, t_x, T)
+    alive = pd.Series(model.p_alive(x, t_x, T), index=per["member_id"].to_numpy())
+    return members.map(alive).fillna(1.0).to_numpy(float)
 
 
 @dataclass(frozen=True)
