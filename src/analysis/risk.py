@@ -24,7 +24,7 @@ risk, against a recency-only model (days since last active) that the full model 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import ibis
@@ -61,7 +61,7 @@ class RiskRules:
     churn_days: int = 30
     landmarks: int = 4
     step_days: int = 7
-    tiers: TierRules = TierRules()
+    tiers: TierRules = field(default_factory=TierRules)
 
     @property
     def lag(self) -> int:
