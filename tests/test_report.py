@@ -317,3 +317,5 @@ def test_index_opens_with_this_weeks_summary_in_both_languages(good_run):
         assert f'href="runs/{folder}/kpi{suffix}.html"' in section
         assert f'href="runs/{folder}/core_members{suffix}.html"' in section
         assert "nan" not in re.sub(r"<[^>]+>", " ", section)
+        assert html.escape(t("Core members likely to leave")) in section
+        assert f'href="runs/{folder}/churn{suffix}.html"' in section

@@ -42,6 +42,8 @@ _SITE = {
     "all {n} rows": "展开全部 {n} 行",
     "{change} vs previous": "环比 {change}",
     "This week": "本周摘要",
+    "Core members likely to leave": "可能流失的核心成员",
+    "of {n} core members, in the next {h} days (95% interval {lo} to {hi})": "{n} 名核心成员中，未来 {h} 天内（95% 区间 {lo} 至 {hi}）",
     "change against the control arm": "相对对照组的变化",
     "10% of members below": "10% 的成员低于", "median member": "中位成员", "10% of members above": "10% 的成员高于",
     "An effect is a difference of averages: members in the same arm differ far more than the arms do":
