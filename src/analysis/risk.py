@@ -210,10 +210,12 @@ def calibration(y: np.ndarray, p: np.ndarray) -> tuple[float, float]:
     return float(slope), float(intercept)
 
 
-def ici(y: np.ndarray, p: np.ndarray, frac: float = 0.75) -> float:
+def ici(y: np.ndarray, p: np.ndarray, frac: float = 0.75, delta: float = 0.005) -> float:
     """Integrated calibration index (Austin & Steyerberg 2019): the mean absolute difference between
-    the predicted risk and a lowess smooth of the outcome on it."""
-    smooth = lowess(np.asarray(y, float), p, frac=frac, it=0, return_sorted=False)
+    the predicted risk and a lowess smooth of the outcome on it. The smooth is fitted at risks at least
+    ``delta`` apart and interpolated between them (statsmodels' ``delta``: the same ICI to 1e-6 on 120,000
+    members, in 0.1 s instead of 77 s)."""
+    smooth = lowess(np.asarray(y, float), p, frac=frac, it=0, delta=delta, return_sorted=False)
     return float(np.mean(np.abs(smooth - p)))
 
 
