@@ -59,8 +59,10 @@ class RiskRules:
 
     horizon_days: int = 30
     churn_days: int = 30
-    landmarks: int = 4
+    landmarks: int = 4  # at most; fewer once ``min_rows`` training rows are reached
     step_days: int = 7
+    min_rows: int = 200_000
+    max_fit_rows: int = 400_000  # a larger training set is fitted on a seeded random sample of this size
     tiers: TierRules = field(default_factory=TierRules)
 
     @property
@@ -255,15 +257,39 @@ def training_set(src: DataSource, end: date, as_of: date, rules: RiskRules) -> t
     """Stacked landmarks ending at ``end``, each with its outcome (data up to ``end + lag`` only)."""
     parts, ys = [], []
     for d in landmark_days(end, src.day_range()[0], rules):
-        f = features(src, d, as_of, rules)
+        f, y = labelled(src, d, as_of, rules)
         parts.append(f)
-        ys.append(outcomes(src, f, d, rules))
+        ys.append(y)
+        if sum(map(len, parts)) >= rules.min_rows:  # a large community needs no more landmarks
+            break
     if not parts:
         raise ValueError(f"no training landmark: the log must start {HISTORY_DAYS} days before {end}")
     return pd.concat(parts, ignore_index=True), pd.concat(ys, ignore_index=True)
 
 
+def labelled(
+    src: DataSource, landmark: date, as_of: date, rules: RiskRules
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Features and outcomes at one landmark, computed once per source (the backtest's fit date is the
+    risk now's newest training landmark)."""
+    key = ("risk_labelled", landmark, as_of, rules.horizon_days, rules.churn_days, repr(rules.tiers))
+    if key not in src.cache:
+        f = features(src, landmark, as_of, rules)
+        src.cache[key] = (f, outcomes(src, f, landmark, rules))
+    f, y = src.cache[key]
+    return f.copy(), y.copy()
+
+
 RECENCY = ("recency", "log_recency")
+
+
+def _capped(train: pd.DataFrame, y: pd.Series, rows: int) -> tuple[pd.DataFrame, pd.Series]:
+    """At most ``rows`` training rows: a seeded random sample of a larger set (the coefficients of a
+    few dozen terms need no more; fitting a million rows would only cost time and memory)."""
+    if len(train) <= rows:
+        return train, y
+    keep = np.sort(np.random.default_rng(0).choice(len(train), rows, replace=False))
+    return train.iloc[keep].reset_index(drop=True), y.iloc[keep].reset_index(drop=True)
 
 
 @dataclass(frozen=True)
@@ -282,8 +308,9 @@ def backtest(src: DataSource, as_of: date, rules: RiskRules = RiskRules()) -> Ba
     model is scored the same way."""
     fit_date = as_of - timedelta(days=rules.lag)
     train, y = training_set(src, fit_date - timedelta(days=rules.lag), as_of, rules)
-    test = features(src, fit_date, as_of, rules)
-    test["churned"] = outcomes(src, test, fit_date, rules).to_numpy()
+    test, churned = labelled(src, fit_date, as_of, rules)
+    test["churned"] = churned.to_numpy()
+    train, y = _capped(train, y, rules.max_fit_rows)
     full, base = fit(train, y), fit(train, y, numeric=RECENCY, categorical=())
     test["risk"], test["recency_risk"] = full.predict(test), base.predict(test)
     test["p_dead"] = 1 - p_alive(src, fit_date, as_of, test["member_id"])
@@ -318,7 +345,8 @@ def p_alive(src: DataSource, day: date, as_of: date, members: pd.Series) -> np.n
     x = per["n"].to_numpy(float) - 1
     t_x = (last - first).dt.days.to_numpy(float)
     T = (pd.Timestamp(day) - first).dt.days.to_numpy(float)
-    model = bgnbd.fit(x, t_x, T)
+    fit_rows = np.random.default_rng(0).permutation(len(x))[:200_000]  # the four parameters need no more
+    model = bgnbd.fit(x[fit_rows], t_x[fit_rows], T[fit_rows])
     alive = pd.Series(model.p_alive(x, t_x, T), index=per["member_id"].to_numpy())
     return members.map(alive).fillna(1.0).to_numpy(float)
 
@@ -343,7 +371,9 @@ class RiskNow:
 def risk_now(src: DataSource, as_of: date, rules: RiskRules = RiskRules()) -> RiskNow:
     """Fit with every landmark whose outcome is visible by ``as_of`` and predict for the members active
     in the last ``churn_days``."""
-    train, y = training_set(src, as_of - timedelta(days=rules.lag), as_of, rules)
+    train, y = _capped(
+        *training_set(src, as_of - timedelta(days=rules.lag), as_of, rules), rules.max_fit_rows
+    )
     model = fit(train, y)
     now = features(src, as_of, as_of, rules)
     now["risk"] = model.predict(now)
