@@ -26,8 +26,14 @@ def cjk_font_file() -> str:
 
 
 def use_report_fonts() -> None:
-    """Register the CJK font with matplotlib (once) and make the report families the default."""
-    if not any(e.name == CJK_FAMILY for e in font_manager.fontManager.ttflist):
-        font_manager.fontManager.addfont(cjk_font_file())
+    """Register the shipped CJK font with matplotlib (once), ahead of any system font of the same name so
+    that every machine draws with the same file, and make the report families the default."""
+    manager, path = font_manager.fontManager, cjk_font_file()
+    if not any(e.fname == path for e in manager.ttflist):
+        manager.addfont(path)
+        ours = [e for e in manager.ttflist if e.fname == path]
+        manager.ttflist = ours + [e for e in manager.ttflist if e.fname != path]  # ties go to the first
+        font_manager._get_font.cache_clear()
+        manager._findfont_cached.cache_clear()
     matplotlib.rcParams["font.family"] = FAMILIES
     matplotlib.rcParams["axes.unicode_minus"] = True

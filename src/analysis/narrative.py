@@ -10,7 +10,6 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from analysis.cox import CoxFit
@@ -769,11 +768,9 @@ def risk_findings(
     backtest, leavers: pd.DataFrame, horizon: int, churn_days: int, t: Translator = EN
 ) -> list[str]:
     """Expected leavers overall and among core members, and the backtest in one plain paragraph."""
-    total, var = (
-        leavers["expected"].sum(),
-        ((leavers["upper"] - leavers["expected"]) / 1.959963984540054) ** 2,
-    )
-    half = 1.959963984540054 * float(np.sqrt(var.sum()))
+    from analysis.risk import total_leavers
+
+    total, lo, hi = total_leavers(leavers)
     out = [
         t(
             "Of the {n} members active in the last {d} days, about {e} are expected to churn in the next {h} "
@@ -782,24 +779,22 @@ def risk_findings(
             d=churn_days,
             e=f"{total:,.0f}",
             h=horizon,
-            lo=f"{max(total - half, 0):,.0f}",
-            hi=f"{total + half:,.0f}",
+            lo=f"{lo:,.0f}",
+            hi=f"{hi:,.0f}",
         )
     ]
     core = leavers[leavers["tier"] == "core"]
     if len(core):
-        c_half = 1.959963984540054 * float(
-            np.sqrt((((core["upper"] - core["expected"]) / 1.959963984540054) ** 2).sum())
-        )
-        c = core["expected"].sum()
+        c, c_lo, c_hi = total_leavers(core)
         out.append(
             t(
-                "Among the {n} core members, about {e} (95% interval {lo} to {hi}); the list, riskiest "
-                "first, with reasons, is in the run's restricted folder.",
+                "Among the {n} core members, about {e} (95% interval {lo} to {hi}); the list, "
+                "riskiest first, "
+                "with reasons, is in the run's restricted folder.",
                 n=f"{int(core['members'].sum()):,}",
                 e=f"{c:,.1f}",
-                lo=f"{max(c - c_half, 0):,.1f}",
-                hi=f"{c + c_half:,.1f}",
+                lo=f"{c_lo:,.1f}",
+                hi=f"{c_hi:,.1f}",
             )
         )
     b = backtest.table.set_index("model")

@@ -51,6 +51,7 @@ NUMERIC = (
 )
 CATEGORICAL = ("tier", "channel", "community")
 HISTORY_DAYS = 56
+Z95 = 1.959963984540054
 
 
 @dataclass(frozen=True)
@@ -405,18 +406,30 @@ def reliability(y: np.ndarray, p: np.ndarray, bins: int = 10) -> pd.DataFrame:
 
 def expected_leavers(now: pd.DataFrame, by: tuple[str, ...] = ("tier", "community")) -> pd.DataFrame:
     """Expected leavers in the horizon per group: members, expected (Σ risk), a 95% interval for the
-    count that will leave given the risks (Σ risk ± 1.96 √Σ risk(1 − risk)), mean_risk. Core first."""
+    count that will leave given the risks (Σ risk ± 1.96 √variance, variance = Σ risk(1 − risk)),
+    variance, mean_risk. Core first."""
     g = now.assign(_var=now["risk"] * (1 - now["risk"])).groupby(list(by), observed=True)
     out = g.agg(
-        members=("risk", "size"), expected=("risk", "sum"), _var=("_var", "sum"), mean_risk=("risk", "mean")
+        members=("risk", "size"),
+        expected=("risk", "sum"),
+        variance=("_var", "sum"),
+        mean_risk=("risk", "mean"),
     ).reset_index()
-    half = 1.959963984540054 * np.sqrt(out.pop("_var"))
+    half = Z95 * np.sqrt(out["variance"])
     out.insert(out.columns.get_loc("expected") + 1, "lower", (out["expected"] - half).clip(lower=0))
     out.insert(out.columns.get_loc("lower") + 1, "upper", out["expected"] + half)
     core_first = out["tier"].ne("core") if "tier" in out else False
     return (
         out.assign(_k=core_first).sort_values(["_k", "expected"], ascending=[True, False]).drop(columns="_k")
     )
+
+
+def total_leavers(leavers: pd.DataFrame) -> tuple[float, float, float]:
+    """(expected, lower, upper) leavers over the groups of :func:`expected_leavers` (members' outcomes
+    are independent given their risks, so the variances add)."""
+    expected = float(leavers["expected"].sum())
+    half = Z95 * float(np.sqrt(leavers["variance"].sum()))
+    return expected, max(expected - half, 0.0), expected + half
 
 
 FEATURE_GROUPS = {  # design columns → the reason a reader sees

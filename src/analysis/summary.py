@@ -115,17 +115,16 @@ def _core_items(run_dir: Path, t: Translator) -> list[Item]:
 
 def _risk_items(run_dir: Path, t: Translator) -> list[Item]:
     leavers = _table(run_dir, "churn_risk_by_tier_community")
-    if leavers is None or "expected" not in leavers or leavers.empty:
+    if leavers is None or "variance" not in leavers or leavers.empty:
         return []
     core = leavers[leavers["tier"] == "core"]
     if core.empty:
         return []
     backtest = _table(run_dir, "churn_risk_backtest")
     horizon = int(backtest["horizon_days"].iloc[0]) if backtest is not None and len(backtest) else 30
-    expected = float(core["expected"].sum())
-    half = 1.959963984540054 * math.sqrt(
-        float(((core["upper"] - core["expected"]) / 1.959963984540054).pow(2).sum())
-    )
+    from analysis.risk import total_leavers
+
+    expected, lo, hi = total_leavers(core)
     return [
         Item(
             t("Core members likely to leave"),
@@ -136,8 +135,8 @@ def _risk_items(run_dir: Path, t: Translator) -> list[Item]:
                 "of {n} core members, in the next {h} days (95% interval {lo} to {hi})",
                 h=horizon,
                 n=f"{int(core['members'].sum()):,}",
-                lo=f"{max(expected - half, 0):,.0f}",
-                hi=f"{expected + half:,.0f}",
+                lo=f"{lo:,.0f}",
+                hi=f"{hi:,.0f}",
             ),
             _page("churn", t),
         )
