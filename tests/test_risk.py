@@ -125,3 +125,24 @@ def test_risk_now_lists_members_with_reasons_and_expected_leavers(communities):
     assert (leavers["lower"] <= leavers["expected"]).all() and (leavers["expected"] <= leavers["upper"]).all()
     drivers = risk.drivers(now.model, now.train).set_index(["feature", "level"])
     assert drivers.loc[("recency", "p10 → p90"), "odds_ratio"] > 1  # longer away, likelier to leave
+
+
+@pytest.mark.parametrize(("days", "has_now"), [(150, True), (100, False)])
+def test_a_short_log_says_how_long_it_must_be_instead_of_failing(tmp_path, days, has_now):
+    """150 days: enough for the risk now (it needs horizon + churn_days + 56 days) but not its backtest
+    (twice the lag); 100 days: neither. The tables keep the output contract's columns, empty."""
+    from analysis import i18n, narrative
+
+    generate(SynthConfig(members=500, seed=11, days=days), tmp_path)
+    src = load(tmp_path)
+    part = risk.section(src, src.default_as_of())
+    assert part.backtest is None and (part.now is not None) == has_now
+    assert part.log_start > part.backtest_needs
+    assert list(part.backtest_table.columns) == risk.BACKTEST_COLUMNS and part.backtest_table.empty
+    assert list(part.reliability.columns) == risk.RELIABILITY_COLUMNS and part.reliability.empty
+    assert (not part.leavers.empty) == has_now and (not part.member_list().empty) == has_now
+    for lang in ("en", "zh"):
+        t = i18n.translator(lang)
+        text = " ".join(narrative.risk_findings(part, 30, 30, t))
+        needed = part.backtest_needs if has_now else part.now_needs
+        assert t.day(needed) in text and t.day(part.log_start) in text

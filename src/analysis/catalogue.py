@@ -373,6 +373,10 @@ _CHURN = {
         "其中 {n} 名核心成员中约 {e} 人（95% 区间 {lo} 至 {hi}）；按风险从高到低、附原因的名单在本次运行的受限文件夹中。",
     "Checked on the past: fitted with data up to {day} and compared with what happened by the report date, the risks were right on average (calibration slope {slope}, where 1 is exact; off by {ici} points on average), and the 10% of members it ranked riskiest held {cap} of those who churned, against {cap_r} when ranking by days since last active alone.":
         "用历史数据检验：只用截至{day}的数据建模，再与截至报告日期实际发生的情况对比，风险估计总体准确（校准斜率 {slope}，1 为完全准确；平均偏差 {ici} 个百分点）；模型排出的风险最高的 10% 成员包含了 {cap} 的流失者，只按“距上次活跃天数”排序时为 {cap_r}。",
+    "Churn risk needs a log that starts by {day} (the model learns from members followed for {h} days, plus {d} days to see who churned); this log starts on {start}.":
+        "流失风险需要从{day}或更早开始的数据（模型要从被跟踪 {h} 天的成员中学习，再加 {d} 天才能看出谁流失了）；这份数据从{start}开始。",
+    "These risks are not yet checked on the past: the backtest needs a log that starts by {day}, and this one starts on {start}.":
+        "这些风险还没有用历史数据检验：回测需要从{day}或更早开始的数据，这份数据从{start}开始。",
     "Expected leavers in the next {n} days by tier and community, core members first": "未来 {n} 天预计流失人数，按分层和社群，核心成员在前",
     "tier": "分层", "expected to leave": "预计流失", "mean risk": "平均风险",
     "Predicted against actual churn, backtest": "预测与实际流失对比（回测）",

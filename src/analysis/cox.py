@@ -1,4 +1,4 @@
-"""Cox proportional hazards with Efron ties on rows that carry integer case weights.
+"""Cox proportional hazards with Efron (or Breslow) ties on rows that carry integer case weights.
 
 A row with weight ``w`` stands for ``w`` members with the same covariates, duration and event, so the
 partial likelihood is that of the expanded rows, exactly: at an event time with ``d`` tied events
@@ -11,6 +11,11 @@ a few categorical covariates collapse a million members into tens of thousands o
 Robust (sandwich) standard errors use Efron-adjusted score residuals per row; a compressed row's
 residual is the residual of each member it stands for, so the robust variance is also that of the
 raw rows (members are the clusters).
+
+Delayed entry (counting-process rows, R's ``Surv(start, stop, event)``): a row with entry ``s`` and
+duration ``T`` is at risk at the event times in ``(s, T]``, so a member entering at an event time is not
+in that time's risk set. Checked against the closed forms of R survival's validation vignette
+(Therneau & Grambsch, appendix E) in ``tests/test_cox_counting.py``.
 """
 
 from __future__ import annotations
@@ -54,11 +59,13 @@ class CoxFit:
         ]
 
 
-def _check(x: np.ndarray, t: np.ndarray, e: np.ndarray, w: np.ndarray) -> None:
-    if not (len(x) == len(t) == len(e) == len(w)):
-        raise ValueError("covariates, durations, events and weights must have the same length")
+def _check(x: np.ndarray, t: np.ndarray, e: np.ndarray, w: np.ndarray, s: np.ndarray | None) -> None:
+    if not (len(x) == len(t) == len(e) == len(w)) or (s is not None and len(s) != len(t)):
+        raise ValueError("covariates, durations, entries, events and weights must have the same length")
     if not np.isfinite(x).all() or not np.isfinite(t).all():
         raise ValueError("covariates and durations must be finite")
+    if s is not None and (not np.isfinite(s).all() or (s >= t).any()):
+        raise ValueError("every entry must be finite and before its duration (at risk on (entry, duration])")
     if (w <= 0).any() or not np.allclose(w, np.round(w)):
         raise ValueError("case weights must be positive whole numbers (members per row)")
 
@@ -73,11 +80,21 @@ def _pattern_ids(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 class _Stratum:
-    """Sorted arrays of one stratum and the index of its event times."""
+    """Sorted arrays of one stratum and the index of its event times. ``s`` (entries) may be None: every
+    row at risk from time 0. ``breslow`` uses Breslow's approximation for tied events instead of Efron's."""
 
-    def __init__(self, x: np.ndarray, t: np.ndarray, e: np.ndarray, w: np.ndarray):
+    def __init__(
+        self,
+        x: np.ndarray,
+        t: np.ndarray,
+        e: np.ndarray,
+        w: np.ndarray,
+        s: np.ndarray | None = None,
+        breslow: bool = False,
+    ):
         order = np.lexsort((~e.astype(bool), t))  # by time; at a tied time events first
         self.x, self.t, self.e, self.w = x[order], t[order], e[order].astype(bool), w[order]
+        self.s, self.breslow = (None if s is None else s[order]), breslow
         ev_t = self.t[self.e]
         self.times = np.unique(ev_t)
         self.k_of_event = np.searchsorted(self.times, ev_t)  # event row -> its event time index
@@ -101,6 +118,10 @@ class _Stratum:
             (np.ones(n_ev), (self.k_of_event, np.arange(n_ev))), shape=(len(self.times), n_ev)
         )
         self.xx = (self.x[:, :, None] * self.x[:, None, :]).reshape(n, -1)
+        if self.s is not None:  # rows entered at or after an event time are not yet at risk there
+            us, s_idx = np.unique(self.s, return_inverse=True)
+            self.by_entry = sparse.csr_matrix((np.ones(n), (s_idx, np.arange(n))), shape=(len(us), n))
+            self.entry_of_event_time = np.searchsorted(us, self.times, side="left")
         # few distinct covariate patterns (categorical designs): weights at risk / tied per pattern
         self.patterns = None
         pid, first_row = _pattern_ids(self.x)
@@ -110,14 +131,29 @@ class _Stratum:
             per_time = np.zeros((len(ut), len(first_row)))
             np.add.at(per_time, (t_idx, pid), self.w)
             self.n_at_risk = np.cumsum(per_time[::-1], axis=0)[::-1][self.time_of_event_time]
+            if self.s is not None:
+                self.n_at_risk -= self.not_entered(
+                    sparse.csr_matrix((self.w, (np.arange(n), pid)), shape=(n, len(first_row)))
+                )
             self.n_tied = np.zeros((len(self.times), len(first_row)))
             np.add.at(self.n_tied, (self.k_of_event, pid[self.e]), self.w[self.e])
         self.S = (self.w[self.e][:, None] * self.x[self.e]).sum(axis=0)  # summed covariates of events
 
+    def not_entered(self, per_row) -> np.ndarray:
+        """Per event time, the sums of ``per_row`` (rows x columns) over rows with entry >= that time."""
+        per_entry = self.by_entry @ per_row
+        per_entry = per_entry.toarray() if sparse.issparse(per_entry) else np.asarray(per_entry)
+        tail = np.vstack([np.cumsum(per_entry[::-1], axis=0)[::-1], np.zeros((1, per_entry.shape[1]))])
+        return tail[self.entry_of_event_time]
+
     def efron_sums(self, R: np.ndarray, A: np.ndarray, second: bool = True):
         """Per event time, over l = 0 .. d-1 with c = l/d and den = R - c*A: sum log(den) (a scalar,
-        summed over times), and the per-time sums of 1/den, c/den, 1/den^2, c/den^2, c^2/den^2."""
+        summed over times), and the per-time sums of 1/den, c/den, 1/den^2, c/den^2, c^2/den^2.
+        Breslow: c = 0 for every term."""
         nt = len(R)
+        if self.breslow:
+            d, zero = self.d.astype(float), np.zeros(nt)
+            return float((d * np.log(R)).sum()), d / R, zero, d / R**2, zero, zero.copy()
         s0, s1 = np.zeros(nt), np.zeros(nt)
         q0, q1, q2 = np.zeros(nt), np.zeros(nt), np.zeros(nt)
         log_sum = 0.0
@@ -170,8 +206,10 @@ class _Stratum:
             re_ = r[self.e]
 
             def at_risk(v: np.ndarray) -> np.ndarray:
-                per_time = self.by_time @ (r[:, None] * v)
-                return np.cumsum(per_time[::-1], axis=0)[::-1][self.time_of_event_time]
+                rv = r[:, None] * v
+                per_time = self.by_time @ rv
+                out = np.cumsum(per_time[::-1], axis=0)[::-1][self.time_of_event_time]
+                return out if self.s is None else out - self.not_entered(rv)
 
             def tied(v: np.ndarray) -> np.ndarray:
                 return self.by_event_time @ (re_[:, None] * v[self.e])
@@ -213,6 +251,11 @@ class _Stratum:
         has = upto >= 0
         cum0 = np.where(has, H0[np.maximum(upto, 0)], 0.0)
         cum1 = np.where(has[:, None], H1[np.maximum(upto, 0)], 0.0)
+        if self.s is not None:  # only the event times after the row's entry
+            before = np.searchsorted(self.times, self.s, side="right") - 1
+            some = before >= 0
+            cum0 -= np.where(some, H0[np.maximum(before, 0)], 0.0)
+            cum1 -= np.where(some[:, None], H1[np.maximum(before, 0)], 0.0)
         ke = self.k_of_event
         cum0[e] -= s1[ke]  # at its own event time an event row counts with weight (1 - c_l)
         cum1[e] -= g1[ke]
@@ -223,20 +266,27 @@ class _Stratum:
 
     def concordance_counts(self, score: np.ndarray) -> tuple[float, float, float]:
         """Weighted (concordant, tied, comparable) pairs for risk ``score`` of the sorted rows: an event
-        at t against every row with a later time, or censored at t (lifelines' rule)."""
+        at t against every row with a later time, or censored at t (lifelines' rule), that has entered
+        before t."""
         ranks = np.unique(score, return_inverse=True)[1]
         n_r = ranks.max() + 1 if ranks.size else 0
         # rows leaving after each event time: process times from the last backwards
         conc = tied = pairs = 0.0
         later = np.zeros(n_r)  # weights of rows with time > current event time, by score rank
+        waiting = np.zeros(n_r)  # ... of those, rows with entry >= current time (not yet at risk)
         t, w, e = self.t, self.w, self.e
+        by_entry = np.argsort(-self.s, kind="stable") if self.s is not None else np.zeros(0, np.int64)
+        nxt = 0
         bounds = np.flatnonzero(np.diff(t)) + 1
         groups = np.split(np.arange(t.size), bounds)
         for g in reversed(groups):
             ev = g[e[g]]
             cen = g[~e[g]]
+            while nxt < by_entry.size and self.s[by_entry[nxt]] >= t[g[0]]:
+                waiting[ranks[by_entry[nxt]]] += w[by_entry[nxt]]
+                nxt += 1
             if ev.size:
-                pool = later.copy()
+                pool = later - waiting
                 np.add.at(pool, ranks[cen], w[cen])
                 below = np.concatenate([[0.0], np.cumsum(pool)])
                 rk = ranks[ev]
@@ -258,14 +308,21 @@ def fit(
     ridge: float = 0.0,
     tol: float = 1e-12,
     max_iter: int = 50,
+    entry: np.ndarray | pd.Series | None = None,
+    ties: str = "efron",
 ) -> CoxFit:
-    """Newton-Raphson fit of the Efron partial likelihood (optionally stratified; ``ridge`` adds
-    ``-ridge/2 * |b|^2`` to guard against separation). Case weights must be whole numbers."""
+    """Newton-Raphson fit of the partial likelihood with ``ties`` ``"efron"`` (default) or
+    ``"breslow"`` (optionally stratified; ``ridge`` adds ``-ridge/2 * |b|^2`` to guard against
+    separation). Case weights must be whole numbers. ``entry``: delayed entry, each row at risk on
+    (entry, duration] (R's ``Surv(entry, duration, event)``)."""
     xv = x.to_numpy(dtype=float)
     t = np.asarray(duration, dtype=float)
     e = np.asarray(event).astype(bool)
     w = np.ones(len(t)) if weights is None else np.asarray(weights, dtype=float)
-    _check(xv, t, e, w)
+    s = None if entry is None else np.asarray(entry, dtype=float)
+    _check(xv, t, e, w, s)
+    if ties not in ("efron", "breslow"):
+        raise ValueError(f"ties must be 'efron' or 'breslow', not {ties!r}")
     if xv.shape[1] == 0:
         raise ValueError("no covariate to fit (every candidate column is constant)")
     if not e.any():
@@ -276,7 +333,9 @@ def fit(
         codes = pd.factorize(np.asarray(strata))[0]
         groups = [np.flatnonzero(codes == k) for k in range(int(codes.max()) + 1)]
     mu = (w[:, None] * xv).sum(axis=0) / w.sum()  # centring for numerical stability (estimates unchanged)
-    parts = [_Stratum(xv[g] - mu, t[g], e[g], w[g]) for g in groups]
+    parts = [
+        _Stratum(xv[g] - mu, t[g], e[g], w[g], None if s is None else s[g], ties == "breslow") for g in groups
+    ]
     beta, ll, ll_null, info, it = _newton(parts, xv.shape[1], ridge, tol, max_iter)
     cov = np.linalg.inv(info)
     se = np.sqrt(np.diag(cov))
@@ -444,15 +503,21 @@ def _first_seen_ids(key: np.ndarray) -> tuple[np.ndarray, int]:
 
 
 def compress(
-    x: pd.DataFrame, duration: pd.Series, event: pd.Series, strata: pd.Series | None = None
+    x: pd.DataFrame,
+    duration: pd.Series,
+    event: pd.Series,
+    strata: pd.Series | None = None,
+    entry: pd.Series | None = None,
 ) -> pd.DataFrame:
-    """Unique (covariates, duration, event[, strata]) rows with a case-weight column ``w``, in order of
-    first appearance."""
+    """Unique (covariates, duration, event[, strata][, entry]) rows with a case-weight column ``w``, in
+    order of first appearance (columns ``_t``, ``_e``, ``_s``, ``_entry``)."""
     d = x.reset_index(drop=True)
     d["_t"] = np.asarray(duration)
     d["_e"] = np.asarray(event).astype(int)
     if strata is not None:
         d["_s"] = np.asarray(strata).astype(str)
+    if entry is not None:
+        d["_entry"] = np.asarray(entry)
     key, size = np.zeros(len(d), dtype=np.int64), 1
     for c in d.columns:  # mixed-radix key, re-coded whenever it could overflow
         codes, card = _codes(d[c])
@@ -475,34 +540,48 @@ def fit_cox(
     compressed: bool = True,
     robust: bool = False,
     ph_check: bool = True,
+    entry: str | None = None,
 ) -> CoxFit:
     """Cox PH (Efron ties, ``analysis.cox``) on the landmark table, by default on rows compressed to
-    unique (covariates, duration, event[, stratum]) with case weights (the same estimates as the raw
-    rows). ``robust`` reports sandwich standard errors (members as clusters) and bases CIs on them.
+    unique (covariates, duration, event[, stratum][, entry]) with case weights (the same estimates as
+    the raw rows). ``robust`` reports sandwich standard errors (members as clusters) and bases CIs on
+    them. ``entry`` names a delayed-entry column (at risk on (entry, duration]; 0 = from the start).
     Rows with a missing covariate value are left out (counted in ``CoxFit.left_out``)."""
     known = df[list(dict.fromkeys([*categorical, *numeric]))].notna().all(axis=1)
     left_out = int((~known).sum())
     if left_out:
         df = df[known]
-    if compressed:  # unique (covariate values, duration, event[, stratum]) rows, then the design
+    entry = entry if entry and (df[entry] > 0).any() else None
+    if compressed:  # unique (covariate values, duration, event[, stratum][, entry]) rows, then the design
         cols = list(dict.fromkeys([*categorical, *numeric]))
-        rows = compress(df[cols], df[duration], df[event], df[strata] if strata else None)
+        rows = compress(
+            df[cols], df[duration], df[event], df[strata] if strata else None, df[entry] if entry else None
+        )
         t, e, w, s = rows["_t"], rows["_e"], rows["w"], rows["_s"] if strata else None
+        ent = rows["_entry"] if entry else None
     else:
         rows, t, e, w, s = df, df[duration], df[event], None, df[strata] if strata else None
+        ent = df[entry] if entry else None
     x = design(rows, categorical, numeric)
     x = x.loc[:, x.std() > 0]  # a constant column cannot be estimated
     covariates = list(x.columns)
-    res = fit(x, t, e, weights=w, strata=s, robust=robust)
-    ph = _ph_check(df, categorical, numeric, duration, event, covariates) if ph_check else pd.DataFrame()
+    res = fit(x, t, e, weights=w, strata=s, robust=robust, entry=ent)
+    ph = (
+        _ph_check(df, categorical, numeric, duration, event, covariates, entry=entry)
+        if ph_check
+        else pd.DataFrame()
+    )
     return replace(res, ph_test=ph, left_out=left_out)
 
 
-def _ph_check(df, categorical, numeric, duration, event, covariates, periods: int = 3) -> pd.DataFrame:
+def _ph_check(
+    df, categorical, numeric, duration, event, covariates, periods: int = 3, entry: str | None = None
+) -> pd.DataFrame:
     """Proportional hazards as an effect size, not only a p-value (at large n every test "fails"):
     the hazard ratio fitted separately in each of ``periods`` follow-up intervals (split at event-time
-    quantiles; members at risk in an interval, clock from its start). Columns: covariate, period,
-    start, end, hazard_ratio, ci_lower, ci_upper. Under PH the ratios agree across periods."""
+    quantiles; members at risk in an interval, clock from its start, entering late with ``entry``).
+    Columns: covariate, period, start, end, hazard_ratio, ci_lower, ci_upper. Under PH the ratios
+    agree across periods."""
 
     ev_times = df.loc[df[event].astype(bool), duration]
     if len(ev_times) < 30 * periods:
@@ -519,12 +598,18 @@ def _ph_check(df, categorical, numeric, duration, event, covariates, periods: in
     for k in range(periods):
         lo, hi = cuts[k], cuts[k + 1]
         at_risk = (df[duration] >= lo).to_numpy()
+        if entry:  # entered before the interval's end and before its own time in the interval
+            late = np.maximum(df[entry] - lo, 0)
+            at_risk &= (late < np.minimum(df[duration], hi) - lo).to_numpy()
         t = np.minimum(df.loc[at_risk, duration], hi) - lo
         e = df.loc[at_risk, event].astype(bool) & (df.loc[at_risk, duration] < hi)
+        ent = pd.Series(np.asarray(late[at_risk])) if entry else None
         xx = x.loc[at_risk]
         keep = [c for c in covariates if xx[c].std() > 0]
-        c = compress(xx[keep], pd.Series(np.asarray(t)), pd.Series(np.asarray(e)))
-        sm = fit(c[keep], c["_t"], c["_e"], weights=c["w"], ridge=1e-3).table.set_index("covariate")
+        c = compress(xx[keep], pd.Series(np.asarray(t)), pd.Series(np.asarray(e)), entry=ent)
+        sm = fit(
+            c[keep], c["_t"], c["_e"], weights=c["w"], ridge=1e-3, entry=c["_entry"] if entry else None
+        ).table.set_index("covariate")
         for cov in keep:
             rows.append(
                 {

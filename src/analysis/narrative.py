@@ -764,10 +764,35 @@ def _bgnbd_sentence(bg: float, auc: float, t: Translator) -> str:
     )
 
 
-def risk_findings(
-    backtest, leavers: pd.DataFrame, horizon: int, churn_days: int, t: Translator = EN
-) -> list[str]:
-    """Expected leavers overall and among core members, and the backtest in one plain paragraph."""
+def risk_findings(part, horizon: int, churn_days: int, t: Translator = EN) -> list[str]:
+    """Expected leavers overall and among core members, and the backtest in one plain paragraph, from
+    a :class:`analysis.risk.RiskSection`; when the log is too short for either, how long it must be."""
+    if part.now is None:
+        return [
+            t(
+                "Churn risk needs a log that starts by {day} (the model learns from members followed for "
+                "{h} days, plus {d} days to see who churned); this log starts on {start}.",
+                day=t.day(part.now_needs),
+                h=horizon,
+                d=churn_days,
+                start=t.day(part.log_start),
+            )
+        ]
+    out = _leaver_sentences(part.leavers, horizon, churn_days, t)
+    if part.backtest is None:
+        return [
+            *out,
+            t(
+                "These risks are not yet checked on the past: the backtest needs a log that starts by "
+                "{day}, and this one starts on {start}.",
+                day=t.day(part.backtest_needs),
+                start=t.day(part.log_start),
+            ),
+        ]
+    return out + _backtest_sentences(part.backtest, t)
+
+
+def _leaver_sentences(leavers: pd.DataFrame, horizon: int, churn_days: int, t: Translator) -> list[str]:
     from analysis.risk import total_leavers
 
     total, lo, hi = total_leavers(leavers)
@@ -797,9 +822,13 @@ def risk_findings(
                 hi=f"{c_hi:,.1f}",
             )
         )
+    return out
+
+
+def _backtest_sentences(backtest, t: Translator) -> list[str]:
     b = backtest.table.set_index("model")
     m, r = b.loc["risk model"], b.loc["recency"]
-    out.append(
+    out = [
         t(
             "Checked on the past: fitted with data up to {day} and compared with what happened by the report "
             "date, the risks were right on average (calibration slope {slope}, where 1 is exact; off by "
@@ -811,7 +840,7 @@ def risk_findings(
             cap=f"{m['top10_capture']:.0%}",
             cap_r=f"{r['top10_capture']:.0%}",
         )
-    )
+    ]
     if "bg/nbd" in b.index:
         out.append(_bgnbd_sentence(b.loc["bg/nbd", "auc"], m["auc"], t))
     return out

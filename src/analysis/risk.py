@@ -342,6 +342,7 @@ def p_alive(src: DataSource, day: date, as_of: date, members: pd.Series) -> np.n
 
     md = member_days(src, as_of, between=(src.day_range()[0], day))
     per = fetch(md.group_by("member_id").aggregate(first=md.day.min(), last=md.day.max(), n=md.count()))
+    per = per.sort_values("member_id", ignore_index=True)  # the fit does not depend on the row order
     first, last = pd.to_datetime(per["first"]), pd.to_datetime(per["last"])
     x = per["n"].to_numpy(float) - 1
     t_x = (last - first).dt.days.to_numpy(float)
@@ -379,6 +380,80 @@ def risk_now(src: DataSource, as_of: date, rules: RiskRules = RiskRules()) -> Ri
     now = features(src, as_of, as_of, rules)
     now["risk"] = model.predict(now)
     return RiskNow(model, now, train)
+
+
+def history_needed(as_of: date, rules: RiskRules = RiskRules(), backtest: bool = False) -> date:
+    """The first log day the risk now needs (``backtest``: that its backtest needs): the newest training
+    landmark is ``lag`` days before as_of (the backtest's, ``2 * lag``), with ``HISTORY_DAYS`` before it."""
+    end = as_of - timedelta(days=rules.lag * (2 if backtest else 1))
+    return end - timedelta(days=HISTORY_DAYS - 1)
+
+
+LEAVER_COLUMNS = ["tier", "community", "members", "expected", "lower", "upper", "variance", "mean_risk"]
+BACKTEST_COLUMNS = [
+    "model",
+    "fit_date",
+    "horizon_days",
+    "members",
+    "churned",
+    "auc",
+    "calibration_slope",
+    "calibration_intercept",
+    "ici",
+    "brier",
+    "top10_capture",
+]
+RELIABILITY_COLUMNS = ["group", "members", "predicted", "observed", "ci_lower", "ci_upper"]
+DRIVER_COLUMNS = ["feature", "level", "low", "high", "odds_ratio", "ci_lower", "ci_upper", "p_value"]
+MEMBER_COLUMNS = ["member_id", "tier", "community", "channel", "risk", "reasons"]
+
+
+@dataclass(frozen=True)
+class RiskSection:
+    """What a report shows about churn risk. ``now`` is None when the log starts after ``now_needs``,
+    ``backtest`` when it starts after ``backtest_needs``; the tables are then empty (same columns)."""
+
+    now: RiskNow | None
+    backtest: Backtest | None
+    log_start: date
+    now_needs: date
+    backtest_needs: date
+
+    @property
+    def leavers(self) -> pd.DataFrame:
+        return expected_leavers(self.now.members) if self.now else pd.DataFrame(columns=LEAVER_COLUMNS)
+
+    @property
+    def drivers(self) -> pd.DataFrame:
+        return drivers(self.now.model, self.now.train) if self.now else pd.DataFrame(columns=DRIVER_COLUMNS)
+
+    @property
+    def backtest_table(self) -> pd.DataFrame:
+        return self.backtest.table if self.backtest else pd.DataFrame(columns=BACKTEST_COLUMNS)
+
+    @property
+    def reliability(self) -> pd.DataFrame:
+        if self.backtest is None:
+            return pd.DataFrame(columns=RELIABILITY_COLUMNS)
+        scored = self.backtest.scored
+        return reliability(scored["churned"].to_numpy(), scored["risk"].to_numpy())
+
+    def member_list(self) -> pd.DataFrame:
+        return self.now.member_list() if self.now else pd.DataFrame(columns=MEMBER_COLUMNS)
+
+
+@accepts_dates
+def section(src: DataSource, as_of: date, rules: RiskRules = RiskRules()) -> RiskSection:
+    """The risk now and its backtest, each only when the log reaches far enough back for it."""
+    first = src.day_range()[0]
+    now_needs, back_needs = history_needed(as_of, rules), history_needed(as_of, rules, backtest=True)
+    return RiskSection(
+        now=risk_now(src, as_of, rules) if first <= now_needs else None,
+        backtest=backtest(src, as_of, rules) if first <= back_needs else None,
+        log_start=first,
+        now_needs=now_needs,
+        backtest_needs=back_needs,
+    )
 
 
 def reliability(y: np.ndarray, p: np.ndarray, bins: int = 10) -> pd.DataFrame:

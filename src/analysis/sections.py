@@ -1,0 +1,103 @@
+"""Report sections assembled from results: the prose, tables and charts of one part of a page in display
+order, so that a notebook cell is one call and a part the data cannot support says why instead of
+failing the page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from analysis import narrative, plots, tables
+from analysis.i18n import Translator
+from analysis.risk import RiskSection
+
+EN = Translator("en")
+
+
+def churn_risk(part: RiskSection, horizon: int, churn_days: int, t: Translator = EN) -> list[Any]:
+    """Who is about to leave: findings, expected leavers by tier and community, the backtest's
+    reliability curve and scores, and the drivers. Parts the log is too short for are left out (the
+    findings say so)."""
+    out: list[Any] = [tables.paragraphs(*narrative.risk_findings(part, horizon, churn_days, t))]
+    if part.now is None:
+        return out
+    out.append(
+        tables.html_table(
+            part.leavers,
+            words=["tier"],
+            formats={
+                "members": "int",
+                "expected": "float1",
+                "lower": "float1",
+                "upper": "float1",
+                "mean_risk": "pct",
+            },
+            labels={
+                "tier": t("tier"),
+                "community": t("community"),
+                "members": t("members"),
+                "expected": t("expected to leave"),
+                "lower": t("95% low"),
+                "upper": t("95% high"),
+                "mean_risk": t("mean risk"),
+            },
+            caption=t(
+                "Expected leavers in the next {n} days by tier and community, core members first", n=horizon
+            ),
+            t=t,
+        )
+    )
+    if part.backtest is not None:
+        out += [plots.reliability(part.reliability, t=t), _backtest_table(part, t)]
+    out.append(
+        tables.html_table(
+            narrative.driver_rows(part.drivers, t),
+            formats={"odds_ratio": "float2", "ci_lower": "float2", "ci_upper": "float2", "p_value": "p"},
+            labels={
+                "what": t("compared"),
+                "odds_ratio": t("times the odds of leaving"),
+                "ci_lower": t("95% low"),
+                "ci_upper": t("95% high"),
+                "p_value": t("p-value"),
+            },
+            caption=t(
+                "What drives the risk: odds of leaving within the horizon, a high value of each measure "
+                "against a low one (90th against 10th percentile), and each group against the most "
+                "common one"
+            ),
+            t=t,
+        )
+    )
+    return out
+
+
+def _backtest_table(part: RiskSection, t: Translator) -> Any:
+    shown = narrative.backtest_rows(part.backtest_table, t).drop(columns=["fit_date", "horizon_days"])
+    return tables.html_table(
+        shown,
+        formats={
+            "members": "int",
+            "churned": "int",
+            "auc": "float2",
+            "calibration_slope": "float2",
+            "calibration_intercept": "float2",
+            "ici": "pct",
+            "brier": "float2",
+            "top10_capture": "pct",
+        },
+        labels={
+            "model": t("model"),
+            "members": t("members"),
+            "churned": t("churned"),
+            "auc": t("AUC"),
+            "calibration_slope": t("calibration slope"),
+            "calibration_intercept": t("calibration intercept"),
+            "ici": t("ICI"),
+            "brier": t("Brier score"),
+            "top10_capture": t("churners in the riskiest 10%"),
+        },
+        caption=t(
+            "Backtest: fitted on data up to {day}, scored on what happened by the report date",
+            day=t.day(part.backtest.fit_date),
+        ),
+        t=t,
+    )
