@@ -1,0 +1,134 @@
+"""Results safe to watch daily: always-valid confidence sequences and a sequential sample-ratio check.
+
+**Confidence sequence** (the asymptotic normal-mixture sequence of Waudby-Smith et al. 2023,
+arXiv 2103.06476, as GrowthBook and Eppo use it). With ``n`` members in the two arms together, an
+estimate ``Δ`` with standard error ``se`` and ``σ̂² = se² n``, the interval ``Δ ± σ̂ √(2 (nρ² + 1)
+ln(√(nρ² + 1) / α) / (n² ρ²))`` covers the true effect at every look at once with probability 1 - α,
+however often it is looked at. ``ρ = √((-2 ln α + ln(-2 ln α + 1)) / N*)`` tunes the sequence to be
+tightest near ``N*`` members (default 5,000, GrowthBook's). The always-valid p-value,
+``min(1, √(nρ² + 1) exp(-ρ² n Δ² / (2 se² (nρ² + 1))))``, is below α exactly when the sequence at level α
+excludes zero. The fixed-horizon test stays the verdict at the planned end; this tells whether stopping
+earlier is safe.
+
+**Sequential SRM** (Lindon & Malek 2022, gbstats ``ssrm``): a Dirichlet–multinomial Bayes factor of
+the arm counts against the planned split, with prior concentration 10,000 around the planned shares;
+the p-value is the running minimum of 1 / BF over the looks (anytime-valid).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import special
+
+from analysis.stats import Moments, cuped_theta
+
+N_STAR = 5000  # GrowthBook's default tuning: members (both arms) where the sequence is tightest
+SRM_CONCENTRATION = 10_000.0
+
+
+def rho(alpha: float = 0.05, n_star: float = N_STAR) -> float:
+    """The mixture's tuning parameter for a sequence tightest near ``n_star`` observations."""
+    la = -2 * math.log(alpha)
+    return math.sqrt((la + math.log(la + 1)) / n_star)
+
+
+def halfwidth(se: float, n: float, alpha: float = 0.05, n_star: float = N_STAR) -> float:
+    """Half-width of the always-valid interval for an estimate with standard error ``se`` from ``n``
+    observations (both arms)."""
+    r2 = rho(alpha, n_star) ** 2
+    sigma2 = se * se * n
+    return math.sqrt(sigma2 * 2 * (n * r2 + 1) * math.log(math.sqrt(n * r2 + 1) / alpha) / (n * n * r2))
+
+
+def always_valid_p(effect: float, se: float, n: float, alpha: float = 0.05, n_star: float = N_STAR) -> float:
+    """min(1, 1/E) with E = exp(ρ² s / (2 (nρ² + 1))) / √(nρ² + 1) and s = n Δ² / se² (the squared
+    sum statistic over σ̂²): the mixture martingale of the sequence (Waudby-Smith et al., eq. 155)."""
+    r2 = rho(alpha, n_star) ** 2
+    s = n * effect * effect / (se * se)
+    log_e = r2 * s / (2 * (n * r2 + 1)) - 0.5 * math.log(n * r2 + 1)
+    return float(min(1.0, math.exp(-log_e)))
+
+
+@dataclass(frozen=True)
+class SequentialEffect:
+    """Treatment minus control at one look, absolute and relative, with always-valid intervals."""
+
+    n: int
+    n_control: int
+    effect: float
+    se: float
+    cs_lower: float
+    cs_upper: float
+    lift: float
+    lift_se: float
+    lift_cs_lower: float
+    lift_cs_upper: float
+    p_value: float  # always-valid, for the absolute effect
+
+
+def _arm(m: Moments, theta: float) -> tuple[float, float]:
+    """Mean and variance of Y - θX in one arm (θ = 0: the raw metric)."""
+    if theta == 0:
+        return m.mean, m.var
+    return m.mean - theta * m.x_mean, max(m.var + theta**2 * m.x_var - 2 * theta * m.cov, 0.0)
+
+
+def effect(
+    control: Moments,
+    treatment: Moments,
+    cuped: bool = False,
+    alpha: float = 0.05,
+    n_star: float = N_STAR,
+) -> SequentialEffect:
+    """The always-valid effect of ``treatment`` against ``control`` (CUPED-adjusted with the pooled θ
+    when ``cuped``); the lift divides by the unadjusted control mean, as the fixed-horizon analysis."""
+    theta = cuped_theta(control, treatment) if cuped else 0.0
+    theta = theta if theta == theta else 0.0
+    mc, vc = _arm(control, theta)
+    mt, vt = _arm(treatment, theta)
+    n = control.n + treatment.n
+    diff = mt - mc
+    se = math.sqrt(vc / control.n + vt / treatment.n)
+    base = control.mean
+    lift = diff / abs(base) if base else float("nan")
+    lift_se = (
+        math.sqrt(vt / (treatment.n * base**2) + mt**2 * vc / (control.n * base**4)) if base else float("nan")
+    )
+    hw = halfwidth(se, n, alpha, n_star) if se > 0 else float("nan")
+    lhw = halfwidth(lift_se, n, alpha, n_star) if lift_se > 0 else float("nan")
+    return SequentialEffect(
+        n=int(treatment.n),
+        n_control=int(control.n),
+        effect=diff,
+        se=se,
+        cs_lower=diff - hw,
+        cs_upper=diff + hw,
+        lift=lift,
+        lift_se=lift_se,
+        lift_cs_lower=lift - lhw,
+        lift_cs_upper=lift + lhw,
+        p_value=always_valid_p(diff, se, n, alpha, n_star) if se > 0 else float("nan"),
+    )
+
+
+def srm_p_values(
+    counts: Sequence[Sequence[float]], weights: Sequence[float], concentration: float = SRM_CONCENTRATION
+) -> np.ndarray:
+    """Anytime-valid SRM p-value after each look: ``counts`` holds the cumulative members per arm at
+    each look (rows), ``weights`` the planned split. log BF = log Γ(A) - log Γ(A + n) + Σ [log Γ(a_i +
+    x_i) - log Γ(a_i)] - Σ x_i log p_i with a = concentration · p, A = Σ a; p = running min of 1/BF."""
+    x = np.atleast_2d(np.asarray(counts, float))
+    p = np.asarray(weights, float) / np.sum(weights)
+    a = concentration * p
+    n = x.sum(axis=1)
+    log_bf = (
+        special.gammaln(a.sum())
+        - special.gammaln(a.sum() + n)
+        + (special.gammaln(a + x) - special.gammaln(a)).sum(axis=1)
+        - (x * np.log(p)).sum(axis=1)
+    )
+    return np.minimum.accumulate(np.minimum(1.0, np.exp(-log_bf)))
