@@ -45,6 +45,21 @@ _SITE = {
     "Core members likely to leave": "可能流失的核心成员",
     "of {n} core members, in the next {h} days (95% interval {lo} to {hi})": "{n} 名核心成员中，未来 {h} 天内（95% 区间 {lo} 至 {hi}）",
     "change against the control arm": "相对对照组的变化",
+    "change against control": "相对对照组的变化",
+    "Each primary result as it could have been read on each day": "每个主要指标在每一天看到的结果",
+    "No member's metric window has ended yet, so there is nothing to watch so far.": "还没有成员的指标观察期结束，目前没有可看的结果。",
+    "These intervals stay valid however often the results are looked at (always-valid confidence sequences): they are wider than the fixed-horizon intervals above, in exchange for being safe to watch every day.":
+        "无论多频繁地查看结果，这些区间都保持有效（随时有效的置信序列）：它们比上面的固定期限区间更宽，换来的是每天查看也不会增加误判。",
+    "The experiment reached its planned end on {day}: the verdict above, from the fixed-horizon test, is the one to act on.":
+        "实验已于{day}到达计划结束日：请以上面固定期限检验得出的结论为准。",
+    "The planned end is {day}, {n} days after the report date; until then the verdict above is provisional.":
+        "计划结束日是{day}，距报告日期还有 {n} 天；在此之前，上面的结论只是暂时的。",
+    "No primary result has settled yet: stopping now would mean deciding on noise.": "还没有主要指标得出确定结果：现在停止等于根据噪声做决定。",
+    "rose": "上升", "fell": "下降",
+    "Settled already, so safe to act on now: {items}.": "已经确定、现在就可以据此行动的结果：{items}。",
+    "p-value, checked daily": "p 值（每日检查）",
+    "## Watching it daily\n\nEach primary effect as it stood on every day on which members' metric windows ended.":
+        "## 每日跟踪\n\n每个主要效果在每一天（有成员的指标观察期结束时）的情况。",
     "10% of members below": "10% 的成员低于", "median member": "中位成员", "10% of members above": "10% 的成员高于",
     "An effect is a difference of averages: members in the same arm differ far more than the arms do":
         "效果是平均值之差：同一组内成员之间的差异远大于组与组之间的差异",

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
+from analysis import sequential
 from analysis import stats as st
 from analysis.activity import assign_tiers, churn_after, day_bit, weighted_score
 from analysis.cox import fit_cox
@@ -395,8 +396,9 @@ def srm_table(
     threshold: float = 0.001,
 ) -> pd.DataFrame:
     """Sample-ratio mismatch against the planned split: experiment, [by], arm, expected_share, members,
-    share, p_value, flagged (p < threshold; one test per experiment or per ``by`` group), planned (False:
-    the data carry no plan and the test is against equal shares). ``plan`` is a :class:`SplitPlan`, an
+    share, p_value, p_sequential (anytime-valid, over the assignment days), flagged (p < threshold; one
+    test per experiment or per ``by`` group), planned (False: the data carry no plan and the test is
+    against equal shares). ``plan`` is a :class:`SplitPlan`, an
     ``arms`` table, or None (equal shares over the table's arms)."""
     exp = plan.experiment if isinstance(plan, SplitPlan) else table.attrs.get("experiment", "")
     if isinstance(plan, pd.DataFrame):
@@ -410,6 +412,7 @@ def srm_table(
     for g, d in groups:
         counts = d["arm"].value_counts().reindex(weights.index, fill_value=0)
         res = st.srm(counts.to_numpy(), weights.to_numpy(), threshold)
+        p_seq = _sequential_srm(d, weights)
         for arm, n in counts.items():
             rows.append(
                 {
@@ -420,11 +423,20 @@ def srm_table(
                     "members": int(n),
                     "share": n / max(counts.sum(), 1),
                     "p_value": res.p_value,
+                    "p_sequential": p_seq,
                     "flagged": res.flagged,
                     "planned": plan.known,
                 }
             )
     return pd.DataFrame(rows)
+
+
+def _sequential_srm(d: pd.DataFrame, weights: pd.Series) -> float:
+    """The anytime-valid SRM p-value over the assignment days (counts cumulated day by day)."""
+    if "assign_day" not in d or d.empty:
+        return float("nan")
+    daily = pd.crosstab(d["assign_day"], d["arm"]).reindex(columns=weights.index, fill_value=0).sort_index()
+    return float(sequential.srm_p_values(daily.cumsum().to_numpy(), weights.to_numpy())[-1])
 
 
 def balance(

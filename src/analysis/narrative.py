@@ -1172,3 +1172,43 @@ def invite_definitions(rules, t: Translator = EN) -> Definitions:
             ),
         ),
     ]
+
+
+def monitoring_findings(status: pd.DataFrame, as_of: date, t: Translator = EN) -> list[str]:
+    """Whether stopping now is safe, from :func:`analysis.monitoring.status`: what the intervals are,
+    where the planned end is, and which primary results have already settled."""
+    if status.empty:
+        return [t("No member's metric window has ended yet, so there is nothing to watch so far.")]
+    end = status["planned_end"].iloc[0]
+    out = [
+        t(
+            "These intervals stay valid however often the results are looked at (always-valid confidence "
+            "sequences): they are wider than the fixed-horizon intervals above, in exchange for being safe "
+            "to watch every day."
+        )
+    ]
+    if as_of >= end:
+        out.append(
+            t(
+                "The experiment reached its planned end on {day}: the verdict above, from the fixed-horizon "
+                "test, is the one to act on.",
+                day=t.day(end),
+            )
+        )
+    else:
+        out.append(
+            t(
+                "The planned end is {day}, {n} days after the report date; until then the verdict above is "
+                "provisional.",
+                day=t.day(end),
+                n=(end - as_of).days,
+            )
+        )
+    settled = status[status["settled"]]
+    if settled.empty:
+        out.append(t("No primary result has settled yet: stopping now would mean deciding on noise."))
+    else:
+        words = {"up": t("rose"), "down": t("fell")}
+        items = [f"{r.arm}: {metric_name(r.metric, t)} {words[r.direction]}" for r in settled.itertuples()]
+        out.append(t("Settled already, so safe to act on now: {items}.", items=t.join(items)))
+    return out

@@ -591,3 +591,32 @@ def reliability(
     ax.set_title(t.maybe(title), loc="left")
     ax.legend(frameon=False, loc="upper left", fontsize=8)
     return fig
+
+
+def monitoring_lines(
+    mon: pd.DataFrame,
+    names: dict[str, str],
+    title: str = "Each primary result as it could have been read on each day",
+    t: Translator = EN,
+) -> Figure:
+    """One panel per metric (``names``: metric → its words): the lift of each arm at every look with its
+    always-valid interval as a band; a band that leaves zero has settled."""
+    metrics = [m for m in names if m in set(mon["metric"])]
+    fig = _new_figure(9, 3.0 * max(len(metrics), 1))
+    axes = np.atleast_1d(fig.subplots(max(len(metrics), 1), 1, sharex=True))
+    for ax, metric in zip(axes, metrics, strict=False):
+        d = mon[mon["metric"] == metric]
+        for arm, g in d.groupby("arm"):
+            day = pd.to_datetime(g["day"])
+            color = arm_color(arm, mon["arm"])
+            ax.fill_between(day, g["lift_cs_lower"], g["lift_cs_upper"], color=color, alpha=0.15, linewidth=0)
+            ax.plot(day, g["lift"], color=color, marker="o", markersize=3, label=arm)
+        ax.axhline(0, color="#8c8c8c", linewidth=1, linestyle="--")
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.set_ylabel(t("change against control"))
+        ax.set_title(names[metric], loc="left", fontsize=10)
+        ax.legend(frameon=False, fontsize=8, ncols=4, title=t("arm"), title_fontsize=8)
+    _date_axis(axes[-1])
+    fig.suptitle(t.maybe(title), x=0.01, ha="left")
+    return fig

@@ -101,3 +101,17 @@ def _backtest_table(part: RiskSection, t: Translator) -> Any:
         ),
         t=t,
     )
+
+
+def experiment_monitoring(mon, status, as_of, t: Translator = EN) -> list[Any]:
+    """Watching it daily: whether stopping now is safe, and the primary lifts by look day with their
+    always-valid intervals."""
+    out: list[Any] = [tables.paragraphs(*narrative.monitoring_findings(status, as_of, t))]
+    if not mon.empty:
+        names = {m: narrative.metric_name(m, t) for m in dict.fromkeys(mon["metric"])}
+        out.append(
+            plots.monitoring_lines(
+                mon, names, title=t("Each primary result as it could have been read on each day"), t=t
+            )
+        )
+    return out

@@ -1,0 +1,129 @@
+"""The daily view of an experiment: each primary effect as it was on every day it could be looked at,
+with always-valid intervals (:mod:`analysis.sequential`), so that looking every day never inflates false
+positives.
+
+A look on day d counts the members whose metric window had ended by d (the window ends
+``metric_days`` after the assignment for counts, on the last day of the retention bracket for retention),
+so every member's outcome is final when it enters and the last look equals the fixed-horizon analysis,
+whose test stays the verdict at the planned end (the day the last assigned member's window ends). Looks
+are the days on which members entered, up to the report date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from analysis import sequential as sq
+from analysis.experiment import COUNT_METRICS, PRE_COVARIATE, RETENTION_DAYS, _control
+from analysis.stats import Moments
+
+COLUMNS = [
+    "experiment",
+    "metric",
+    "arm",
+    "day",
+    "n",
+    "n_control",
+    "effect",
+    "cs_lower",
+    "cs_upper",
+    "lift",
+    "lift_cs_lower",
+    "lift_cs_upper",
+    "p_value",
+    "method",
+]
+
+
+def ready_day(table: pd.DataFrame, metric: str) -> pd.Series:
+    """The day each member's ``metric`` is final: assignment day + metric_days (counts) or + the last
+    day of the retention bracket."""
+    lag = RETENTION_DAYS[metric][1] if metric in RETENTION_DAYS else int(table.attrs["metric_days"])
+    return pd.to_datetime(table["assign_day"]) + pd.Timedelta(days=lag)
+
+
+def planned_end(table: pd.DataFrame, metrics: Sequence[str]) -> date:
+    """The day the last assigned member's window ends for every metric."""
+    return max(ready_day(table, m).max() for m in metrics).date()
+
+
+def monitoring(
+    table: pd.DataFrame,
+    metrics: Sequence[str] = ("contributions", "retained_d30"),
+    control: str | None = None,
+    alpha: float = 0.05,
+    n_star: float = sq.N_STAR,
+    cuped: bool = True,
+) -> pd.DataFrame:
+    """One row per metric, treatment arm and look day (see the module doc): n, n_control, the effect
+    (CUPED-adjusted when the metric has a pre-period and ``cuped``) with its always-valid interval, the
+    lift with its interval, the always-valid p-value, method (``cuped`` or ``raw``)."""
+    control = _control(table, control)
+    as_of = pd.Timestamp(table.attrs.get("as_of", pd.Timestamp.max.date()))
+    arms = [a for a in sorted(table["arm"].unique()) if a != control]
+    rows = []
+    for metric in metrics:
+        if metric not in COUNT_METRICS and metric not in RETENTION_DAYS:
+            raise ValueError(f"no window is defined for metric {metric!r}")
+        ready = ready_day(table, metric)
+        y = table[metric].to_numpy(float)
+        cov = PRE_COVARIATE.get(metric)
+        x = table[cov].to_numpy(float) if cov in table and cuped else None
+        ok = ~np.isnan(y) & (ready <= as_of).to_numpy()
+        for day in sorted(ready[ok].unique()):
+            seen = ok & (ready <= day).to_numpy()
+            moments = {a: _moments(y, x, seen & (table["arm"] == a).to_numpy()) for a in [control, *arms]}
+            c = moments[control]
+            for arm in arms:
+                t = moments[arm]
+                if c.n < 2 or t.n < 2:
+                    continue
+                e = sq.effect(c, t, cuped=x is not None, alpha=alpha, n_star=n_star)
+                rows.append(_row(table, metric, arm, day, e, "cuped" if x is not None else "raw"))
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _moments(y: np.ndarray, x: np.ndarray | None, rows: np.ndarray) -> Moments:
+    return Moments.of(y[rows], None if x is None else x[rows])
+
+
+def _row(table: pd.DataFrame, metric: str, arm: str, day, e: sq.SequentialEffect, method: str) -> dict:
+    return {
+        "experiment": table.attrs.get("experiment", ""),
+        "metric": metric,
+        "arm": arm,
+        "day": pd.Timestamp(day).date(),
+        "n": e.n,
+        "n_control": e.n_control,
+        "effect": e.effect,
+        "cs_lower": e.cs_lower,
+        "cs_upper": e.cs_upper,
+        "lift": e.lift,
+        "lift_cs_lower": e.lift_cs_lower,
+        "lift_cs_upper": e.lift_cs_upper,
+        "p_value": e.p_value,
+        "method": method,
+    }
+
+
+def status(mon: pd.DataFrame, end: date) -> pd.DataFrame:
+    """Per metric and arm at the latest look: day, whether the always-valid interval excludes no change
+    (``settled``) and in which direction, and the planned end."""
+    if mon.empty:
+        return pd.DataFrame(columns=["metric", "arm", "day", "settled", "direction", "planned_end"])
+    last = mon.sort_values("day").groupby(["metric", "arm"], sort=False).tail(1)
+    settled = (last["cs_lower"] > 0) | (last["cs_upper"] < 0)
+    return last.assign(
+        settled=settled,
+        direction=np.where(last["cs_lower"] > 0, "up", np.where(last["cs_upper"] < 0, "down", "")),
+        planned_end=end,
+    )[["metric", "arm", "day", "settled", "direction", "planned_end"]].reset_index(drop=True)
+
+
+def days_left(end: date, as_of: date) -> int:
+    """Days from the report date to the planned end (0 once reached)."""
+    return max((end - as_of) // timedelta(days=1), 0)
