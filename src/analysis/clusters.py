@@ -121,6 +121,57 @@ def bm_df(n_control: np.ndarray, n_arm: np.ndarray) -> float:
     return float(np.trace(M) ** 2 / np.sum(M * M))  # tr(M²) = Σ M_st² for symmetric M
 
 
+@dataclass(frozen=True)
+class Contrast:
+    """A linear contrast of cell means with its CR2 (or CR0) standard error and Bell–McCaffrey df."""
+
+    estimate: float
+    se: float
+    df: float
+    ci_lower: float
+    ci_upper: float
+    p_value: float
+
+
+def cell_contrast(cells: pd.DataFrame, coef: dict, cr2: bool = True, alpha: float = 0.05) -> Contrast:
+    """Σ coef_c ȳ_c over cells c, where ``cells`` has one row per (cluster, cell) with ``cluster``,
+    ``cell``, ``n`` and ``sum_y``, and ȳ_c = Σ sum_y / Σ n over the cell's rows (the member-level OLS on
+    cell dummies). A cluster may contribute to several cells (treated and untreated members of one
+    community). CR2: each cluster's summed cell residual E_gc is scaled by (1 - n_gc / N_c)^(-1/2) (the
+    leverage of the cell-dummy design is block-constant); the variance is Σ_g (Σ_c coef_c a_gc E_gc /
+    N_c)². Bell–McCaffrey df from the G x G matrix M_gh = Σ_c a_gc a_hc (coef_c / N_c)² (δ_gh n_gc -
+    n_gc n_hc / N_c). CR0: a = 1 and normal quantiles."""
+    keys = list(coef)
+    cell_col = cells["cell"].tolist()
+    pick = np.array([c in coef for c in cell_col])
+    code = np.array([keys.index(c) for c, p in zip(cell_col, pick, strict=True) if p], dtype=np.int64)
+    n = cells["n"].to_numpy(float)[pick]
+    sy = cells["sum_y"].to_numpy(float)[pick]
+    cl, cl_idx = np.unique(cells["cluster"].to_numpy()[pick], return_inverse=True)
+    N = np.bincount(code, weights=n, minlength=len(keys))
+    mean = np.bincount(code, weights=sy, minlength=len(keys)) / N
+    Nc, co = N[code], np.array([coef[c] for c in keys])
+    k = co[code] / Nc
+    a = 1 / np.sqrt(1 - n / Nc) if cr2 else np.ones(len(n))
+    E = sy - n * mean[code]
+    per_cluster = np.bincount(cl_idx, weights=k * a * E, minlength=len(cl))
+    est = float(co @ mean)
+    se = float(np.sqrt((per_cluster**2).sum()))
+    if cr2:
+        w = a * k  # per (cluster, cell) row
+        same_cell = code[:, None] == code[None, :]
+        rows = (w[:, None] * w[None, :]) * same_cell * (np.diag(n) - np.outer(n, n) / Nc[:, None])
+        onehot = np.zeros((len(n), len(cl)))
+        onehot[np.arange(len(n)), cl_idx] = 1
+        M = onehot.T @ rows @ onehot
+        df = float(np.trace(M) ** 2 / np.sum(M * M))
+    else:
+        df = np.inf
+    q = stats.t.ppf(1 - alpha / 2, df)
+    p = float(2 * stats.t.sf(abs(est) / se, df)) if se > 0 else float("nan")
+    return Contrast(est, se, df, est - q * se, est + q * se, p)
+
+
 def effect(
     control: pd.DataFrame, arm: pd.DataFrame, cuped: bool = False, cr2: bool | None = None
 ) -> ClusterEffect:
