@@ -46,6 +46,14 @@ _SITE = {
     "of {n} core members, in the next {h} days (95% interval {lo} to {hi})": "{n} 名核心成员中，未来 {h} 天内（95% 区间 {lo} 至 {hi}）",
     "change against the control arm": "相对对照组的变化",
     "change against control": "相对对照组的变化",
+    "Members were randomised one by one (every community has members in several arms).": "实验按成员逐个随机分组（每个社群都有成员分在不同组）。",
+    "Members were randomised one by one (as declared).": "实验按成员逐个随机分组（按声明）。",
+    "Whole communities were randomised: {g} communities ({per_arm}); their split against the plan: p = {p}.":
+        "实验按整个社群随机分组：共 {g} 个社群（{per_arm}）；社群分组与计划比例的检验：p = {p}。",
+    "Members of one community resemble each other (intraclass correlation {icc} for {metric}), so the experiment holds far less evidence than its member count suggests (design effect {deff}). Every effect, verdict and daily view on this page uses community-level standard errors; the member-level analysis would overstate the evidence.":
+        "同一社群的成员彼此相似（{metric}的组内相关系数 {icc}），所以实验包含的证据远少于成员人数看起来的那么多（设计效应 {deff}）。本页的每个效果、结论和每日跟踪都使用社群层面的标准误；按成员分析会夸大证据。",
+    "The breakdowns by tier, week, type of activity and cost further down treat members as independent, so their intervals are too narrow here: read them as descriptions, not tests.":
+        "下文按分层、周、活动类型和成本的拆分把成员视为相互独立，因此这里的区间偏窄：请把它们当作描述，而不是检验。",
     "Each primary result as it could have been read on each day": "每个主要指标在每一天看到的结果",
     "No member's metric window has ended yet, so there is nothing to watch so far.": "还没有成员的指标观察期结束，目前没有可看的结果。",
     "These intervals stay valid however often the results are looked at (always-valid confidence sequences): they are wider than the fixed-horizon intervals above, in exchange for being safe to watch every day.":
@@ -162,7 +170,7 @@ _KPI = {
     "DAU": "日活",
     "WAU": "周活",
     "MAU": "月活",
-    "members": "成员数",
+    "members": "成员数", "communities": "社群数",
     "Stickiness (DAU/MAU)": "粘性（日活/月活）",
     "Stickiness: monthly mean of daily DAU/MAU": "粘性：每月日活/月活的日均值",
     "month": "月份",

@@ -43,6 +43,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", type=Path, required=True, help="output folder (created)")
     s.add_argument("--days", type=_positive, default=180, help="complete local days of event log")
     s.add_argument("--format", choices=["parquet", "csv"], default="parquet")
+    s.add_argument(
+        "--design",
+        choices=["member", "community"],
+        default="member",
+        help="the experiment's randomisation unit: each member, or whole communities",
+    )
+    s.add_argument("--communities", type=int, default=0, help="number of communities (0: five named ones)")
+    s.add_argument("--community-sd", type=float, default=0.0, help="sd of each community's activity level")
 
     v = sub.add_parser("validate", help="check a data source against the input contract")
     v.add_argument("--data", required=True, help=DATA_HELP)
@@ -73,7 +81,15 @@ def _cmd_synth(args: argparse.Namespace) -> int:
         print("analysis synth: --days must be at least 90 (the experiment needs 75 days)", file=sys.stderr)
         return 2
     t0 = time.perf_counter()
-    cfg = SynthConfig(members=args.members, seed=args.seed, days=args.days, file_format=args.format)
+    cfg = SynthConfig(
+        members=args.members,
+        seed=args.seed,
+        days=args.days,
+        file_format=args.format,
+        design=args.design,
+        communities=args.communities,
+        community_sd=args.community_sd,
+    )
     truth = generate(cfg, args.out)
     print(
         f"wrote {args.members:,} members to {args.out} ({truth['log_start']} .. {truth['as_of']}, "

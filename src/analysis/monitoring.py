@@ -17,8 +17,10 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from analysis import clusters
 from analysis import sequential as sq
 from analysis.experiment import COUNT_METRICS, PRE_COVARIATE, RETENTION_DAYS, _control
+from analysis.randomisation import cluster_sums
 from analysis.stats import Moments
 
 COLUMNS = [
@@ -58,10 +60,15 @@ def monitoring(
     alpha: float = 0.05,
     n_star: float = sq.N_STAR,
     cuped: bool = True,
+    community: pd.Series | None = None,
 ) -> pd.DataFrame:
     """One row per metric, treatment arm and look day (see the module doc): n, n_control, the effect
     (CUPED-adjusted when the metric has a pre-period and ``cuped``) with its always-valid interval, the
-    lift with its interval, the always-valid p-value, method (``cuped`` or ``raw``)."""
+    lift with its interval, the always-valid p-value, method (``cuped`` or ``raw``).
+
+    ``community`` (the community of each row, for a community-randomised experiment): communities are
+    the units of the sequence, with the cluster-robust (CR0) standard error of the community analysis,
+    ``n`` the communities of both arms and N* the number of communities at the last look."""
     control = _control(table, control)
     as_of = pd.Timestamp(table.attrs.get("as_of", pd.Timestamp.max.date()))
     arms = [a for a in sorted(table["arm"].unique()) if a != control]
@@ -76,15 +83,60 @@ def monitoring(
         ok = ~np.isnan(y) & (ready <= as_of).to_numpy()
         for day in sorted(ready[ok].unique()):
             seen = ok & (ready <= day).to_numpy()
-            moments = {a: _moments(y, x, seen & (table["arm"] == a).to_numpy()) for a in [control, *arms]}
-            c = moments[control]
             for arm in arms:
-                t = moments[arm]
-                if c.n < 2 or t.n < 2:
-                    continue
-                e = sq.effect(c, t, cuped=x is not None, alpha=alpha, n_star=n_star)
-                rows.append(_row(table, metric, arm, day, e, "cuped" if x is not None else "raw"))
+                if community is not None:
+                    e = _cluster_look(
+                        table, community, seen, metric, cov if x is not None else None, control, arm, alpha
+                    )
+                else:
+                    c = _moments(y, x, seen & (table["arm"] == control).to_numpy())
+                    t = _moments(y, x, seen & (table["arm"] == arm).to_numpy())
+                    e = (
+                        sq.effect(c, t, cuped=x is not None, alpha=alpha, n_star=n_star)
+                        if min(c.n, t.n) >= 2
+                        else None
+                    )
+                if e is not None:
+                    rows.append(_row(table, metric, arm, day, e, "cuped" if x is not None else "raw"))
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _cluster_look(
+    table: pd.DataFrame,
+    community: pd.Series,
+    seen: np.ndarray,
+    metric: str,
+    cov: str | None,
+    control: str,
+    arm: str,
+    alpha: float,
+) -> sq.SequentialEffect | None:
+    """One look of a community-randomised experiment: communities as the units (CR0 standard error,
+    n = communities, N* = all communities of the two arms)."""
+    rows = seen & table["arm"].isin([control, arm]).to_numpy()
+    sums = cluster_sums(table[rows], community[rows], metric, cov)
+    c, t = sums[sums["arm"] == control], sums[sums["arm"] == arm]
+    if len(c) < 2 or len(t) < 2:
+        return None
+    e = clusters.effect(c, t, cuped=cov is not None, cr2=False)
+    g = len(c) + len(t)
+    final = int(community[table["arm"].isin([control, arm]).to_numpy()].nunique())
+    hw = sq.halfwidth(e.se, g, alpha, final)
+    lift_se = (e.relative_ci_upper - e.relative) / clusters.Z95
+    lhw = sq.halfwidth(lift_se, g, alpha, final) if lift_se > 0 else float("nan")
+    return sq.SequentialEffect(
+        n=e.members,
+        n_control=e.members_control,
+        effect=e.effect,
+        se=e.se,
+        cs_lower=e.effect - hw,
+        cs_upper=e.effect + hw,
+        lift=e.relative,
+        lift_se=lift_se,
+        lift_cs_lower=e.relative - lhw,
+        lift_cs_upper=e.relative + lhw,
+        p_value=sq.always_valid_p(e.effect, e.se, g, alpha, final),
+    )
 
 
 def _moments(y: np.ndarray, x: np.ndarray | None, rows: np.ndarray) -> Moments:

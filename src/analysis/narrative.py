@@ -96,6 +96,9 @@ def srm_caption(srm: pd.DataFrame, plan, t: Translator = EN) -> str:
 
 
 def srm_by_tier_sentence(srm_by_tier: pd.DataFrame, t: Translator = EN) -> str:
+    """Which pre-assignment tiers show a split mismatch ("" when there is no by-tier check)."""
+    if srm_by_tier.empty:
+        return ""
     flag = srm_by_tier.groupby("tier")["flagged"].any()
     if flag.any():
         return t(
@@ -1212,3 +1215,43 @@ def monitoring_findings(status: pd.DataFrame, as_of: date, t: Translator = EN) -
         items = [f"{r.arm}: {metric_name(r.metric, t)} {words[r.direction]}" for r in settled.itertuples()]
         out.append(t("Settled already, so safe to act on now: {items}.", items=t.join(items)))
     return out
+
+
+def design_text(design, metric: str, t: Translator = EN) -> list[str]:
+    """How the experiment was randomised, from :class:`analysis.randomisation.Design`, and what that
+    means for the effects on the page."""
+    if design.unit == "member":
+        return [
+            t("Members were randomised one by one (every community has members in several arms).")
+            if design.detected
+            else t("Members were randomised one by one (as declared).")
+        ]
+    per_arm = t.join([f"{arm} {n}" for arm, n in design.per_arm.items()])
+    out = [
+        t(
+            "Whole communities were randomised: {g} communities ({per_arm}); their split against the plan: "
+            "p = {p}.",
+            g=design.clusters,
+            per_arm=per_arm,
+            p=f"{design.srm_p_value:.3f}",
+        ),
+        t(
+            "Members of one community resemble each other (intraclass correlation {icc} for {metric}), so "
+            "the experiment holds far less evidence than its member count suggests (design effect {deff}). "
+            "Every effect, verdict and daily view on this page uses community-level standard errors; "
+            "the member-level analysis would overstate the evidence.",
+            icc=f"{design.icc:.3f}",
+            metric=metric_name(metric, t),
+            deff=f"{design.design_effect:.1f}",
+        ),
+        t(
+            "The breakdowns by tier, week, type of activity and cost further down treat members as "
+            "independent, so their intervals are too narrow here: read them as descriptions, not tests."
+        ),
+    ]
+    return out
+
+
+def unit_word(unit: str, t: Translator = EN) -> str:
+    """What was randomised, as a column header: members or communities."""
+    return t("communities") if unit == "community" else t("members")

@@ -127,6 +127,7 @@ RULES: dict[str, Callable[[Any], Any]] = {
     "metric_days": _int_range(1, 365),
     "primary_metrics": _metrics,
     "alpha": _number(0, 0.5, lo_open=True),
+    "unit": _choice("", "member", "community"),
 }
 
 

@@ -148,6 +148,10 @@ class SynthConfig:
     chunk_members: int = 25_000
     truth_reps: int | None = None  # Monte Carlo replicates per assigned member; None: by size
     file_format: str = "parquet"
+    # "member": each member draws an arm; "community": whole communities get one arm (cluster design)
+    design: str = "member"
+    communities: int = 0  # 0: the five named communities; else this many (社群01, 社群02, ...), unequal sizes
+    community_sd: float = 0.0  # sd of a community's log-multiplier of activity and contribution (the ICC)
 
     @property
     def as_of(self) -> date:
@@ -219,6 +223,9 @@ class _Members:
     comeback: np.ndarray  # bool
     comeback_gap: np.ndarray  # days between departure and return
     inviter: np.ndarray  # index or -1
+    community_names: np.ndarray = field(default_factory=lambda: np.array(COMMUNITIES, dtype=object))
+    community_effect: np.ndarray | None = None  # log-multiplier of each community (community_sd > 0)
+    community_arm: np.ndarray | None = None  # arm index of each community (community design)
 
     @property
     def join_day(self) -> np.ndarray:
@@ -280,6 +287,33 @@ def _draw_members(cfg: SynthConfig, rng: np.random.Generator) -> _Members:
         comeback_gap=COMEBACK_MIN_GAP_DAYS + np.floor(rng.exponential(COMEBACK_MEAN_EXTRA_DAYS, n)),
         inviter=np.full(n, -1, dtype=np.int64),
     )
+
+
+def _communities(cfg: SynthConfig, m: _Members, rng: np.random.Generator) -> None:
+    """Many communities of unequal size (``communities``), each with its own level of activity
+    (``community_sd``), and whole communities randomised to arms (``design="community"``); the
+    default community has none of these and draws nothing."""
+    if cfg.design not in ("member", "community"):
+        raise ValueError(f"design must be 'member' or 'community', not {cfg.design!r}")
+    if cfg.communities:
+        k = cfg.communities
+        m.community_names = np.array([f"社群{i + 1:02d}" for i in range(k)], dtype=object)
+        share = rng.lognormal(0, 0.8, k)
+        m.community = rng.choice(k, m.segment.size, p=share / share.sum())
+    if cfg.community_sd > 0:
+        m.community_effect = rng.normal(0, cfg.community_sd, len(m.community_names))
+        lift = np.exp(m.community_effect[m.community])
+        m.p_active = np.clip(m.p_active * lift, 0.02, 0.95)
+        m.contribution_rate = m.contribution_rate * lift
+    if cfg.design == "community":
+        k = len(m.community_names)
+        w = np.array(list(ARM_WEIGHTS.values()))
+        per_arm = np.maximum(np.floor(k * w).astype(int), 1)
+        while per_arm.sum() < k:  # largest remainders
+            per_arm[np.argmax(k * w - per_arm)] += 1
+        if per_arm.sum() > k:
+            raise ValueError(f"a community design needs at least {len(ARMS)} communities")
+        m.community_arm = rng.permutation(np.repeat(np.arange(len(ARMS)), per_arm))
 
 
 def _calendar(cfg: SynthConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -350,7 +384,11 @@ def _pass1_chunk(
     window = active[:, e0 : e0 + cfg.enrollment_days]
     enrolled = window.any(axis=1)
     d0 = np.where(enrolled, e0 + window.argmax(axis=1), -1)
-    arm = np.where(enrolled, rng.choice(len(ARMS), k, p=list(ARM_WEIGHTS.values())), -1)
+    if m.community_arm is not None:  # whole communities were randomised
+        drawn = m.community_arm[m.community[sl]]
+    else:
+        drawn = rng.choice(len(ARMS), k, p=list(ARM_WEIGHTS.values()))
+    arm = np.where(enrolled, drawn, -1)
 
     # which spell is the member in at d0, and its hazard
     in_spell2 = enrolled & (ret <= d0)
@@ -684,6 +722,7 @@ def generate(cfg: SynthConfig, out: str | Path) -> dict:
 def _start(cfg: SynthConfig) -> _Sim:
     """The members' latent state and the calendar."""
     m = _draw_members(cfg, np.random.default_rng([cfg.seed, 0]))
+    _communities(cfg, m, np.random.default_rng([cfg.seed, 6]))
     act_mult, contrib_mult, offsets = _calendar(cfg)
     start_utc = datetime(cfg.start.year, cfg.start.month, cfg.start.day)  # naive local midnight
     day_utc0 = np.array(
@@ -725,7 +764,7 @@ def _members_table(sim: _Sim) -> pd.DataFrame:
         {
             "member_id": sim.ids,
             "joined_at": pd.to_datetime(joined_at, unit="s", utc=True),
-            "community": np.array(COMMUNITIES, dtype=object)[m.community],
+            "community": m.community_names[m.community],
             "channel": np.array(CHANNELS, dtype=object)[m.channel],
             "invited_by": np.where(m.inviter >= 0, sim.ids[np.maximum(m.inviter, 0)], None),
         }
@@ -854,9 +893,9 @@ def _events_table(sim: _Sim, sl: slice, ev: dict, crng: np.random.Generator) -> 
     ev_ids = sim.ids[idx][member] if member.size else np.array([], dtype=object)
     comm = m.community[idx][member]
     other = crng.random(member.size) < 0.1
-    comm = np.where(other, crng.integers(0, len(COMMUNITIES), member.size), comm)
+    comm = np.where(other, crng.integers(0, len(m.community_names), member.size), comm)
     inviters = m.inviter[inv[inv_keep]]
-    names = np.array(COMMUNITIES, dtype=object)
+    names = m.community_names
     kinds = np.array(EVENT_TYPES_SIMULATED, dtype=object)[ev["type"]]
     return pa.table(
         {
@@ -1026,6 +1065,13 @@ def _experiment_truth(sim: _Sim, multi_ids: set[str], rewards: pd.DataFrame) -> 
         "enrollment_end": str(cfg.start + timedelta(days=sim.e0 + cfg.enrollment_days - 1)),
         "metric_days": cfg.metric_days,
         "arms": {a: {"weight": ARM_WEIGHTS[a], "is_control": a == "control"} for a in ARMS},
+        "design": cfg.design,
+        "community_arms": (
+            dict(zip(sim.m.community_names, np.array(ARMS)[sim.m.community_arm].tolist(), strict=True))
+            if sim.m.community_arm is not None
+            else None
+        ),
+        "community_sd": cfg.community_sd,
         "assigned_members": int((sim.d0 >= 0).sum()),
         "members_with_multiple_arms": len(multi_ids),
         "effects_description": (

@@ -1,0 +1,247 @@
+"""How an experiment was randomised, and effects that respect it.
+
+**Unit.** Declared (``unit="member"`` or ``"community"``), or detected: an experiment is
+community-randomised when every community with at least two assigned members has all of them in one arm
+and at least two communities were assigned. Members' communities come from ``members.community``.
+
+**Community-randomised effects** use :mod:`analysis.clusters` on one row of sums per community: CR2 with
+Bell–McCaffrey degrees of freedom below 50 communities, CR0 from 50 on; CUPED at the community level.
+The split is checked in communities (the plan's shares against the communities per arm). The ICC of
+each primary metric is estimated in the control arm, where no treatment varies between communities.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analysis import clusters
+from analysis import experiment as ex
+from analysis import stats as st
+from analysis.data import DataSource, fetch
+
+UNITS = ("member", "community")
+
+
+@dataclass(frozen=True)
+class Design:
+    """The randomisation unit and, for communities: each metric-table row's community, the
+    communities per arm, the split test in communities, and the ICC and design effect of the first
+    primary metric (control arm)."""
+
+    unit: str
+    detected: bool  # False: declared by the caller
+    community: pd.Series  # the community of each row of the metric table
+    per_arm: dict[str, int]
+    srm_p_value: float
+    icc: float
+    design_effect: float
+
+    @property
+    def clusters(self) -> int:
+        return int(sum(self.per_arm.values()))
+
+    @property
+    def row_clusters(self) -> pd.Series | None:
+        """Each row's community when communities were randomised (the unit of every analysis), else None."""
+        return self.community if self.unit == "community" else None
+
+
+def member_communities(src: DataSource, table: pd.DataFrame) -> pd.Series:
+    """``members.community`` of each row of the metric table (member-level: one row per assigned
+    member, fetched by an Ibis join, never the events)."""
+    m = src.table("members")
+    a = src.table("assignments")
+    exp = table.attrs.get("experiment", "")
+    ids = a.filter(a.experiment == exp).select(aid="member_id").distinct()
+    j = m.join(ids, m.member_id == ids.aid).select("member_id", "community")
+    per = fetch(j).drop_duplicates("member_id").set_index("member_id")["community"]
+    return table["member_id"].map(per).astype(object).fillna("").rename("community")
+
+
+def detect_unit(community: pd.Series, arm: pd.Series) -> str:
+    """``community`` when every community with two or more members has one arm and there are at least
+    two communities; else ``member``."""
+    d = pd.DataFrame({"c": community.to_numpy(), "a": arm.to_numpy()})
+    g = d.groupby("c")["a"].agg(["nunique", "size"])
+    big = g[g["size"] >= 2]
+    return "community" if len(big) >= 2 and (big["nunique"] == 1).all() else "member"
+
+
+def design(
+    src: DataSource,
+    table: pd.DataFrame,
+    plan: ex.SplitPlan,
+    unit: str = "",
+    primary: Sequence[str] = ("contributions",),
+) -> Design:
+    """The experiment's randomisation unit (``unit``: declared, or empty to detect) with the facts the
+    page states about a community design."""
+    if unit and unit not in UNITS:
+        raise ValueError(f"unit must be one of {', '.join(UNITS)} (or empty to detect), not {unit!r}")
+    community = member_communities(src, table)
+    found = unit or detect_unit(community, table["arm"])
+    first = community.groupby(table["arm"].to_numpy()).nunique()
+    per_arm = {str(a): int(first.get(a, 0)) for a in plan.weights}
+    weights = np.array([plan.weights[a] for a in per_arm], float)
+    srm_p = (
+        st.srm(np.array(list(per_arm.values()), float), weights).p_value if found == "community" else np.nan
+    )
+    sums = cluster_sums(table, community, primary[0], None) if found == "community" else None
+    control = table.attrs.get("control") or ex.CONTROL_ARM
+    icc = clusters.icc(sums[sums["arm"] == control]) if sums is not None else np.nan
+    deff = clusters.design_effect(sums, icc) if sums is not None else 1.0
+    return Design(found, not unit, community, per_arm, float(srm_p), float(icc), float(deff))
+
+
+def cluster_sums(
+    table: pd.DataFrame, community: pd.Series, metric: str, covariate: str | None
+) -> pd.DataFrame:
+    """One row per community (and its arm) of members whose ``metric`` is observed: n, sum_y, sum_y2,
+    and with a ``covariate`` sum_x, sum_x2, sum_xy."""
+    y = table[metric].to_numpy(float)
+    ok = ~np.isnan(y)
+    d = pd.DataFrame({"cluster": community.to_numpy()[ok], "arm": table["arm"].to_numpy()[ok], "y": y[ok]})
+    d["y2"] = d["y"] ** 2
+    aggs = {"n": ("y", "size"), "sum_y": ("y", "sum"), "sum_y2": ("y2", "sum")}
+    if covariate:
+        x = table[covariate].to_numpy(float)[ok]
+        d = d.assign(x=x, x2=x * x, xy=x * d["y"].to_numpy())
+        aggs |= {"sum_x": ("x", "sum"), "sum_x2": ("x2", "sum"), "sum_xy": ("xy", "sum")}
+    return d.groupby(["cluster", "arm"]).agg(**aggs).reset_index()
+
+
+def effects(
+    table: pd.DataFrame,
+    design_: Design,
+    metrics: Sequence[str] = ex.METRICS,
+    primary: Sequence[str] = ("contributions", "retained_d30"),
+    control: str | None = None,
+    alpha: float = ex.ALPHA,
+) -> pd.DataFrame:
+    """:func:`analysis.experiment.effects` for a member-randomised experiment; for a community-randomised
+    one the same table from community sums (raw and CUPED, Holm / Benjamini–Hochberg as there), with
+    ``unit`` and ``clusters`` (communities in the two arms compared) filled in."""
+    if design_.unit == "member":
+        return ex.effects(table, metrics, primary=primary, control=control, alpha=alpha).assign(
+            unit="member", clusters=np.nan
+        )
+    control = ex._control(table, control)
+    rows = []
+    for metric in metrics:
+        cov = ex.PRE_COVARIATE.get(metric, f"pre_{metric}")
+        cov = cov if cov in table else None
+        sums = cluster_sums(table, design_.community, metric, cov)
+        c = sums[sums["arm"] == control]
+        for arm in sorted(a for a in sums["arm"].unique() if a != control):
+            t = sums[sums["arm"] == arm]
+            means = (t["sum_y"].sum() / t["n"].sum(), c["sum_y"].sum() / c["n"].sum())  # unadjusted
+            for method in ("raw", "cuped") if cov else ("raw",):
+                e = clusters.effect(c, t, cuped=method == "cuped")
+                rows.append(_row(table, metric, arm, method, e, means, metric in primary))
+    return ex._adjusted(pd.DataFrame(rows), alpha)
+
+
+def _row(
+    table: pd.DataFrame,
+    metric: str,
+    arm: str,
+    method: str,
+    e: clusters.ClusterEffect,
+    means: tuple[float, float],
+    primary: bool,
+) -> dict:
+    """One row of the effects table; the arms' means are unadjusted, the effect (CUPED) adjusted."""
+    return {
+        "experiment": table.attrs.get("experiment", ""),
+        "metric": metric,
+        "arm": arm,
+        "n": e.members,
+        "n_control": e.members_control,
+        "mean": means[0],
+        "control_mean": means[1],
+        "effect": e.effect,
+        "se": e.se,
+        "ci_lower": e.ci_lower,
+        "ci_upper": e.ci_upper,
+        "lift": e.relative,
+        "lift_ci_lower": e.relative_ci_lower,
+        "lift_ci_upper": e.relative_ci_upper,
+        "p_value": e.p_value,
+        "method": method,
+        "theta": e.theta if method == "cuped" else np.nan,
+        "family": "primary" if primary else "secondary",
+        "unit": "community",
+        "clusters": e.clusters + e.clusters_control,
+    }
+
+
+def split_check(
+    design_: Design, table: pd.DataFrame, plan: ex.SplitPlan, threshold: float = 0.001
+) -> pd.DataFrame:
+    """The sample-ratio check in the randomisation unit: :func:`analysis.experiment.srm_table` for
+    members; for communities the same columns over the communities per arm (``members`` counts
+    communities; member shares follow community sizes and say nothing about the split), with no daily
+    check (communities are assigned at once)."""
+    if design_.unit == "member":
+        return ex.srm_table(table, plan, threshold=threshold)
+    counts = np.array(list(design_.per_arm.values()), float)
+    weights = np.array([plan.weights[a] for a in design_.per_arm], float)
+    res = st.srm(counts, weights, threshold)
+    return pd.DataFrame(
+        {
+            "experiment": plan.experiment,
+            "arm": list(design_.per_arm),
+            "expected_share": weights / weights.sum(),
+            "members": counts.astype(int),
+            "share": counts / max(counts.sum(), 1),
+            "p_value": res.p_value,
+            "p_sequential": np.nan,
+            "flagged": res.flagged,
+            "planned": plan.known,
+        }
+    )
+
+
+def split_by_tier(design_: Design, table: pd.DataFrame, plan: ex.SplitPlan) -> pd.DataFrame:
+    """The split by pre-assignment tier for member randomisation; empty (same columns) for communities,
+    whose tier mix differs by community by design."""
+    out = ex.srm_table(table, plan, by="tier")
+    return out if design_.unit == "member" else out.iloc[0:0]
+
+
+def balance(
+    design_: Design,
+    table: pd.DataFrame,
+    covariates: Sequence[str] = ("pre_contributions", "pre_active_days", "pre_visits", "pre_checkins"),
+    control: str | None = None,
+    alpha: float = 0.001,
+) -> pd.DataFrame:
+    """Pre-period balance (:func:`analysis.experiment.balance`), with community-level tests (CR2) when
+    communities were randomised."""
+    if design_.unit == "member":
+        return ex.balance(table, covariates, control=control, alpha=alpha)
+    control = ex._control(table, control)
+    arms = sorted(a for a in table["arm"].unique() if a != control)
+    limit = alpha / max(len(arms) * len(covariates), 1)
+    rows = []
+    for cov in covariates:
+        sums = cluster_sums(table, design_.community, cov, None)
+        for arm in arms:
+            e = clusters.effect(sums[sums["arm"] == control], sums[sums["arm"] == arm])
+            rows.append(
+                {
+                    "covariate": cov,
+                    "arm": arm,
+                    "control_mean": e.control_mean,
+                    "mean": e.arm_mean,
+                    "difference": e.effect,
+                    "p_value": e.p_value,
+                    "threshold": limit,
+                    "flagged": bool(e.p_value < limit),
+                }
+            )
+    return pd.DataFrame(rows)
