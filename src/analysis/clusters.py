@@ -38,6 +38,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis.definitions import ALPHA
+
 SMALL = 50  # fewer clusters than this: CR2 with Bell-McCaffrey degrees of freedom (else CR0, normal)
 Z95 = stats.norm.ppf(0.975)
 
@@ -133,7 +135,7 @@ class Contrast:
     p_value: float
 
 
-def cell_contrast(cells: pd.DataFrame, coef: dict, cr2: bool = True, alpha: float = 0.05) -> Contrast:
+def cell_contrast(cells: pd.DataFrame, coef: dict, cr2: bool = True, alpha: float = ALPHA) -> Contrast:
     """Σ coef_c ȳ_c over cells c, where ``cells`` has one row per (cluster, cell) with ``cluster``,
     ``cell``, ``n`` and ``sum_y``, and ȳ_c = Σ sum_y / Σ n over the cell's rows (the member-level OLS on
     cell dummies). A cluster may contribute to several cells (treated and untreated members of one
@@ -265,7 +267,7 @@ def plan(
     sd: float,
     members_per_cluster: float,
     icc: float,
-    alpha: float = 0.05,
+    alpha: float = ALPHA,
     power: float = 0.8,
 ) -> ClusterPlan:
     """Communities per arm for a two-arm community-randomised test of a difference ``effect`` in a

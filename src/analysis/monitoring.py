@@ -19,6 +19,7 @@ import pandas as pd
 
 from analysis import clusters
 from analysis import sequential as sq
+from analysis.definitions import ALPHA
 from analysis.experiment import COUNT_METRICS, PRE_COVARIATE, RETENTION_DAYS, _control
 from analysis.randomisation import cluster_sums
 from analysis.stats import Moments
@@ -57,7 +58,7 @@ def monitoring(
     table: pd.DataFrame,
     metrics: Sequence[str] = ("contributions", "retained_d30"),
     control: str | None = None,
-    alpha: float = 0.05,
+    alpha: float = ALPHA,
     n_star: float = sq.N_STAR,
     cuped: bool = True,
     community: pd.Series | None = None,

@@ -137,6 +137,7 @@ _EXPERIMENT_TABLES = (
     "experiment_cost_effectiveness",
     "experiment_verdicts",
     "experiment_outcome_spread",
+    "experiment_monitoring",
 )
 REPORTS: tuple[ReportSpec, ...] = (
     ReportSpec("kpi", "kpi_report.ipynb", "Community KPIs", tables=_KPI_TABLES),

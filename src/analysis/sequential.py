@@ -24,19 +24,20 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
+from analysis.definitions import ALPHA
 from analysis.stats import Moments, cuped_theta
 
 N_STAR = 5000  # GrowthBook's default tuning: members (both arms) where the sequence is tightest
 SRM_CONCENTRATION = 10_000.0
 
 
-def rho(alpha: float = 0.05, n_star: float = N_STAR) -> float:
+def rho(alpha: float = ALPHA, n_star: float = N_STAR) -> float:
     """The mixture's tuning parameter for a sequence tightest near ``n_star`` observations."""
     la = -2 * math.log(alpha)
     return math.sqrt((la + math.log(la + 1)) / n_star)
 
 
-def halfwidth(se: float, n: float, alpha: float = 0.05, n_star: float = N_STAR) -> float:
+def halfwidth(se: float, n: float, alpha: float = ALPHA, n_star: float = N_STAR) -> float:
     """Half-width of the always-valid interval for an estimate with standard error ``se`` from ``n``
     observations (both arms)."""
     r2 = rho(alpha, n_star) ** 2
@@ -44,7 +45,7 @@ def halfwidth(se: float, n: float, alpha: float = 0.05, n_star: float = N_STAR) 
     return math.sqrt(sigma2 * 2 * (n * r2 + 1) * math.log(math.sqrt(n * r2 + 1) / alpha) / (n * n * r2))
 
 
-def always_valid_p(effect: float, se: float, n: float, alpha: float = 0.05, n_star: float = N_STAR) -> float:
+def always_valid_p(effect: float, se: float, n: float, alpha: float = ALPHA, n_star: float = N_STAR) -> float:
     """min(1, 1/E) with E = exp(ρ² s / (2 (nρ² + 1))) / √(nρ² + 1) and s = n Δ² / se² (the squared
     sum statistic over σ̂²): the mixture martingale of the sequence (Waudby-Smith et al., eq. 155)."""
     r2 = rho(alpha, n_star) ** 2
@@ -81,7 +82,7 @@ def effect(
     control: Moments,
     treatment: Moments,
     cuped: bool = False,
-    alpha: float = 0.05,
+    alpha: float = ALPHA,
     n_star: float = N_STAR,
 ) -> SequentialEffect:
     """The always-valid effect of ``treatment`` against ``control`` (CUPED-adjusted with the pooled θ

@@ -18,11 +18,12 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.clusters import cell_contrast
+from analysis.definitions import ALPHA
 
 COLUMNS = ["saturation", "effect_type", "effect", "se", "df", "ci_lower", "ci_upper", "p_value"]
 
 
-def saturation_effects(cells: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
+def saturation_effects(cells: pd.DataFrame, alpha: float = ALPHA) -> pd.DataFrame:
     """Direct, spillover and total effects at each saturation above 0, from one row per community and
     treatment status: ``cluster``, ``saturation``, ``treated`` (bool), ``n``, ``sum_y``. Pure control
     communities (saturation 0) must be present."""

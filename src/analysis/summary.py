@@ -191,6 +191,7 @@ def weekly_summary(
     items = (
         _kpi_items(run_dir, t)
         + _core_items(run_dir, t)
+        + _risk_items(run_dir, t)
         + _experiment_items(run_dir, t, experiment_pages or {})
     )
     if not items:
