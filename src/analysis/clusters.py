@@ -324,3 +324,20 @@ def _t_stat(n: np.ndarray, s: np.ndarray, treated: np.ndarray) -> np.ndarray:
         var = var + (E * E).sum(axis=1) / N**2
     out = (means[1] - means[0]) / np.sqrt(var)
     return out if out.size > 1 else out[0]
+
+
+def cluster_sums(
+    table: pd.DataFrame, community: pd.Series, metric: str, covariate: str | None
+) -> pd.DataFrame:
+    """One row per community (and its arm) of members whose ``metric`` is observed: n, sum_y, sum_y2,
+    and with a ``covariate`` sum_x, sum_x2, sum_xy."""
+    y = table[metric].to_numpy(float)
+    ok = ~np.isnan(y)
+    d = pd.DataFrame({"cluster": community.to_numpy()[ok], "arm": table["arm"].to_numpy()[ok], "y": y[ok]})
+    d["y2"] = d["y"] ** 2
+    aggs = {"n": ("y", "size"), "sum_y": ("y", "sum"), "sum_y2": ("y2", "sum")}
+    if covariate:
+        x = table[covariate].to_numpy(float)[ok]
+        d = d.assign(x=x, x2=x * x, xy=x * d["y"].to_numpy())
+        aggs |= {"sum_x": ("x", "sum"), "sum_x2": ("x2", "sum"), "sum_xy": ("xy", "sum")}
+    return d.groupby(["cluster", "arm"]).agg(**aggs).reset_index()

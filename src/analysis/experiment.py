@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from analysis import sequential
+from analysis import clusters, sequential
 from analysis import stats as st
 from analysis.activity import assign_tiers, churn_after, day_bit, weighted_score
 from analysis.cox import fit_cox
@@ -444,22 +444,31 @@ def balance(
     covariates: Sequence[str] = ("pre_contributions", "pre_active_days", "pre_visits", "pre_checkins"),
     control: str | None = None,
     alpha: float = 0.001,
+    community: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Pre-period balance: Welch test of each pre-assignment covariate, treatment vs control, flagged at
-    ``alpha`` / (arms × covariates) (Bonferroni, as GrowthBook)."""
+    ``alpha`` / (arms × covariates) (Bonferroni, as GrowthBook). ``community`` (each row's community,
+    when whole communities were randomised): the community-level test of :func:`analysis.clusters.effect`
+    instead."""
     control = _control(table, control)
     arms = _treatment_arms(table, control)
     limit = alpha / max(len(arms) * len(covariates), 1)
     rows = []
     for cov in covariates:
         for arm in arms:
-            e = _arm_effect(table, control, arm, cov, None)
+            if community is None:
+                e = _arm_effect(table, control, arm, cov, None)
+                means = (e.control_mean, e.treatment_mean)
+            else:
+                sums = clusters.cluster_sums(table, community, cov, None)
+                e = clusters.effect(sums[sums["arm"] == control], sums[sums["arm"] == arm])
+                means = (e.control_mean, e.arm_mean)
             rows.append(
                 {
                     "covariate": cov,
                     "arm": arm,
-                    "control_mean": e.control_mean,
-                    "mean": e.treatment_mean,
+                    "control_mean": means[0],
+                    "mean": means[1],
                     "difference": e.effect,
                     "p_value": e.p_value,
                     "threshold": limit,

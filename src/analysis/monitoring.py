@@ -21,7 +21,6 @@ from analysis import clusters
 from analysis import sequential as sq
 from analysis.definitions import ALPHA
 from analysis.experiment import COUNT_METRICS, PRE_COVARIATE, RETENTION_DAYS, _control
-from analysis.randomisation import cluster_sums
 from analysis.stats import Moments
 
 COLUMNS = [
@@ -115,7 +114,7 @@ def _cluster_look(
     """One look of a community-randomised experiment: communities as the units (CR0 standard error,
     n = communities, N* = all communities of the two arms)."""
     rows = seen & table["arm"].isin([control, arm]).to_numpy()
-    sums = cluster_sums(table[rows], community[rows], metric, cov)
+    sums = clusters.cluster_sums(table[rows], community[rows], metric, cov)
     c, t = sums[sums["arm"] == control], sums[sums["arm"] == arm]
     if len(c) < 2 or len(t) < 2:
         return None

@@ -90,28 +90,11 @@ def design(
     srm_p = (
         st.srm(np.array(list(per_arm.values()), float), weights).p_value if found == "community" else np.nan
     )
-    sums = cluster_sums(table, community, primary[0], None) if found == "community" else None
+    sums = clusters.cluster_sums(table, community, primary[0], None) if found == "community" else None
     control = table.attrs.get("control") or ex.CONTROL_ARM
     icc = clusters.icc(sums[sums["arm"] == control]) if sums is not None else np.nan
     deff = clusters.design_effect(sums, icc) if sums is not None else 1.0
     return Design(found, not unit, community, per_arm, float(srm_p), float(icc), float(deff))
-
-
-def cluster_sums(
-    table: pd.DataFrame, community: pd.Series, metric: str, covariate: str | None
-) -> pd.DataFrame:
-    """One row per community (and its arm) of members whose ``metric`` is observed: n, sum_y, sum_y2,
-    and with a ``covariate`` sum_x, sum_x2, sum_xy."""
-    y = table[metric].to_numpy(float)
-    ok = ~np.isnan(y)
-    d = pd.DataFrame({"cluster": community.to_numpy()[ok], "arm": table["arm"].to_numpy()[ok], "y": y[ok]})
-    d["y2"] = d["y"] ** 2
-    aggs = {"n": ("y", "size"), "sum_y": ("y", "sum"), "sum_y2": ("y2", "sum")}
-    if covariate:
-        x = table[covariate].to_numpy(float)[ok]
-        d = d.assign(x=x, x2=x * x, xy=x * d["y"].to_numpy())
-        aggs |= {"sum_x": ("x", "sum"), "sum_x2": ("x2", "sum"), "sum_xy": ("xy", "sum")}
-    return d.groupby(["cluster", "arm"]).agg(**aggs).reset_index()
 
 
 def effects(
@@ -134,7 +117,7 @@ def effects(
     for metric in metrics:
         cov = ex.PRE_COVARIATE.get(metric, f"pre_{metric}")
         cov = cov if cov in table else None
-        sums = cluster_sums(table, design_.community, metric, cov)
+        sums = clusters.cluster_sums(table, design_.community, metric, cov)
         c = sums[sums["arm"] == control]
         for arm in sorted(a for a in sums["arm"].unique() if a != control):
             t = sums[sums["arm"] == arm]
@@ -222,26 +205,4 @@ def balance(
 ) -> pd.DataFrame:
     """Pre-period balance (:func:`analysis.experiment.balance`), with community-level tests (CR2) when
     communities were randomised."""
-    if design_.unit == "member":
-        return ex.balance(table, covariates, control=control, alpha=alpha)
-    control = ex._control(table, control)
-    arms = sorted(a for a in table["arm"].unique() if a != control)
-    limit = alpha / max(len(arms) * len(covariates), 1)
-    rows = []
-    for cov in covariates:
-        sums = cluster_sums(table, design_.community, cov, None)
-        for arm in arms:
-            e = clusters.effect(sums[sums["arm"] == control], sums[sums["arm"] == arm])
-            rows.append(
-                {
-                    "covariate": cov,
-                    "arm": arm,
-                    "control_mean": e.control_mean,
-                    "mean": e.arm_mean,
-                    "difference": e.effect,
-                    "p_value": e.p_value,
-                    "threshold": limit,
-                    "flagged": bool(e.p_value < limit),
-                }
-            )
-    return pd.DataFrame(rows)
+    return ex.balance(table, covariates, control=control, alpha=alpha, community=design_.row_clusters)
