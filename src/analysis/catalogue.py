@@ -46,6 +46,17 @@ _SITE = {
     "of {n} core members, in the next {h} days (95% interval {lo} to {hi})": "{n} 名核心成员中，未来 {h} 天内（95% 区间 {lo} 至 {hi}）",
     "change against the control arm": "相对对照组的变化",
     "change against control": "相对对照组的变化",
+    "Spillover cannot be measured in this experiment: every community had members in the schemes. A saturation design, which leaves some whole communities untreated and treats different shares of the others, measures what rewarding some members does to the rest.":
+        "这个实验无法衡量溢出效应：每个社群都有成员参加了激励方案。饱和度设计（让一些社群完全不参加、其他社群按不同比例参加）才能衡量奖励一部分成员对其他成员的影响。",
+    "Where {share} of a community's members were in a scheme, the others' {metric} changed by {s} against communities without one (95% interval {s_lo} to {s_hi}: {verdict}); members in the scheme differed from their untreated neighbours by {d} ({d_lo} to {d_hi}).":
+        "在 {share} 的成员参加方案的社群里，未参加成员的{metric}相对没有方案的社群变化了 {s}（95% 区间 {s_lo} 至 {s_hi}：{verdict}）；参加方案的成员与同社群未参加的成员相差 {d}（{d_lo} 至 {d_hi}）。",
+    "spillover present": "有溢出效应", "no spillover detected": "未发现溢出效应", "spillover": "溢出效应",
+    "direct": "直接效应", "total": "总效应",
+    "share of the community in a scheme": "社群中参加方案的比例",
+    "Direct effect (members in a scheme against their untreated neighbours), spillover (untreated members against communities without a scheme) and total, community-level intervals (CR2)":
+        "直接效应（参加方案的成员对比同社群未参加的成员）、溢出效应（未参加的成员对比没有方案的社群）和总效应，社群层面的区间（CR2）",
+    "## Does rewarding some members change what the others do?\n\nMembers talk to each other: a scheme can move the members left out of it (spillover). Measured by comparing untreated members of communities with a scheme against communities without one.":
+        "## 奖励一部分成员会改变其他成员的行为吗？\n\n成员之间会互相影响：一个方案可能会影响没参加的成员（溢出效应）。衡量方法是把有方案的社群中未参加的成员与没有方案的社群相比。",
     "Members were randomised one by one (every community has members in several arms).": "实验按成员逐个随机分组（每个社群都有成员分在不同组）。",
     "Members were randomised one by one (as declared).": "实验按成员逐个随机分组（按声明）。",
     "Whole communities were randomised: {g} communities ({per_arm}); their split against the plan: p = {p}.":

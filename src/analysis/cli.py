@@ -45,9 +45,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--format", choices=["parquet", "csv"], default="parquet")
     s.add_argument(
         "--design",
-        choices=["member", "community"],
+        choices=["member", "community", "saturation"],
         default="member",
-        help="the experiment's randomisation unit: each member, or whole communities",
+        help="the experiment's randomisation: each member, whole communities, or a share of each community",
+    )
+    s.add_argument(
+        "--spillover",
+        type=float,
+        default=1.0,
+        help="saturation design: contribution multiplier for every assigned member of a treated community",
     )
     s.add_argument("--communities", type=int, default=0, help="number of communities (0: five named ones)")
     s.add_argument("--community-sd", type=float, default=0.0, help="sd of each community's activity level")
@@ -89,6 +95,7 @@ def _cmd_synth(args: argparse.Namespace) -> int:
         design=args.design,
         communities=args.communities,
         community_sd=args.community_sd,
+        spillover=args.spillover,
     )
     truth = generate(cfg, args.out)
     print(

@@ -1255,3 +1255,38 @@ def design_text(design, metric: str, t: Translator = EN) -> list[str]:
 def unit_word(unit: str, t: Translator = EN) -> str:
     """What was randomised, as a column header: members or communities."""
     return t("communities") if unit == "community" else t("members")
+
+
+def spillover_findings(spill: pd.DataFrame, t: Translator = EN) -> list[str]:
+    """What rewarding some members did to the others (:func:`analysis.spillover.from_table`), per
+    metric and saturation; or why it cannot be told."""
+    if spill.empty:
+        return [
+            t(
+                "Spillover cannot be measured in this experiment: every community had members in the "
+                "schemes. A saturation design, which leaves some whole communities untreated and treats "
+                "different shares of the others, measures what rewarding some members does to the rest."
+            )
+        ]
+    out = []
+    for (metric, share), g in spill.groupby(["metric", "saturation"], sort=False):
+        r = g.set_index("effect_type")
+        s, d = r.loc["spillover"], r.loc["direct"]
+        seen = s["ci_lower"] > 0 or s["ci_upper"] < 0
+        out.append(
+            t(
+                "Where {share} of a community's members were in a scheme, the others' {metric} changed by "
+                "{s} against communities without one (95% interval {s_lo} to {s_hi}: {verdict}); members in "
+                "the scheme differed from their untreated neighbours by {d} ({d_lo} to {d_hi}).",
+                share=f"{share:.0%}",
+                metric=metric_name(metric, t),
+                s=f"{s['effect']:+.2f}",
+                s_lo=f"{s['ci_lower']:+.2f}",
+                s_hi=f"{s['ci_upper']:+.2f}",
+                verdict=t("spillover present") if seen else t("no spillover detected"),
+                d=f"{d['effect']:+.2f}",
+                d_lo=f"{d['ci_lower']:+.2f}",
+                d_hi=f"{d['ci_upper']:+.2f}",
+            )
+        )
+    return out

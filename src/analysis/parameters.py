@@ -103,6 +103,12 @@ def _metrics(v: Any) -> Any:
     return list(v)
 
 
+def _shares(v: Any) -> list[float]:
+    if not isinstance(v, list) or not all(isinstance(x, (int, float)) and 0 <= x <= 1 for x in v):
+        raise ParameterError("must be a list of shares between 0 and 1, e.g. [0, 0.3, 0.7]")
+    return [float(x) for x in v]
+
+
 RULES: dict[str, Callable[[Any], Any]] = {
     "as_of": _date,
     "tz": _tz,
@@ -128,6 +134,7 @@ RULES: dict[str, Callable[[Any], Any]] = {
     "primary_metrics": _metrics,
     "alpha": _number(0, 0.5, lo_open=True),
     "unit": _choice("", "member", "community"),
+    "saturations": _shares,
 }
 
 

@@ -138,6 +138,7 @@ _EXPERIMENT_TABLES = (
     "experiment_verdicts",
     "experiment_outcome_spread",
     "experiment_monitoring",
+    "experiment_spillover",
 )
 REPORTS: tuple[ReportSpec, ...] = (
     ReportSpec("kpi", "kpi_report.ipynb", "Community KPIs", tables=_KPI_TABLES),

@@ -115,3 +115,40 @@ def experiment_monitoring(mon, status, as_of, t: Translator = EN) -> list[Any]:
             )
         )
     return out
+
+
+def experiment_spillover(spill, t: Translator = EN) -> list[Any]:
+    """Does rewarding some members change what the others do: the findings and, when the design allows
+    it, the direct / spillover / total effects by saturation."""
+    out: list[Any] = [tables.paragraphs(*narrative.spillover_findings(spill, t))]
+    if not spill.empty:
+        shown = narrative.with_metric_names(spill, t).drop(columns=["experiment", "se", "df"])
+        out.append(
+            tables.html_table(
+                shown.assign(effect_type=shown["effect_type"].map(t.maybe)),
+                formats={
+                    "saturation": "pct",
+                    "effect": "float2",
+                    "ci_lower": "float2",
+                    "ci_upper": "float2",
+                    "p_value": "p",
+                },
+                labels={
+                    "metric": t("metric"),
+                    "arm": t("arm"),
+                    "saturation": t("share of the community in a scheme"),
+                    "effect_type": t("effect"),
+                    "effect": t("difference"),
+                    "ci_lower": t("95% low"),
+                    "ci_upper": t("95% high"),
+                    "p_value": t("p-value"),
+                },
+                caption=t(
+                    "Direct effect (members in a scheme against their untreated neighbours), spillover "
+                    "(untreated members against communities without a scheme) and total, community-level "
+                    "intervals (CR2)"
+                ),
+                t=t,
+            )
+        )
+    return out

@@ -148,8 +148,14 @@ class SynthConfig:
     chunk_members: int = 25_000
     truth_reps: int | None = None  # Monte Carlo replicates per assigned member; None: by size
     file_format: str = "parquet"
-    # "member": each member draws an arm; "community": whole communities get one arm (cluster design)
+    # "member": each member draws an arm; "community": whole communities get one arm (cluster design);
+    # "saturation": communities draw a share of members to treat (``saturations``, 0 = pure control) and
+    # members inside are treated with ``saturation_arm`` at that share
     design: str = "member"
+    saturations: tuple[float, ...] = (0.0, 0.3, 0.7)
+    saturation_arm: str = "badges"
+    spillover: float = 1.0  # saturation design: contribution-rate multiplier after assignment for every
+    # assigned member of a community with treated members (so the untreated feel the scheme too)
     communities: int = 0  # 0: the five named communities; else this many (社群01, 社群02, ...), unequal sizes
     community_sd: float = 0.0  # sd of a community's log-multiplier of activity and contribution (the ICC)
 
@@ -226,6 +232,7 @@ class _Members:
     community_names: np.ndarray = field(default_factory=lambda: np.array(COMMUNITIES, dtype=object))
     community_effect: np.ndarray | None = None  # log-multiplier of each community (community_sd > 0)
     community_arm: np.ndarray | None = None  # arm index of each community (community design)
+    community_saturation: np.ndarray | None = None  # share treated in each community (saturation design)
 
     @property
     def join_day(self) -> np.ndarray:
@@ -293,8 +300,8 @@ def _communities(cfg: SynthConfig, m: _Members, rng: np.random.Generator) -> Non
     """Many communities of unequal size (``communities``), each with its own level of activity
     (``community_sd``), and whole communities randomised to arms (``design="community"``); the
     default community has none of these and draws nothing."""
-    if cfg.design not in ("member", "community"):
-        raise ValueError(f"design must be 'member' or 'community', not {cfg.design!r}")
+    if cfg.design not in ("member", "community", "saturation"):
+        raise ValueError(f"design must be 'member', 'community' or 'saturation', not {cfg.design!r}")
     if cfg.communities:
         k = cfg.communities
         m.community_names = np.array([f"社群{i + 1:02d}" for i in range(k)], dtype=object)
@@ -314,6 +321,9 @@ def _communities(cfg: SynthConfig, m: _Members, rng: np.random.Generator) -> Non
         if per_arm.sum() > k:
             raise ValueError(f"a community design needs at least {len(ARMS)} communities")
         m.community_arm = rng.permutation(np.repeat(np.arange(len(ARMS)), per_arm))
+    if cfg.design == "saturation":
+        k, levels = len(m.community_names), np.asarray(cfg.saturations, float)
+        m.community_saturation = rng.permutation(np.resize(levels, k))
 
 
 def _calendar(cfg: SynthConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -386,6 +396,9 @@ def _pass1_chunk(
     d0 = np.where(enrolled, e0 + window.argmax(axis=1), -1)
     if m.community_arm is not None:  # whole communities were randomised
         drawn = m.community_arm[m.community[sl]]
+    elif m.community_saturation is not None:  # members treated at their community's share
+        treat = rng.random(k) < m.community_saturation[m.community[sl]]
+        drawn = np.where(treat, ARMS.index(cfg.saturation_arm), 0)
     else:
         drawn = rng.choice(len(ARMS), k, p=list(ARM_WEIGHTS.values()))
     arm = np.where(enrolled, drawn, -1)
@@ -512,14 +525,19 @@ def _counts(
     contrib_mult: np.ndarray,
     d0: np.ndarray,
     arm: np.ndarray,
+    spill: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Event counts [n, n_days, 6] (visit, post, comment, share, like, checkin) on active cells."""
+    """Event counts [n, n_days, 6] (visit, post, comment, share, like, checkin) on active cells.
+    ``spill``: each member's contribution-rate multiplier after its assignment day (saturation design)."""
     k, n_days = active.shape
     seg = m.segment[sl]
     t = np.arange(n_days)
     out = np.zeros((k, n_days, 6), dtype=np.int32)
     treated = np.flatnonzero(arm > 0)
     rate = m.contribution_rate[sl][:, None] * contrib_mult[None, :]
+    if spill is not None:
+        after = (d0[:, None] >= 0) & (t[None, :] > d0[:, None])
+        rate = rate * np.where(after, spill[:, None], 1.0)
     for j, typ in enumerate(CONTRIBUTION_TYPES, start=1):
         lam = rate * _MIX[seg, j - 1][:, None]
         if treated.size:
@@ -535,6 +553,13 @@ def _counts(
     empty = active & (visits == 0) & (out[:, :, 1:].sum(axis=2) == 0)
     out[:, :, 0] = visits + empty
     return out
+
+
+def _spill(cfg: SynthConfig, m: _Members, sl: slice) -> np.ndarray | None:
+    """Saturation design: ``spillover`` for members of communities with a share treated, else 1."""
+    if m.community_saturation is None or cfg.spillover == 1.0:
+        return None
+    return np.where(m.community_saturation[m.community[sl]] > 0, cfg.spillover, 1.0)
 
 
 def _window_truth(
@@ -783,7 +808,9 @@ def _pass2(sim: _Sim, out: Path) -> None:
     writer = _Writer(out / "events", cfg.file_format)
     for c, sl in enumerate(sim.chunks):
         crng = np.random.default_rng([cfg.seed, 3, c])
-        counts = _counts(crng, sim.active[sl], sim.m, sl, sim.contrib_mult, sim.d0[sl], sim.arm[sl])
+        counts = _counts(
+            crng, sim.active[sl], sim.m, sl, sim.contrib_mult, sim.d0[sl], sim.arm[sl], _spill(cfg, sim.m, sl)
+        )
         sim.pre_score[sl] = counts[:, ref_lo : ref_hi + 1, 1:5].sum(axis=1) @ w_types
         sim.pre_contrib[sl] = counts[:, ref_lo : ref_hi + 1, 1:5].sum(axis=(1, 2))
         sim.pre_active[sl] = sim.active[sl, ref_lo : ref_hi + 1].sum(axis=1)
@@ -1072,6 +1099,7 @@ def _experiment_truth(sim: _Sim, multi_ids: set[str], rewards: pd.DataFrame) -> 
             else None
         ),
         "community_sd": cfg.community_sd,
+        "saturation": _saturation_truth(sim, rows, vals),
         "assigned_members": int((sim.d0 >= 0).sum()),
         "members_with_multiple_arms": len(multi_ids),
         "effects_description": (
@@ -1090,6 +1118,38 @@ def _experiment_truth(sim: _Sim, multi_ids: set[str], rewards: pd.DataFrame) -> 
         "tiers_at_reference": {
             t: int((tiers == t).sum()) for t in ("core", "active", "novice", "lurker", "dormant")
         },
+    }
+
+
+def _saturation_truth(sim: _Sim, rows: np.ndarray, vals: np.ndarray) -> dict | None:
+    """Saturation design: the planted direct, spillover and total effects on contributions (per member,
+    over the singly-assigned members): with s the spillover multiplier on every assigned member of a
+    community with treated members, direct = s (E[Y | arm] - E[Y | control]), spillover =
+    (s - 1) E[Y | control], total = s E[Y | arm] - E[Y | control]."""
+    cfg, m = sim.cfg, sim.m
+    if m.community_saturation is None:
+        return None
+    k, arm = METRICS.index("contributions"), ARMS.index(cfg.saturation_arm)
+    treated, control = vals[arm, :, k].mean(), vals[0, :, k].mean()
+    sp = cfg.spillover
+    return {
+        "arm": cfg.saturation_arm,
+        "levels": list(cfg.saturations),
+        "spillover_multiplier": sp,
+        "community_saturation": dict(zip(m.community_names, m.community_saturation.tolist(), strict=True)),
+        "effects": {
+            "contributions": {
+                "direct": float(sp * (treated - control)),
+                "spillover": float((sp - 1) * control),
+                "total": float(sp * treated - control),
+            }
+        },
+        "description": (
+            "Per-member effects on contributions in the metric window, the same at every saturation above "
+            "0: direct = treated minus untreated members of the same communities, spillover = untreated "
+            "members of treated communities minus members of pure control communities, total = treated "
+            "minus pure control."
+        ),
     }
 
 
