@@ -151,3 +151,39 @@ def test_saturation_design_from_the_simulator_recovers_the_planted_spillover(tmp
         t = i18n.translator(lang)
         assert len(narrative.spillover_findings(none, t)) == 1
         assert narrative.metric_name("contributions", t) in " ".join(narrative.spillover_findings(got, t))
+
+
+def _invite_experiment(rng, n=3000, effect=0.0):
+    """Members invited by a random earlier member (30%), arms drawn 40/60, outcome Poisson(2) plus
+    ``effect`` for untreated members with a treated invite neighbour."""
+    ids = np.array([f"m{i}" for i in range(n)])
+    inviter = np.where(
+        (np.arange(n) > 0) & (rng.random(n) < 0.3), (rng.random(n) * np.arange(n)).astype(int), -1
+    )
+    arm = np.where(rng.random(n) < 0.4, "control", "points")
+    treated = arm != "control"
+    neighbour_treated = np.zeros(n, bool)
+    has = inviter >= 0
+    neighbour_treated[has] |= treated[inviter[has]]
+    np.logical_or.at(neighbour_treated, inviter[has], treated[has])
+    y = rng.poisson(2.0, n) + effect * (~treated & neighbour_treated)
+    table = pd.DataFrame({"member_id": ids, "arm": arm, "contributions": y.astype(float)})
+    edges = pd.DataFrame({"member_id": ids[has], "invited_by": ids[inviter[has]]})
+    return table, edges
+
+
+def test_invite_neighbour_test_holds_its_level_and_finds_a_planted_spillover():
+    """The Fisher randomisation test on focal members: under no spillover it rejects in about 5% of
+    200 simulated experiments; with untreated members lifted by 0.5 when an invite neighbour is
+    treated it rejects in most of 40."""
+    rng = np.random.default_rng(11)
+    null = [
+        spillover.neighbour_test(*_invite_experiment(rng), "control", draws=199).p_value for _ in range(200)
+    ]
+    assert np.mean(np.array(null) < 0.05) <= 0.08
+    planted = [
+        spillover.neighbour_test(*_invite_experiment(rng, effect=0.5), "control", draws=199)
+        for _ in range(40)
+    ]
+    assert np.mean([r.p_value < 0.05 for r in planted]) >= 0.8
+    assert np.mean([r.difference for r in planted]) == pytest.approx(0.5, abs=0.1)

@@ -50,6 +50,8 @@ _SITE = {
         "这个实验无法衡量溢出效应：每个社群都有成员参加了激励方案。饱和度设计（让一些社群完全不参加、其他社群按不同比例参加）才能衡量奖励一部分成员对其他成员的影响。",
     "Where {share} of a community's members were in a scheme, the others' {metric} changed by {s} against communities without one (95% interval {s_lo} to {s_hi}: {verdict}); members in the scheme differed from their untreated neighbours by {d} ({d_lo} to {d_hi}).":
         "在 {share} 的成员参加方案的社群里，未参加成员的{metric}相对没有方案的社群变化了 {s}（95% 区间 {s_lo} 至 {s_hi}：{verdict}）；参加方案的成员与同社群未参加的成员相差 {d}（{d_lo} 至 {d_hi}）。",
+    "Through invitations: members outside the schemes whose inviter or invitee was in one differed in {metric} by {d} from those whose invite neighbours were not (randomisation test p = {p}: {verdict}).":
+        "通过邀请关系：未参加方案、但邀请人或被邀请人参加了方案的成员，{metric}与邀请关系中无人参加方案的成员相差 {d}（随机化检验 p = {p}：{verdict}）。",
     "spillover present": "有溢出效应", "no spillover detected": "未发现溢出效应", "spillover": "溢出效应",
     "direct": "直接效应", "total": "总效应",
     "share of the community in a scheme": "社群中参加方案的比例",

@@ -1258,18 +1258,20 @@ def unit_word(unit: str, t: Translator = EN) -> str:
 
 
 def spillover_findings(spill: pd.DataFrame, t: Translator = EN) -> list[str]:
-    """What rewarding some members did to the others (:func:`analysis.spillover.from_table`), per
-    metric and saturation; or why it cannot be told."""
-    if spill.empty:
-        return [
+    """What rewarding some members did to the others (:func:`analysis.spillover.from_table`): by
+    saturation per metric, or why it cannot be told; and through invitations."""
+    invites = spill[spill["effect_type"] == "invite_spillover"]
+    sat = spill[spill["effect_type"] != "invite_spillover"]
+    out = []
+    if sat.empty:
+        out.append(
             t(
                 "Spillover cannot be measured in this experiment: every community had members in the "
                 "schemes. A saturation design, which leaves some whole communities untreated and treats "
                 "different shares of the others, measures what rewarding some members does to the rest."
             )
-        ]
-    out = []
-    for (metric, share), g in spill.groupby(["metric", "saturation"], sort=False):
+        )
+    for (metric, share), g in sat.groupby(["metric", "saturation"], sort=False):
         r = g.set_index("effect_type")
         s, d = r.loc["spillover"], r.loc["direct"]
         seen = s["ci_lower"] > 0 or s["ci_upper"] < 0
@@ -1287,6 +1289,18 @@ def spillover_findings(spill: pd.DataFrame, t: Translator = EN) -> list[str]:
                 d=f"{d['effect']:+.2f}",
                 d_lo=f"{d['ci_lower']:+.2f}",
                 d_hi=f"{d['ci_upper']:+.2f}",
+            )
+        )
+    for r in invites.itertuples():
+        out.append(
+            t(
+                "Through invitations: members outside the schemes whose inviter or invitee was in one "
+                "differed in {metric} by {d} from those whose invite neighbours were not (randomisation "
+                "test p = {p}: {verdict}).",
+                metric=metric_name(r.metric, t),
+                d=f"{r.effect:+.2f}",
+                p=f"{r.p_value:.3f}",
+                verdict=t("spillover present") if r.p_value < 0.05 else t("no spillover detected"),
             )
         )
     return out

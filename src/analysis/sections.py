@@ -121,8 +121,9 @@ def experiment_spillover(spill, t: Translator = EN) -> list[Any]:
     """Does rewarding some members change what the others do: the findings and, when the design allows
     it, the direct / spillover / total effects by saturation."""
     out: list[Any] = [tables.paragraphs(*narrative.spillover_findings(spill, t))]
-    if not spill.empty:
-        shown = narrative.with_metric_names(spill, t).drop(columns=["experiment", "se", "df"])
+    by_saturation = spill[spill["effect_type"] != "invite_spillover"]
+    if not by_saturation.empty:
+        shown = narrative.with_metric_names(by_saturation, t).drop(columns=["experiment", "se", "df"])
         out.append(
             tables.html_table(
                 shown.assign(effect_type=shown["effect_type"].map(t.maybe)),

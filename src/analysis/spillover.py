@@ -16,11 +16,14 @@ Bell–McCaffrey degrees of freedom), from one row of sums per community and cel
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from analysis.clusters import cell_contrast
+from analysis.data import fetch
 from analysis.definitions import ALPHA
 from analysis.experiment import PRE_COVARIATE
 
@@ -91,18 +94,20 @@ def from_table(
     levels: Sequence[float] = (),
     alpha: float = ALPHA,
     cuped: bool = True,
+    edges: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Direct, spillover and total effects of an experiment's treatment arms (pooled: treated = any arm
     but ``control``) by saturation, for each metric, from the metric table and each row's community.
     ``cuped``: each metric adjusted for its pre-period value (the slope pooled within community and
     treatment cells, so it carries no treatment effect). Empty (same columns) when no community is pure
-    control or none has treated members: spillover is then not identified."""
+    control or none has treated members: spillover is then not identified. With invite ``edges``
+    (:func:`invite_edges`), one ``invite_spillover`` row per metric is added: :func:`neighbour_test`'s
+    difference and randomisation p-value (no interval, no saturation)."""
     level = community_levels(table, community, control, levels)
-    if not ((level == 0).any() and (level > 0).any()):
-        return pd.DataFrame(columns=TABLE_COLUMNS)
     arms = sorted(str(a) for a in table["arm"].unique() if a != control)
-    rows = []
-    for metric in metrics:
+    rows = [_invite_rows(table, edges, control, metrics, arms)] if edges is not None else []
+    by_saturation = (level == 0).any() and (level > 0).any()
+    for metric in metrics if by_saturation else ():
         y = table[metric].to_numpy(float)
         ok = ~np.isnan(y)
         d = pd.DataFrame(
@@ -127,4 +132,93 @@ def from_table(
         eff.insert(0, "metric", metric)
         eff.insert(0, "experiment", table.attrs.get("experiment", ""))
         rows.append(eff)
-    return pd.concat(rows, ignore_index=True)[TABLE_COLUMNS]
+    rows = [r for r in rows if len(r)]
+    return pd.concat(rows, ignore_index=True)[TABLE_COLUMNS] if rows else pd.DataFrame(columns=TABLE_COLUMNS)
+
+
+def _invite_rows(
+    table: pd.DataFrame, edges: pd.DataFrame, control: str, metrics: Sequence[str], arms: list[str]
+) -> pd.DataFrame:
+    out = []
+    for metric in metrics:
+        r = neighbour_test(table, edges, control, metric)
+        if np.isfinite(r.p_value):
+            out.append(
+                {
+                    "experiment": table.attrs.get("experiment", ""),
+                    "metric": metric,
+                    "arm": ", ".join(arms),
+                    "saturation": np.nan,
+                    "effect_type": "invite_spillover",
+                    "effect": r.difference,
+                    "p_value": r.p_value,
+                }
+            )
+    return pd.DataFrame(out, columns=TABLE_COLUMNS)
+
+
+def invite_edges(src) -> pd.DataFrame:
+    """member_id, invited_by of every invited member (one row per member, from ``members``)."""
+    m = src.table("members")
+    return fetch(m.filter(m.invited_by.notnull()).select("member_id", "invited_by"))
+
+
+@dataclass(frozen=True)
+class NeighbourTest:
+    """Fisher randomisation test of "no spillover through invitations" (Athey, Eckles & Imbens 2018):
+    focal members are the untreated ones with exactly one assigned invite neighbour (their inviter or
+    one invitee: exposure then does not track how connected a member is); the statistic is the mean
+    outcome of focal members with a treated neighbour minus those without; its null distribution
+    re-draws the arms of the non-focal members (the experiment's own randomisation, focal members' arms
+    held fixed)."""
+
+    metric: str
+    focal: int
+    exposed: int
+    difference: float
+    p_value: float
+    draws: int
+
+
+def neighbour_test(
+    table: pd.DataFrame,
+    edges: pd.DataFrame,
+    control: str,
+    metric: str = "contributions",
+    draws: int = 999,
+    seed: int = 0,
+) -> NeighbourTest:
+    """The test of :class:`NeighbourTest` on the metric table and invite ``edges`` (``member_id``,
+    ``invited_by``; both ends must be assigned members to count). NaN when it cannot be run (no focal
+    member with and without a treated neighbour)."""
+    ids = pd.Index(table["member_id"])
+    a, b = ids.get_indexer(edges["member_id"]), ids.get_indexer(edges["invited_by"])
+    keep = (a >= 0) & (b >= 0) & (a != b)
+    n = len(ids)
+    adj = sparse.coo_matrix(
+        (np.ones(2 * keep.sum()), (np.r_[a[keep], b[keep]], np.r_[b[keep], a[keep]])), shape=(n, n)
+    )
+    adj = (adj.tocsr() > 0).astype(float)
+    treated = (table["arm"] != control).to_numpy()
+    y = table[metric].to_numpy(float)
+    # one assigned neighbour each: a focal member's chance of a treated neighbour is then the same for
+    # all of them, so exposure does not stand in for how connected a member is
+    focal = ~treated & (np.asarray(adj.sum(axis=1)).ravel() == 1) & ~np.isnan(y)
+    others = np.flatnonzero(~focal)
+    rng = np.random.default_rng(seed)
+    z = np.repeat(treated[:, None], draws + 1, axis=1).astype(float)
+    for k in range(1, draws + 1):  # re-randomise the non-focal members' arms (complete randomisation)
+        z[others, k] = rng.permutation(treated[others])
+    exposed = (adj[focal] @ z) > 0  # focal x (1 + draws)
+    yf = y[focal][:, None]
+    n_exp = exposed.sum(axis=0)
+    n_un = exposed.shape[0] - n_exp
+    if exposed.shape[0] == 0 or n_exp[0] == 0 or n_un[0] == 0:
+        return NeighbourTest(
+            metric, int(focal.sum()), int(n_exp[0]) if exposed.shape[0] else 0, np.nan, np.nan, draws
+        )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        stat = (yf * exposed).sum(axis=0) / n_exp - (yf * ~exposed).sum(axis=0) / n_un
+    null = stat[1:][np.isfinite(stat[1:])]
+    p = (1 + np.sum(np.abs(null) >= abs(stat[0]))) / (len(null) + 1)
+    return NeighbourTest(metric, int(focal.sum()), int(n_exp[0]), float(stat[0]), float(p), draws)
