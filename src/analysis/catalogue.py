@@ -46,8 +46,8 @@ _SITE = {
     "of {n} core members, in the next {h} days (95% interval {lo} to {hi})": "{n} 名核心成员中，未来 {h} 天内（95% 区间 {lo} 至 {hi}）",
     "change against the control arm": "相对对照组的变化",
     "change against control": "相对对照组的变化",
-    "Spillover cannot be measured in this experiment: every community had members in the schemes. A saturation design, which leaves some whole communities untreated and treats different shares of the others, measures what rewarding some members does to the rest.":
-        "这个实验无法衡量溢出效应：每个社群都有成员参加了激励方案。饱和度设计（让一些社群完全不参加、其他社群按不同比例参加）才能衡量奖励一部分成员对其他成员的影响。",
+    "Spillover by community cannot be measured in this experiment: it needs communities with no one in a scheme beside communities where only some members are in one. A saturation design, which leaves some whole communities untreated and treats different shares of the others, measures what rewarding some members does to the rest.":
+        "这个实验无法按社群衡量溢出效应：这需要既有完全没人参加方案的社群，又有只有部分成员参加方案的社群。饱和度设计（让一些社群完全不参加、其他社群按不同比例参加）才能衡量奖励一部分成员对其他成员的影响。",
     "Where {share} of a community's members were in a scheme, the others' {metric} changed by {s} against communities without one (95% interval {s_lo} to {s_hi}: {verdict}); members in the scheme differed from their untreated neighbours by {d} ({d_lo} to {d_hi}).":
         "在 {share} 的成员参加方案的社群里，未参加成员的{metric}相对没有方案的社群变化了 {s}（95% 区间 {s_lo} 至 {s_hi}：{verdict}）；参加方案的成员与同社群未参加的成员相差 {d}（{d_lo} 至 {d_hi}）。",
     "Through invitations: members outside the schemes whose inviter or invitee was in one differed in {metric} by {d} from those whose invite neighbours were not (randomisation test p = {p}: {verdict}).":

@@ -1266,9 +1266,10 @@ def spillover_findings(spill: pd.DataFrame, t: Translator = EN) -> list[str]:
     if sat.empty:
         out.append(
             t(
-                "Spillover cannot be measured in this experiment: every community had members in the "
-                "schemes. A saturation design, which leaves some whole communities untreated and treats "
-                "different shares of the others, measures what rewarding some members does to the rest."
+                "Spillover by community cannot be measured in this experiment: it needs communities with "
+                "no one in a scheme beside communities where only some members are in one. A saturation "
+                "design, which leaves some whole communities untreated and treats different shares of the "
+                "others, measures what rewarding some members does to the rest."
             )
         )
     for (metric, share), g in sat.groupby(["metric", "saturation"], sort=False):

@@ -42,13 +42,13 @@ def saturation_effects(cells: pd.DataFrame, alpha: float = ALPHA) -> pd.DataFram
     rows = []
     for s in sorted(x for x in d["saturation"].astype(float).unique() if x > 0):
         treated, untreated, pure = (s, True), (s, False), (0.0, False)
+        if not {treated, untreated, pure} <= set(d["cell"]):
+            continue  # the three effects need treated and untreated members at s and pure controls
         for kind, coef in (
             ("direct", {treated: 1.0, untreated: -1.0}),
             ("spillover", {untreated: 1.0, pure: -1.0}),
             ("total", {treated: 1.0, pure: -1.0}),
         ):
-            if not all(c in set(d["cell"]) for c in coef):
-                continue
             c = cell_contrast(d, coef, alpha=alpha)
             rows.append(
                 {
