@@ -37,12 +37,13 @@ def rho(alpha: float = ALPHA, n_star: float = N_STAR) -> float:
     return math.sqrt((la + math.log(la + 1)) / n_star)
 
 
-def halfwidth(se: float, n: float, alpha: float = ALPHA, n_star: float = N_STAR) -> float:
+def halfwidth(se, n, alpha: float = ALPHA, n_star: float = N_STAR):
     """Half-width of the always-valid interval for an estimate with standard error ``se`` from ``n``
-    observations (both arms)."""
+    observations (both arms); numbers or arrays."""
     r2 = rho(alpha, n_star) ** 2
-    sigma2 = se * se * n
-    return math.sqrt(sigma2 * 2 * (n * r2 + 1) * math.log(math.sqrt(n * r2 + 1) / alpha) / (n * n * r2))
+    sigma2 = np.asarray(se, float) ** 2 * n
+    out = np.sqrt(sigma2 * 2 * (n * r2 + 1) * np.log(np.sqrt(n * r2 + 1) / alpha) / (n * n * r2))
+    return float(out) if np.ndim(out) == 0 else out
 
 
 def always_valid_p(effect: float, se: float, n: float, alpha: float = ALPHA, n_star: float = N_STAR) -> float:
