@@ -36,3 +36,18 @@ def test_conditional_expectation_and_probability_alive():
     # E[Y(t)] grows with t and is 0 at t = 0
     ys = PUBLISHED.expected(np.array([0.0, 10.0, 39.0]), 2, 30.43, 38.86)
     assert ys[0] == pytest.approx(0, abs=1e-12) and ys[0] < ys[1] < ys[2]
+
+
+def test_compressed_histories_give_the_same_fit():
+    """Members with the same (x, t_x, T) are one weighted row; the likelihood and the fit do not change
+    (whole-day activity makes most histories repeat, which the risk backtest relies on at scale)."""
+    d = pd.read_csv(CDNOW)
+    x, t_x, T = (np.round(d[c].to_numpy(float)) for c in ("frequency", "recency", "T"))
+    xs, txs, Ts, w = bgnbd.compress(x, t_x, T)
+    assert len(xs) < len(x) and w.sum() == len(x)
+    assert (w * PUBLISHED.log_likelihood(xs, txs, Ts)).sum() == pytest.approx(
+        PUBLISHED.log_likelihood(x, t_x, T).sum(), rel=1e-12
+    )
+    raw, packed = bgnbd.fit(x, t_x, T), bgnbd.fit(xs, txs, Ts, weights=w)
+    for name in ("r", "alpha", "a", "b"):
+        assert getattr(packed, name) == pytest.approx(getattr(raw, name), rel=1e-4), name

@@ -146,3 +146,18 @@ def test_a_short_log_says_how_long_it_must_be_instead_of_failing(tmp_path, days,
         text = " ".join(narrative.risk_findings(part, 30, 30, t))
         needed = part.backtest_needs if has_now else part.now_needs
         assert t.day(needed) in text and t.day(part.log_start) in text
+
+
+def test_the_logistic_fit_equals_statsmodels_glm():
+    """risk.logistic (Newton on the normal equations) against statsmodels' GLM Binomial on the same
+    design: coefficients to 1e-8, covariance to 1e-8 of its largest entry."""
+    src = load(DEMO)
+    train, y = risk.training_set(
+        src, src.default_as_of() - timedelta(days=60), src.default_as_of(), risk.RiskRules()
+    )
+    model = risk.fit(train, y)
+    x = model.design(train)
+    ref = sm.GLM(y.astype(float).to_numpy(), x, family=sm.families.Binomial()).fit()
+    np.testing.assert_allclose(model.params.to_numpy(), ref.params.to_numpy(), atol=1e-8)
+    cov = ref.cov_params().to_numpy()
+    np.testing.assert_allclose(model.cov.to_numpy(), cov, atol=1e-8 * np.abs(cov).max())
