@@ -52,6 +52,7 @@ _SITE = {
         "在 {share} 的成员参加方案的社群里，未参加成员的{metric}相对没有方案的社群变化了 {s}（95% 区间 {s_lo} 至 {s_hi}：{verdict}）；参加方案的成员与同社群未参加的成员相差 {d}（{d_lo} 至 {d_hi}）。",
     "Through invitations: members outside the schemes whose inviter or invitee was in one differed in {metric} by {d} from those whose invite neighbours were not (randomisation test p = {p}: {verdict}).":
         "通过邀请关系：未参加方案、但邀请人或被邀请人参加了方案的成员，{metric}与邀请关系中无人参加方案的成员相差 {d}（随机化检验 p = {p}：{verdict}）。",
+    "not in an experiment": "未参加实验",
     "spillover present": "有溢出效应", "no spillover detected": "未发现溢出效应", "spillover": "溢出效应",
     "direct": "直接效应", "total": "总效应",
     "share of the community in a scheme": "社群中参加方案的比例",

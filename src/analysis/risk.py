@@ -14,7 +14,8 @@ estimate the same number. Training stacks ``landmarks`` weekly landmarks whose o
 
 **Features** (Ibis on the member-days): days since last active, active days in the last 7 / 28 / 56
 days, posts, comments, shares, likes, check-ins and visits in the last 28 days, tenure, invited members
-who joined, and the member's tier, sign-up channel and community at d.
+who joined, and the member's tier, sign-up channel, community and latest experiment arm at d ("not in
+an experiment" when none).
 
 **Backtest.** Fit with landmarks whose outcomes are visible by ``as_of - horizon - churn_days`` (the fit
 date, using data up to that day only), predict at the fit date, and score against what happened by
@@ -49,7 +50,8 @@ NUMERIC = (
     "log_tenure",
     "log_invited",
 )
-CATEGORICAL = ("tier", "channel", "community")
+CATEGORICAL = ("tier", "channel", "community", "arm")
+NO_ARM = "not in an experiment"
 HISTORY_DAYS = 56
 Z95 = 1.959963984540054
 
@@ -93,9 +95,26 @@ def features(src: DataSource, landmark: date, as_of: date, rules: RiskRules = Ri
         joined.filter(joined.invited_by.notnull()).group_by("invited_by").aggregate(invited=ibis._.count())
     )
     base = joined.select("member_id", "join_day", "channel", "community")
-    j = per.join(base, "member_id").left_join(invited, per.member_id == invited.invited_by)
-    df = fetch(j.drop("invited_by"))
+    j = per.join(base, "member_id").left_join(invited, per.member_id == invited.invited_by).drop("invited_by")
+    arms = _arms_at(src, landmark)
+    if arms is not None:
+        j = j.left_join(arms, j.member_id == arms.arm_member).drop("arm_member")
+    df = fetch(j)
+    if "arm" not in df:
+        df["arm"] = None
+    df["arm"] = df["arm"].fillna(NO_ARM)
     return _derived(df, src, landmark, as_of, rules)
+
+
+def _arms_at(src: DataSource, landmark: date):
+    """Each member's latest experiment arm assigned on or before ``landmark`` (local day), as
+    "experiment: arm"; None without an assignments table."""
+    a = src.table("assignments")
+    if a is None:
+        return None
+    a = a.filter(src.local(a.assigned_at).date() <= landmark)
+    label = a.experiment.cast("string") + ": " + a.arm.cast("string")
+    return a.group_by(arm_member=a.member_id).aggregate(arm=label.argmax(a.assigned_at))
 
 
 def _derived(
