@@ -179,3 +179,10 @@ def test_icc_design_effect_and_plan():
     assert p.design_effect == pytest.approx(5.95)
     with pytest.raises(ValueError, match="positive"):
         clusters.plan(effect=0, sd=1, members_per_cluster=10, icc=0.1)
+
+
+def test_one_community_in_an_arm_is_refused_with_a_clear_error():
+    m = _members(12, 8)
+    c, t = _split(_sums(m))
+    with pytest.raises(ValueError, match="at least two communities in each arm"):
+        clusters.effect(c, t.head(1))

@@ -186,6 +186,11 @@ def effect(
         control, arm = adjusted(control, theta, x_mean), adjusted(arm, theta, x_mean)
     nc, sc, mc = _arm(control)
     nt, st, mt = _arm(arm)
+    if min(len(nc), len(nt)) < 2:
+        raise ValueError(
+            f"a community-level comparison needs at least two communities in each arm "
+            f"({len(nc)} in control, {len(nt)} in the arm)"
+        )
     G = len(nc) + len(nt)
     small = G < SMALL if cr2 is None else cr2
     vc, vt = cr_variance(nc, sc, small), cr_variance(nt, st, small)
