@@ -34,7 +34,7 @@ test: $(STAMP) demo
 	$(BIN)/python -m pytest
 
 lab: $(STAMP) demo
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
