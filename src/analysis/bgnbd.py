@@ -16,9 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, special
 
+from analysis.display import HtmlRepr
+
 
 @dataclass(frozen=True)
-class BGNBD:
+class BGNBD(HtmlRepr):
     """Fitted parameters: r, alpha (purchase rate, gamma), a, b (drop-out probability, beta)."""
 
     r: float

@@ -39,13 +39,14 @@ import pandas as pd
 from scipy import stats
 
 from analysis.definitions import ALPHA
+from analysis.display import HtmlRepr
 
 SMALL = 50  # fewer clusters than this: CR2 with Bell-McCaffrey degrees of freedom (else CR0, normal)
 Z95 = stats.norm.ppf(0.975)
 
 
 @dataclass(frozen=True)
-class ClusterEffect:
+class ClusterEffect(HtmlRepr):
     """One arm against control with communities as the unit. ``method``: ``CR2`` (t with ``df``) or
     ``CR0`` (normal). ``se_naive``: the member-level standard error that ignores clustering."""
 
@@ -124,7 +125,7 @@ def bm_df(n_control: np.ndarray, n_arm: np.ndarray) -> float:
 
 
 @dataclass(frozen=True)
-class Contrast:
+class Contrast(HtmlRepr):
     """A linear contrast of cell means with its CR2 (or CR0) standard error and Bell–McCaffrey df."""
 
     estimate: float
@@ -254,7 +255,7 @@ def design_effect(clusters: pd.DataFrame, rho: float | None = None) -> float:
 
 
 @dataclass(frozen=True)
-class ClusterPlan:
+class ClusterPlan(HtmlRepr):
     """Communities needed per arm to detect ``effect`` (absolute) with the given power."""
 
     clusters_per_arm: int

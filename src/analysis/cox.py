@@ -27,12 +27,14 @@ import numpy as np
 import pandas as pd
 from scipy import sparse, special, stats
 
+from analysis.display import HtmlRepr
+
 PATTERN_CELLS = 4_000_000  # dense (event time x pattern) tables up to this size
 EXPAND_TIES_UP_TO = 32  # larger tie groups use the closed form (same sums, O(1) per event time)
 
 
 @dataclass(frozen=True)
-class CoxFit:
+class CoxFit(HtmlRepr):
     """Estimates of one fit. ``table`` has covariate, coef, se, robust_se, hazard_ratio, ci_lower,
     ci_upper, z, p_value (CIs and p-values from ``se``, or ``robust_se`` when the fit was robust)."""
 

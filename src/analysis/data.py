@@ -36,6 +36,7 @@ import pandas as pd
 
 from analysis import backends
 from analysis.definitions import CONTROL_ARM, DEFAULT_TZ, EVENT_TYPES
+from analysis.display import HtmlRepr
 
 # column -> (kind, required); kinds: string, timestamp, float, bool
 CONTRACT: dict[str, dict[str, tuple[str, bool]]] = {
@@ -698,7 +699,7 @@ _IBIS_TYPE = {"string": "string", "timestamp": dt.Timestamp(), "float": "float64
 
 
 @dataclass(frozen=True)
-class ValidationReport:
+class ValidationReport(HtmlRepr):
     """Outcome of :func:`validate`: every issue found plus table sizes and the local day range."""
 
     issues: tuple[Issue, ...]

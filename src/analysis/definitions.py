@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from analysis.display import HtmlRepr
+
 # --------------------------------------------------------------------------------------------------
 # the input contract
 
@@ -62,7 +64,7 @@ LANDMARK_TIERS: tuple[str, ...] = ("core", "active", "lurker", "dormant")  # no 
 
 
 @dataclass(frozen=True)
-class TierRules:
+class TierRules(HtmlRepr):
     """The tier definition: score window (days), contribution weights, core share and activity floors."""
 
     window_days: int = 30
@@ -82,7 +84,7 @@ class TierRules:
 
 
 @dataclass(frozen=True)
-class ChurnRules:
+class ChurnRules(HtmlRepr):
     """The churn definition: quiet days that make a churn, the landmark (days), how members who joined
     before the log are treated, and the tier rules of the landmark tiers."""
 
@@ -99,7 +101,7 @@ class ChurnRules:
 
 
 @dataclass(frozen=True)
-class InviteRules:
+class InviteRules(HtmlRepr):
     """Fission (社群裂变): a member's invite window is their local join day and the ``window_days`` - 1
     days after it; invites sent and invitees who joined count inside it. A member is *eligible* for the
     K-factor once the window has ended by ``as_of`` and began inside the log (the retention rule).
@@ -115,7 +117,7 @@ class InviteRules:
 
 
 @dataclass(frozen=True)
-class ExperimentRules:
+class ExperimentRules(HtmlRepr):
     """How an experiment is analysed: the metric window (days), the control arm (None: from the data),
     the significance level, the primary metrics, the churn rule after assignment and the tier rules of
     the pre-assignment tiers."""

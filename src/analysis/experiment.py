@@ -43,6 +43,7 @@ from analysis.definitions import (
     EXPERIMENT_RETENTION_METRICS,
     TierRules,
 )
+from analysis.display import HtmlRepr
 
 log = logging.getLogger(__name__)
 COUNT_METRICS = EXPERIMENT_COUNT_METRICS
@@ -75,7 +76,7 @@ def control_arm(src: DataSource, experiment: str) -> str:
 
 
 @dataclass(frozen=True)
-class SplitPlan:
+class SplitPlan(HtmlRepr):
     """Planned share of each arm; ``known`` is False when the data carry no plan (equal shares assumed)."""
 
     experiment: str
@@ -702,7 +703,7 @@ def cost_effectiveness(table: pd.DataFrame, control: str | None = None, alpha: f
 
 
 @dataclass(frozen=True)
-class Verdict:
+class Verdict(HtmlRepr):
     """One scheme's decision and why, as data (the words are made by ``narrative.verdict_text``).
 
     ``reason``: ``srm`` (split does not match the plan), ``lowers`` (a primary metric fell), ``core_hurt``
@@ -757,7 +758,7 @@ HIGH_EFFORT = ("posts", "comments", "shares")
 
 
 @dataclass(frozen=True)
-class Signal:
+class Signal(HtmlRepr):
     """One estimate with its 95% interval: a relative churn rate (``ratio``) or a difference."""
 
     estimate: float
@@ -775,7 +776,7 @@ class Signal:
 
 
 @dataclass(frozen=True)
-class SchemeStory:
+class SchemeStory(HtmlRepr):
     """What one scheme did, beyond its verdict: where the extra activity came from (``low_effort``:
     extra check-ins and likes per member, ``high_effort``: extra posts, comments and shares;
     ``farming`` when the reward bought low-effort activity, more of it than contributions) and what

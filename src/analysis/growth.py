@@ -26,6 +26,7 @@ from analysis.activity import assign_tiers, member_days_since_join
 from analysis.cox import fit_cox, reference_levels
 from analysis.data import DataSource, accepts_dates, fetch
 from analysis.definitions import ALPHA, InviteRules
+from analysis.display import HtmlRepr
 from analysis.stats import mean_ci, spearman, wilson
 
 INVITED, NOT_INVITED = "invited", "not invited"  # by invited_by, whatever the channels are called
@@ -330,7 +331,7 @@ def invitee_churn_hazard(churn: pd.DataFrame, reference: str = "organic") -> pd.
 
 
 @dataclass(frozen=True)
-class GrowthByTier:
+class GrowthByTier(HtmlRepr):
     """Who brings the invitees: per tier the share of invitees against the share of members."""
 
     table: pd.DataFrame  # tier, invitees, invitee_share, member_share, ratio
@@ -375,7 +376,7 @@ def who_grows(
 
 
 @dataclass(frozen=True)
-class Fission:
+class Fission(HtmlRepr):
     """The fission analysis at ``as_of``: tidy tables (aggregated, no member IDs) plus the largest
     cascades' roots (member IDs: restricted exports only)."""
 

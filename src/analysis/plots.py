@@ -69,18 +69,38 @@ def daily_trend(
     title: str = "",
     ylabel: str = "members",
     t: Translator = EN,
+    group: str | None = None,
 ) -> Figure:
-    """Lines of daily series (e.g. DAU/WAU/MAU) with an optional shaded window."""
+    """Lines of daily series (e.g. DAU/WAU/MAU) with an optional shaded window. A grouped frame (a
+    ``group`` column, as ``kpi.daily_kpis(..., by=...)`` returns, or the column named by ``group``): one
+    line per group of the first of ``columns``, named in the legend. A frame with several rows per date
+    and nothing that tells them apart is refused (it would draw one zig-zag)."""
+    group = group or ("group" if "group" in daily else None)
+    missing = [c for c in ("date", *columns, *([group] if group else [])) if c not in daily]
+    if missing:
+        raise ValueError(f"daily_trend: the frame has no column {', '.join(missing)}")
+    if group is None and daily["date"].duplicated().any():
+        raise ValueError(
+            "daily_trend: several rows per date; pass group= the column that tells them apart "
+            f"(one of {', '.join(c for c in daily.columns if daily[c].dtype == object and c != 'date')})"
+        )
     fig, ax = _figure()
-    x = pd.to_datetime(daily["date"])
-    for i, c in enumerate(columns):
-        ax.plot(x, daily[c], color=PALETTE[i % len(PALETTE)], linewidth=1.8, label=t((labels or columns)[i]))
+    if group is not None:
+        for i, (name, g) in enumerate(daily.sort_values("date").groupby(group, sort=True)):
+            color = PALETTE[i % len(PALETTE)]
+            ax.plot(pd.to_datetime(g["date"]), g[columns[0]], color=color, linewidth=1.6, label=str(name))
+        columns = list(daily[group].unique())
+    else:
+        x = pd.to_datetime(daily["date"])
+        for i, c in enumerate(columns):
+            label = t((labels or columns)[i])
+            ax.plot(x, daily[c], color=PALETTE[i % len(PALETTE)], linewidth=1.8, label=label)
     _shade(ax, highlight, t.maybe(highlight_label))
     _date_axis(ax)
     _thousands(ax)
     ax.set_ylabel(t.maybe(ylabel))
     ax.set_title(title, loc="left")
-    ax.legend(frameon=False, ncols=len(columns) + 1, loc="upper left")
+    ax.legend(frameon=False, ncols=min(len(columns) + 1, 6), loc="upper left")
     return fig
 
 

@@ -22,12 +22,13 @@ from analysis import clusters
 from analysis import experiment as ex
 from analysis import stats as st
 from analysis.data import DataSource, fetch
+from analysis.display import HtmlRepr
 
 UNITS = ("member", "community")
 
 
 @dataclass(frozen=True)
-class Design:
+class Design(HtmlRepr):
     """The randomisation unit and, for communities: each metric-table row's community, the
     communities per arm, the split test in communities, and the ICC and design effect of the first
     primary metric (control arm)."""

@@ -38,6 +38,7 @@ from statsmodels.nonparametric.smoothers_lowess import lowess
 from analysis.activity import assign_tiers, churn_after, member_days
 from analysis.data import DataSource, accepts_dates, fetch
 from analysis.definitions import TierRules
+from analysis.display import HtmlRepr
 
 COUNTS = ("posts", "comments", "shares", "likes", "checkins", "visits")
 NUMERIC = (
@@ -155,7 +156,7 @@ def outcomes(
 
 
 @dataclass(frozen=True)
-class RiskModel:
+class RiskModel(HtmlRepr):
     """A fitted logistic model: coefficients by design column, the reference level and the levels seen
     of each categorical feature, the numeric means (for the reasons), and the training size."""
 
@@ -329,7 +330,7 @@ def _capped(train: pd.DataFrame, y: pd.Series, rows: int) -> tuple[pd.DataFrame,
 
 
 @dataclass(frozen=True)
-class Backtest:
+class Backtest(HtmlRepr):
     """The models fitted at ``fit_date`` (data up to it) and scored on what happened by as_of."""
 
     fit_date: date
@@ -385,7 +386,7 @@ def p_alive(src: DataSource, day: date, as_of: date, members: pd.Series) -> np.n
 
 
 @dataclass(frozen=True)
-class RiskNow:
+class RiskNow(HtmlRepr):
     """The model fitted with every landmark whose outcome is visible by as_of (``train``: its rows), and
     ``members``: each member active in the last ``churn_days`` with their risk (restricted exports only)."""
 
@@ -440,7 +441,7 @@ MEMBER_COLUMNS = ["member_id", "tier", "community", "channel", "risk", "reasons"
 
 
 @dataclass(frozen=True)
-class RiskSection:
+class RiskSection(HtmlRepr):
     """What a report shows about churn risk. ``now`` is None when the log starts after ``now_needs``,
     ``backtest`` when it starts after ``backtest_needs``; the tables are then empty (same columns)."""
 

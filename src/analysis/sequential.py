@@ -25,6 +25,7 @@ import numpy as np
 from scipy import special
 
 from analysis.definitions import ALPHA
+from analysis.display import HtmlRepr
 from analysis.stats import Moments, cuped_theta
 
 N_STAR = 5000  # GrowthBook's default tuning: members (both arms) where the sequence is tightest
@@ -56,7 +57,7 @@ def always_valid_p(effect: float, se: float, n: float, alpha: float = ALPHA, n_s
 
 
 @dataclass(frozen=True)
-class SequentialEffect:
+class SequentialEffect(HtmlRepr):
     """Treatment minus control at one look, absolute and relative, with always-valid intervals."""
 
     n: int

@@ -25,6 +25,7 @@ from scipy import sparse
 from analysis.clusters import cell_contrast
 from analysis.data import fetch
 from analysis.definitions import ALPHA
+from analysis.display import HtmlRepr
 from analysis.experiment import PRE_COVARIATE
 
 COLUMNS = ["saturation", "effect_type", "effect", "se", "df", "ci_lower", "ci_upper", "p_value"]
@@ -164,7 +165,7 @@ def invite_edges(src) -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
-class NeighbourTest:
+class NeighbourTest(HtmlRepr):
     """Fisher randomisation test of "no spillover through invitations" (Athey, Eckles & Imbens 2018):
     focal members are the untreated ones with exactly one assigned invite neighbour (their inviter or
     one invitee: exposure then does not track how connected a member is); the statistic is the mean

@@ -17,10 +17,11 @@ import pandas as pd
 from scipy import stats
 
 from analysis.definitions import ALPHA
+from analysis.display import HtmlRepr
 
 
 @dataclass(frozen=True)
-class Moments:
+class Moments(HtmlRepr):
     """Sufficient statistics of one arm for a metric Y and (optionally) its pre-period covariate X."""
 
     n: float
@@ -82,7 +83,7 @@ class Moments:
 
 
 @dataclass(frozen=True)
-class Effect:
+class Effect(HtmlRepr):
     """Treatment minus control, absolute and relative, with a two-sided test."""
 
     control_mean: float
@@ -220,7 +221,7 @@ def adjusted_ci(effect: float, p_adjusted: float, alpha: float = ALPHA) -> tuple
 
 
 @dataclass(frozen=True)
-class SRM:
+class SRM(HtmlRepr):
     chi2: float
     dof: int
     p_value: float

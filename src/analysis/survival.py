@@ -39,6 +39,7 @@ from analysis.activity import (
 from analysis.data import DataSource, accepts_dates, fetch
 from analysis.definitions import LANDMARK_TIERS
 from analysis.definitions import ChurnRules as ChurnRules  # re-exported: the rules these analyses take
+from analysis.display import HtmlRepr
 from analysis.stats import holm
 
 # --------------------------------------------------------------------------------------------------
@@ -316,7 +317,7 @@ def logrank(
 
 
 @dataclass(frozen=True)
-class RMST:
+class RMST(HtmlRepr):
     """Restricted mean survival time up to ``tau`` and its Greenwood-type standard error."""
 
     tau: float
