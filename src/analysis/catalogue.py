@@ -402,8 +402,8 @@ _CHURN = {
     "mean risk, next {n} days": "未来 {n} 天平均风险", "members above 50%": "风险高于 50% 的成员",
     "not estimable (beyond follow-up)": "无法估计（超出观察期）",
     "Share of members not yet churned": "尚未流失的成员比例",
-    "## Who is about to leave\n\nFor every member active in the last churn days, the probability of churning within the horizon, from what is known about them today: how recently and how often they were active, what they contributed, their tier, sign-up channel and community. Member lists are in the run's restricted folder only.":
-        "## 谁快要离开了\n\n对最近（流失门槛天数内）活跃过的每位成员，根据今天已知的信息——最近一次和最近一段时间的活跃情况、贡献、分层、注册渠道和社群——估计其在预测期内流失的概率。成员名单只在本次运行的受限文件夹中。",
+    "## Who is about to leave\n\nFor every member active in the last churn days, the probability of churning within the horizon, from what is known about them today: how recently and how often they were active, what they contributed, their tier, sign-up channel, community and experiment arm. Member lists are in the run's restricted folder only.":
+        "## 谁快要离开了\n\n对最近（流失门槛天数内）活跃过的每位成员，根据今天已知的信息——最近一次和最近一段时间的活跃情况、贡献、分层、注册渠道、社群和实验分组——估计其在预测期内流失的概率。成员名单只在本次运行的受限文件夹中。",
     "Of the {n} members active in the last {d} days, about {e} are expected to churn in the next {h} days (95% interval {lo} to {hi}).":
         "最近 {d} 天活跃的 {n} 名成员中，预计约 {e} 人会在未来 {h} 天内流失（95% 区间 {lo} 至 {hi}）。",
     "Among the {n} core members, about {e} (95% interval {lo} to {hi}); the list, riskiest first, with reasons, is in the run's restricted folder.":

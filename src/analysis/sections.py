@@ -22,7 +22,7 @@ def churn_risk(part: RiskSection, horizon: int, churn_days: int, t: Translator =
         return out
     out.append(
         tables.html_table(
-            part.leavers,
+            part.leavers.drop(columns="variance"),
             words=["tier"],
             formats={
                 "members": "int",
