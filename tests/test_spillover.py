@@ -117,17 +117,18 @@ def test_no_spillover_is_not_rejected_when_there_is_none_and_pure_controls_are_r
 
 
 def test_saturation_design_from_the_simulator_recovers_the_planted_spillover(tmp_path):
-    """``analysis synth --design saturation``: 60 communities at 0 / 30% / 70% treated with badges, and
-    every assigned member of a treated community contributing 1.2x (ground_truth.json records the
-    direct, spillover and total effects on contributions). Each 95% interval covers its planted value,
-    and on the demo (every community has treated members) spillover is reported as not measurable."""
+    """``analysis synth --design saturation`` (15,000 members): 60 communities at 0 / 30% / 70% treated
+    with badges, and every assigned member of a treated community contributing 1.2x (ground_truth.json
+    records the direct, spillover and total effects on contributions). Each 95% interval covers its
+    planted value, and on the demo (every community has treated members) spillover is reported as not
+    measurable."""
     from analysis import experiment as ex
     from analysis import i18n, narrative, randomisation
     from analysis.data import load
     from analysis.synth import SynthConfig, generate
 
     cfg = SynthConfig(
-        members=30_000, seed=3, design="saturation", communities=60, community_sd=0.3, spillover=1.2
+        members=15_000, seed=3, design="saturation", communities=60, community_sd=0.3, spillover=1.2
     )
     truth = generate(cfg, tmp_path)["experiments"][0]["saturation"]
     src = load(tmp_path)
