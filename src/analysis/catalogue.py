@@ -60,7 +60,7 @@ _SITE = {
         "直接效应（参加方案的成员对比同社群未参加的成员）、溢出效应（未参加的成员对比没有方案的社群）和总效应，社群层面的区间（CR2）",
     "## Does rewarding some members change what the others do?\n\nMembers talk to each other: a scheme can move the members left out of it (spillover). Measured by comparing untreated members of communities with a scheme against communities without one.":
         "## 奖励一部分成员会改变其他成员的行为吗？\n\n成员之间会互相影响：一个方案可能会影响没参加的成员（溢出效应）。衡量方法是把有方案的社群中未参加的成员与没有方案的社群相比。",
-    "Members were randomised one by one (every community has members in several arms).": "实验按成员逐个随机分组（每个社群都有成员分在不同组）。",
+    "Members were randomised one by one (communities have members in more than one arm).": "实验按成员逐个随机分组（社群里的成员分在不止一个组）。",
     "Members were randomised one by one (as declared).": "实验按成员逐个随机分组（按声明）。",
     "Whole communities were randomised: {g} communities ({per_arm}); their split against the plan: p = {p}.":
         "实验按整个社群随机分组：共 {g} 个社群（{per_arm}）；社群分组与计划比例的检验：p = {p}。",

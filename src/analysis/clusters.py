@@ -3,8 +3,8 @@
 When whole communities get one arm, members of a community are not independent and a member-level
 analysis understates the uncertainty by the design effect ``1 + (m - 1) ICC``. Everything here works on
 one row per cluster (community): ``n`` members, ``sum_y`` and ``sum_y2`` of the outcome, and optionally
-``sum_x``, ``sum_x2``, ``sum_xy`` of a pre-period covariate for CUPED. These come out of Ibis in one
-group-by, whatever the number of members.
+``sum_x``, ``sum_x2``, ``sum_xy`` of a pre-period covariate for CUPED (:func:`cluster_sums`, from the
+per-member metric table).
 
 **Estimate.** The member-level difference in means between an arm and control, ``ȳ_T - ȳ_C`` with
 ``ȳ_a = Σ sum_y / Σ n`` over the arm's clusters (the OLS coefficient of the arm dummy on member rows).

@@ -12,7 +12,7 @@ are the days on which members entered, up to the report date.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -174,8 +174,3 @@ def status(mon: pd.DataFrame, end: date) -> pd.DataFrame:
         direction=np.where(last["cs_lower"] > 0, "up", np.where(last["cs_upper"] < 0, "down", "")),
         planned_end=end,
     )[["metric", "arm", "day", "settled", "direction", "planned_end"]].reset_index(drop=True)
-
-
-def days_left(end: date, as_of: date) -> int:
-    """Days from the report date to the planned end (0 once reached)."""
-    return max((end - as_of) // timedelta(days=1), 0)

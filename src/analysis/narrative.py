@@ -16,6 +16,7 @@ from analysis.cox import CoxFit
 from analysis.definitions import ALPHA, CONTRIBUTION_TYPES
 from analysis.formats import fmt
 from analysis.i18n import Translator
+from analysis.risk import RiskSection, total_leavers
 
 EN = Translator("en")
 
@@ -767,7 +768,7 @@ def _bgnbd_sentence(bg: float, auc: float, t: Translator) -> str:
     )
 
 
-def risk_findings(part, horizon: int, churn_days: int, t: Translator = EN) -> list[str]:
+def risk_findings(part: RiskSection, horizon: int, churn_days: int, t: Translator = EN) -> list[str]:
     """Expected leavers overall and among core members, and the backtest in one plain paragraph, from
     a :class:`analysis.risk.RiskSection`; when the log is too short for either, how long it must be."""
     if part.now is None:
@@ -796,8 +797,6 @@ def risk_findings(part, horizon: int, churn_days: int, t: Translator = EN) -> li
 
 
 def _leaver_sentences(leavers: pd.DataFrame, horizon: int, churn_days: int, t: Translator) -> list[str]:
-    from analysis.risk import total_leavers
-
     total, lo, hi = total_leavers(leavers)
     out = [
         t(
@@ -1222,7 +1221,7 @@ def design_text(design, metric: str, t: Translator = EN) -> list[str]:
     means for the effects on the page."""
     if design.unit == "member":
         return [
-            t("Members were randomised one by one (every community has members in several arms).")
+            t("Members were randomised one by one (communities have members in more than one arm).")
             if design.detected
             else t("Members were randomised one by one (as declared).")
         ]

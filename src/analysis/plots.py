@@ -89,7 +89,6 @@ def daily_trend(
         for i, (name, g) in enumerate(daily.sort_values("date").groupby(group, sort=True)):
             color = PALETTE[i % len(PALETTE)]
             ax.plot(pd.to_datetime(g["date"]), g[columns[0]], color=color, linewidth=1.6, label=str(name))
-        columns = list(daily[group].unique())
     else:
         x = pd.to_datetime(daily["date"])
         for i, c in enumerate(columns):
@@ -100,7 +99,8 @@ def daily_trend(
     _thousands(ax)
     ax.set_ylabel(t.maybe(ylabel))
     ax.set_title(title, loc="left")
-    ax.legend(frameon=False, ncols=min(len(columns) + 1, 6), loc="upper left")
+    lines = daily[group].nunique() if group is not None else len(columns)
+    ax.legend(frameon=False, ncols=min(lines + 1, 6), loc="upper left")
     return fig
 
 

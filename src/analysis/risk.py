@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 
 import ibis
 import numpy as np
@@ -374,7 +375,6 @@ def p_alive(src: DataSource, day: date, as_of: date, members: pd.Series) -> np.n
 
     md = member_days(src, as_of, between=(src.day_range()[0], day))
     per = fetch(md.group_by("member_id").aggregate(first=md.day.min(), last=md.day.max(), n=md.count()))
-    per = per.sort_values("member_id", ignore_index=True)  # the fit does not depend on the row order
     first, last = pd.to_datetime(per["first"]), pd.to_datetime(per["last"])
     x = per["n"].to_numpy(float) - 1
     t_x = (last - first).dt.days.to_numpy(float)
@@ -443,7 +443,8 @@ MEMBER_COLUMNS = ["member_id", "tier", "community", "channel", "risk", "reasons"
 @dataclass(frozen=True)
 class RiskSection(HtmlRepr):
     """What a report shows about churn risk. ``now`` is None when the log starts after ``now_needs``,
-    ``backtest`` when it starts after ``backtest_needs``; the tables are then empty (same columns)."""
+    ``backtest`` when it starts after ``backtest_needs``; the tables are then empty (same columns).
+    Each table is computed once, on first use."""
 
     now: RiskNow | None
     backtest: Backtest | None
@@ -451,11 +452,11 @@ class RiskSection(HtmlRepr):
     now_needs: date
     backtest_needs: date
 
-    @property
+    @cached_property
     def leavers(self) -> pd.DataFrame:
         return expected_leavers(self.now.members) if self.now else pd.DataFrame(columns=LEAVER_COLUMNS)
 
-    @property
+    @cached_property
     def drivers(self) -> pd.DataFrame:
         return drivers(self.now.model, self.now.train) if self.now else pd.DataFrame(columns=DRIVER_COLUMNS)
 
@@ -463,7 +464,7 @@ class RiskSection(HtmlRepr):
     def backtest_table(self) -> pd.DataFrame:
         return self.backtest.table if self.backtest else pd.DataFrame(columns=BACKTEST_COLUMNS)
 
-    @property
+    @cached_property
     def reliability(self) -> pd.DataFrame:
         if self.backtest is None:
             return pd.DataFrame(columns=RELIABILITY_COLUMNS)

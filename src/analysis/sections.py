@@ -8,9 +8,8 @@ from typing import Any
 
 from analysis import narrative, plots, tables
 from analysis.i18n import Translator
+from analysis.narrative import EN
 from analysis.risk import RiskSection
-
-EN = Translator("en")
 
 
 def churn_risk(part: RiskSection, horizon: int, churn_days: int, t: Translator = EN) -> list[Any]:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.i18n import Translator, translator
+from analysis.risk import total_leavers
 
 
 @dataclass(frozen=True)
@@ -122,8 +123,6 @@ def _risk_items(run_dir: Path, t: Translator) -> list[Item]:
         return []
     backtest = _table(run_dir, "churn_risk_backtest")
     horizon = int(backtest["horizon_days"].iloc[0]) if backtest is not None and len(backtest) else 30
-    from analysis.risk import total_leavers
-
     expected, lo, hi = total_leavers(core)
     return [
         Item(
