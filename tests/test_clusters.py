@@ -153,12 +153,9 @@ def test_cuped_at_the_cluster_level_equals_the_adjusted_member_rows_and_narrows_
     m = _members(40, 5, effect=0.2)
     c, t = _split(_sums(m))
     plain, adj = clusters.effect(c, t), clusters.effect(c, t, cuped=True)
-    # θ: pooled within-arm slope; the adjusted member outcome run through the CR2 path directly
-    w = m.assign(
-        xc=m["x"] - m.groupby("arm")["x"].transform("mean"),
-        yc=m["y"] - m.groupby("arm")["y"].transform("mean"),
-    )
-    theta = (w["xc"] * w["yc"]).sum() / (w["xc"] ** 2).sum()
+    # θ: the project's CUPED slope, Cov(y, x) / Var(x) over both arms' members (as the member-level
+    # CUPED); the adjusted member outcome run through the CR2 path directly
+    theta = np.cov(m["y"], m["x"])[0, 1] / np.var(m["x"], ddof=1)
     assert adj.theta == pytest.approx(theta, rel=1e-10)
     m2 = m.assign(y=m["y"] - theta * (m["x"] - m["x"].mean()))
     direct = clusters.effect(*_split(_sums(m2)))

@@ -20,9 +20,9 @@ approximation under a working iid model, Imbens & Kolesár 2016), computed from 
 CI uses the t quantile with those degrees of freedom. With 30 communities this keeps the false-positive
 rate near its nominal 5% where the naive member-level analysis is far above it.
 
-**CUPED** at the cluster level: the outcome adjusted by ``θ (x - x̄)`` with θ the pooled within-arm
-slope of the outcome on the pre-period covariate, computed from the same sums; the cluster analysis
-then runs on the adjusted sums (θ treated as known, as GrowthBook does).
+**CUPED** at the cluster level: the outcome adjusted by ``θ (x - x̄)`` with the project's θ (pooled over
+both arms' members, :func:`analysis.stats.cuped_theta`), computed from the same sums; the cluster
+analysis then runs on the adjusted sums (θ treated as known, as GrowthBook does).
 
 **Wild cluster bootstrap** (WCR: Rademacher weights per cluster with the null imposed; full
 enumeration of the 2^G sign vectors when G is at most 12): an independent small-cluster p-value, checked
@@ -38,11 +38,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis import stats as st
 from analysis.definitions import ALPHA
 from analysis.display import HtmlRepr
 
 SMALL = 50  # fewer clusters than this: CR2 with Bell-McCaffrey degrees of freedom (else CR0, normal)
-Z95 = stats.norm.ppf(0.975)
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,7 @@ class ClusterEffect(HtmlRepr):
     ci_upper: float
     p_value: float
     relative: float
+    relative_se: float
     relative_ci_lower: float
     relative_ci_upper: float
     se_naive: float
@@ -70,58 +71,15 @@ class ClusterEffect(HtmlRepr):
     theta: float  # the CUPED slope (0 without a covariate)
 
 
-def _arm(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, float]:
-    n, s = df["n"].to_numpy(float), df["sum_y"].to_numpy(float)
-    return n, s, s.sum() / n.sum()
-
-
-def cuped_theta(control: pd.DataFrame, arm: pd.DataFrame) -> float:
-    """Pooled within-arm slope of the outcome on the covariate from the cluster sums (0 when the
-    covariate does not vary)."""
-    sxx = sxy = 0.0
-    for d in (control, arm):
-        n = d["n"].sum()
-        mx, my = d["sum_x"].sum() / n, d["sum_y"].sum() / n
-        sxx += d["sum_x2"].sum() - n * mx * mx
-        sxy += d["sum_xy"].sum() - n * mx * my
-    return float(sxy / sxx) if sxx > 0 else 0.0
+def _moments(d: pd.DataFrame) -> st.Moments:
+    """The member-level sufficient statistics of one arm, from its cluster sums."""
+    x = (d["sum_x"].sum(), d["sum_x2"].sum(), d["sum_xy"].sum()) if "sum_x" in d else (0.0, 0.0, 0.0)
+    return st.Moments(float(d["n"].sum()), float(d["sum_y"].sum()), float(d["sum_y2"].sum()), *map(float, x))
 
 
 def adjusted(df: pd.DataFrame, theta: float, x_mean: float) -> pd.DataFrame:
     """Cluster sums of the CUPED-adjusted outcome ``y - θ (x - x̄)``."""
-    n = df["n"].to_numpy(float)
-    sx, sx2 = df["sum_x"].to_numpy(float), df["sum_x2"].to_numpy(float)
-    sum_y = df["sum_y"] - theta * (sx - n * x_mean)
-    # Σ (y - θ(x - x̄))² from the sums, for the naive variance
-    sum_y2 = (
-        df["sum_y2"]
-        - 2 * theta * (df["sum_xy"] - x_mean * df["sum_y"])
-        + theta**2 * (sx2 - 2 * x_mean * sx + n * x_mean**2)
-    )
-    return df.assign(sum_y=sum_y, sum_y2=sum_y2)
-
-
-def cr_variance(n: np.ndarray, s: np.ndarray, cr2: bool) -> float:
-    """Variance of one arm's member mean from its clusters (CR0, or CR2 with the leverage correction)."""
-    N = n.sum()
-    E = s - n * s.sum() / N
-    scale = 1 / (1 - n / N) if cr2 else 1.0
-    return float((scale * E * E).sum() / N**2)
-
-
-def bm_df(n_control: np.ndarray, n_arm: np.ndarray) -> float:
-    """Bell–McCaffrey degrees of freedom of the CR2 variance of the arm-minus-control difference
-    (working model: iid members): (Σλ)² / Σλ² over the eigenvalues of G'G, whose (s, t) entry is
-    a_s a_t k_s k_t (δ_st n_s - n_s n_t h_st) with a = (1 - n/N_a)^(-1/2), k = ±1/N_a and
-    h_st = 1/N_a when s and t share an arm."""
-    n = np.concatenate([n_control, n_arm]).astype(float)
-    arm = np.r_[np.zeros(len(n_control)), np.ones(len(n_arm))].astype(bool)
-    N = np.where(arm, n_arm.sum(), n_control.sum())
-    a = 1 / np.sqrt(1 - n / N)
-    k = np.where(arm, 1.0, -1.0) / N
-    same = arm[:, None] == arm[None, :]
-    M = (a * k)[:, None] * (a * k)[None, :] * (np.diag(n) - np.outer(n, n) * same / N[:, None])
-    return float(np.trace(M) ** 2 / np.sum(M * M))  # tr(M²) = Σ M_st² for symmetric M
+    return df.assign(sum_y=df["sum_y"] - theta * (df["sum_x"] - df["n"] * x_mean))
 
 
 @dataclass(frozen=True)
@@ -176,60 +134,61 @@ def cell_contrast(cells: pd.DataFrame, coef: dict, cr2: bool = True, alpha: floa
 
 
 def effect(
-    control: pd.DataFrame, arm: pd.DataFrame, cuped: bool = False, cr2: bool | None = None
+    control: pd.DataFrame,
+    arm: pd.DataFrame,
+    cuped: bool = False,
+    cr2: bool | None = None,
+    alpha: float = ALPHA,
 ) -> ClusterEffect:
     """Arm against control from one row per cluster (``n``, ``sum_y``, ``sum_y2``; with ``cuped`` also
-    ``sum_x``, ``sum_x2``, ``sum_xy``). ``cr2``: default CR2 with Bell–McCaffrey df below ``SMALL``
-    clusters, else CR0 with normal quantiles."""
-    theta = cuped_theta(control, arm) if cuped else 0.0
-    if cuped:
-        x_mean = (control["sum_x"].sum() + arm["sum_x"].sum()) / (control["n"].sum() + arm["n"].sum())
-        control, arm = adjusted(control, theta, x_mean), adjusted(arm, theta, x_mean)
-    nc, sc, mc = _arm(control)
-    nt, st, mt = _arm(arm)
-    if min(len(nc), len(nt)) < 2:
+    ``sum_x``, ``sum_x2``, ``sum_xy``): :func:`cell_contrast` with each arm a cell. ``cr2``: default CR2
+    with Bell–McCaffrey df below ``SMALL`` clusters, else CR0 with normal quantiles. CUPED uses the
+    project's θ (:func:`analysis.stats.cuped_theta`, pooled over both arms' members); ``se_naive`` is the
+    member-level (Welch or CUPED) standard error that ignores the clusters."""
+    if min(len(control), len(arm)) < 2:
         raise ValueError(
             f"a community-level comparison needs at least two communities in each arm "
-            f"({len(nc)} in control, {len(nt)} in the arm)"
+            f"({len(control)} in control, {len(arm)} in the arm)"
         )
-    G = len(nc) + len(nt)
-    small = G < SMALL if cr2 is None else cr2
-    vc, vt = cr_variance(nc, sc, small), cr_variance(nt, st, small)
-    diff, se = mt - mc, float(np.sqrt(vc + vt))
-    df = bm_df(nc, nt) if small else np.inf
-    q = stats.t.ppf(0.975, df) if small else Z95
-    p = float(2 * stats.t.sf(abs(diff) / se, df)) if se > 0 else np.nan
+    m_c, m_t = _moments(control), _moments(arm)
+    naive = st.cuped(m_c, m_t, alpha) if cuped else st.welch(m_c, m_t, alpha)
+    theta = naive.theta if cuped and naive.theta == naive.theta else 0.0
+    if theta:
+        x_mean = (m_c.x_sum + m_t.x_sum) / (m_c.n + m_t.n)
+        control, arm = adjusted(control, theta, x_mean), adjusted(arm, theta, x_mean)
+    cells = pd.concat([control.assign(cell="control"), arm.assign(cell="arm")], ignore_index=True)
+    cells["cluster"] = np.arange(len(cells))  # each row is its own community
+    small = len(cells) < SMALL if cr2 is None else cr2
+    diff = cell_contrast(cells, {"arm": 1.0, "control": -1.0}, small, alpha)
+    vc = cell_contrast(cells, {"control": 1.0}, small, alpha).se ** 2
+    vt = cell_contrast(cells, {"arm": 1.0}, small, alpha).se ** 2
+    mc = float(control["sum_y"].sum() / m_c.n)
+    mt = float(arm["sum_y"].sum() / m_t.n)
     rel = mt / mc - 1 if mc else np.nan  # delta method on the two arm means (independent arms)
-    rel_se = np.sqrt(vt / mc**2 + mt**2 * vc / mc**4) if mc else np.nan
+    rel_se = float(np.sqrt(vt / mc**2 + mt**2 * vc / mc**4)) if mc else np.nan
+    q = diff.ci_upper - diff.estimate  # half-width over se is the quantile
+    q = q / diff.se if diff.se > 0 else np.nan
     return ClusterEffect(
-        control_mean=float(mc),
-        arm_mean=float(mt),
-        effect=float(diff),
-        se=se,
-        df=float(df),
-        ci_lower=float(diff - q * se),
-        ci_upper=float(diff + q * se),
-        p_value=p,
+        control_mean=mc,
+        arm_mean=mt,
+        effect=diff.estimate,
+        se=diff.se,
+        df=diff.df,
+        ci_lower=diff.ci_lower,
+        ci_upper=diff.ci_upper,
+        p_value=diff.p_value,
         relative=float(rel),
+        relative_se=rel_se,
         relative_ci_lower=float(rel - q * rel_se),
         relative_ci_upper=float(rel + q * rel_se),
-        se_naive=_naive_se(control, arm),
-        clusters=int(len(nt)),
-        clusters_control=int(len(nc)),
-        members=int(nt.sum()),
-        members_control=int(nc.sum()),
+        se_naive=float(naive.se),
+        clusters=len(arm),
+        clusters_control=len(control),
+        members=int(m_t.n),
+        members_control=int(m_c.n),
         method="CR2" if small else "CR0",
-        theta=theta,
+        theta=float(theta),
     )
-
-
-def _naive_se(control: pd.DataFrame, arm: pd.DataFrame) -> float:
-    """Welch standard error treating members as independent (what a member-level analysis reports)."""
-    v = 0.0
-    for d in (control, arm):
-        n, s, s2 = d["n"].sum(), d["sum_y"].sum(), d["sum_y2"].sum()
-        v += (s2 - s * s / n) / (n - 1) / n
-    return float(np.sqrt(v))
 
 
 def icc(clusters: pd.DataFrame) -> float:
@@ -301,10 +260,9 @@ def wild_bootstrap(
     """WCR wild cluster bootstrap p-value of "no difference" (Rademacher signs per cluster, the null
     imposed; every one of the 2^G sign vectors when 2^G < ``draws``) with the CR0/CR1 t statistic
     (the small-sample factor cancels): (p, bootstrap t values). p counts |t*| > |t|."""
-    nc, sc, _ = _arm(control)
-    nt, st, _ = _arm(arm)
-    n, s = np.r_[nc, nt], np.r_[sc, st]
-    treated = np.r_[np.zeros(len(nc)), np.ones(len(nt))].astype(bool)
+    n = np.r_[control["n"].to_numpy(float), arm["n"].to_numpy(float)]
+    s = np.r_[control["sum_y"].to_numpy(float), arm["sum_y"].to_numpy(float)]
+    treated = np.r_[np.zeros(len(control)), np.ones(len(arm))].astype(bool)
     U = s - n * s.sum() / n.sum()  # restricted residuals summed per cluster (null: one common mean)
     G = len(n)
     if 2**G < draws:

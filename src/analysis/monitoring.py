@@ -122,7 +122,7 @@ def _cluster_look(
     g = len(c) + len(t)
     final = int(community[table["arm"].isin([control, arm]).to_numpy()].nunique())
     hw = sq.halfwidth(e.se, g, alpha, final)
-    lift_se = (e.relative_ci_upper - e.relative) / clusters.Z95
+    lift_se = e.relative_se
     lhw = sq.halfwidth(lift_se, g, alpha, final) if lift_se > 0 else float("nan")
     return sq.SequentialEffect(
         n=e.members,
