@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from analysis.synth import SynthConfig, generate
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    """``analysis <args>`` in a fresh interpreter, output captured (the caller checks the exit code)."""
+    command = [sys.executable, "-m", "analysis.cli", *args]
+    return subprocess.run(command, capture_output=True, text=True, check=False)
 
 
 def write_source(folder: Path, fmt: str = "csv", encoding: str = "utf-8", **tables: pd.DataFrame) -> Path:

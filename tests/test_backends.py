@@ -24,6 +24,7 @@ from analysis.data import DataSource, experiments, load, open_source, validate
 from analysis.synth import SynthConfig, generate
 
 import servers
+from conftest import run_cli
 
 ZONES = ("Asia/Shanghai", "America/Santiago")
 
@@ -205,12 +206,7 @@ def test_run_on_postgres_matches_the_parquet_folder(pg_url: str, community: Path
     runs = {}
     for label, data in (("files", str(community)), ("postgres", pg_url)):
         out = tmp_path / label
-        proc = subprocess.run(
-            [sys.executable, "-m", "analysis.cli", "run", "--data", data, "--out", str(out), "--lang", "zh"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        proc = run_cli("run", "--data", data, "--out", str(out), "--lang", "zh")
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
         runs[label] = (out / "latest").resolve()
     meta = json.loads((runs["postgres"] / "run.json").read_text(encoding="utf-8"))
@@ -229,21 +225,7 @@ def test_run_on_postgres_matches_the_parquet_folder(pg_url: str, community: Path
 
 
 def test_run_refuses_a_password_in_the_url(tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "analysis.cli",
-            "run",
-            "--data",
-            "postgres://me:s3cret@localhost:1/db",
-            "--out",
-            str(tmp_path / "out"),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    proc = run_cli("run", "--data", "postgres://me:s3cret@localhost:1/db", "--out", str(tmp_path / "out"))
     assert proc.returncode == 2
     assert "s3cret" not in proc.stdout + proc.stderr
     assert "PGPASSWORD" in proc.stderr

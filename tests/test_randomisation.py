@@ -4,9 +4,6 @@ and every effect, verdict and daily view of the experiment page uses community-l
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,6 +12,8 @@ from analysis import experiment as ex
 from analysis import randomisation
 from analysis.data import load
 from analysis.synth import SynthConfig, generate
+
+from conftest import run_cli
 
 
 @pytest.fixture(scope="module")
@@ -75,25 +74,7 @@ def test_community_effects_cover_the_planted_effects_where_member_level_interval
 def test_the_experiment_page_uses_the_community_analysis(community_design, tmp_path):
     folder = community_design[0]
     out = tmp_path / "reports"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "analysis.cli",
-            "run",
-            "--data",
-            str(folder),
-            "--report",
-            "experiment",
-            "--lang",
-            "en",
-            "--out",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    proc = run_cli("run", "--data", str(folder), "--report", "experiment", "--lang", "en", "--out", str(out))
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     run = next((out / "runs").iterdir())  # a run of one report does not move "latest"
     eff = pd.read_csv(run / "tables" / "experiment_effects.csv")

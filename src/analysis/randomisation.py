@@ -172,22 +172,8 @@ def split_check(
     check (communities are assigned at once)."""
     if design_.unit == "member":
         return ex.srm_table(table, plan, threshold=threshold)
-    counts = np.array(list(design_.per_arm.values()), float)
-    weights = np.array([plan.weights[a] for a in design_.per_arm], float)
-    res = st.srm(counts, weights, threshold)
-    return pd.DataFrame(
-        {
-            "experiment": plan.experiment,
-            "arm": list(design_.per_arm),
-            "expected_share": weights / weights.sum(),
-            "members": counts.astype(int),
-            "share": counts / max(counts.sum(), 1),
-            "p_value": res.p_value,
-            "p_sequential": np.nan,
-            "flagged": res.flagged,
-            "planned": plan.known,
-        }
-    )
+    one_row_each = pd.DataFrame({"arm": table["arm"].to_numpy(), "c": design_.community.to_numpy()})
+    return ex.srm_table(one_row_each.drop_duplicates("c")[["arm"]], plan, threshold=threshold)
 
 
 def split_by_tier(design_: Design, table: pd.DataFrame, plan: ex.SplitPlan) -> pd.DataFrame:
