@@ -53,7 +53,13 @@ def test_community_effects_cover_the_planted_effects_where_member_level_interval
 ):
     _, truth, src, table, plan = community_design
     d = randomisation.design(src, table, plan)
-    eff = randomisation.effects(table, d, metrics=["contributions", "checkins"], primary=["contributions"])
+    eff = ex.effects(
+        table,
+        ["contributions", "checkins"],
+        primary=["contributions"],
+        cap_quantile=None,
+        community=d.row_clusters,
+    )
     assert set(eff["unit"]) == {"community"}
     cup = eff[eff["method"] == "cuped"].set_index(["metric", "arm"])
     naive = ex.effects(table, ["contributions", "checkins"], cap_quantile=None)

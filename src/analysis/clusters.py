@@ -295,13 +295,17 @@ def cluster_sums(
 ) -> pd.DataFrame:
     """One row per community (and its arm) of members whose ``metric`` is observed: n, sum_y, sum_y2,
     and with a ``covariate`` sum_x, sum_x2, sum_xy."""
-    y = table[metric].to_numpy(float)
+    x = table[covariate].to_numpy(float) if covariate else None
+    return sums(community.to_numpy(), table["arm"].to_numpy(), table[metric].to_numpy(float), x)
+
+
+def sums(cluster: np.ndarray, arm: np.ndarray, y: np.ndarray, x: np.ndarray | None = None) -> pd.DataFrame:
+    """:func:`cluster_sums` from arrays (one entry per member; NaN outcomes left out)."""
     ok = ~np.isnan(y)
-    d = pd.DataFrame({"cluster": community.to_numpy()[ok], "arm": table["arm"].to_numpy()[ok], "y": y[ok]})
+    d = pd.DataFrame({"cluster": cluster[ok], "arm": arm[ok], "y": y[ok]})
     d["y2"] = d["y"] ** 2
     aggs = {"n": ("y", "size"), "sum_y": ("y", "sum"), "sum_y2": ("y2", "sum")}
-    if covariate:
-        x = table[covariate].to_numpy(float)[ok]
-        d = d.assign(x=x, x2=x * x, xy=x * d["y"].to_numpy())
+    if x is not None:
+        d = d.assign(x=x[ok], x2=x[ok] ** 2, xy=x[ok] * d["y"].to_numpy())
         aggs |= {"sum_x": ("x", "sum"), "sum_x2": ("x2", "sum"), "sum_xy": ("xy", "sum")}
     return d.groupby(["cluster", "arm"]).agg(**aggs).reset_index()

@@ -299,14 +299,17 @@ def effects(
     control: str | None = None,
     alpha: float = ALPHA,
     cap_quantile: float | None = 0.999,
+    community: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Each treatment arm against control for each metric, raw and CUPED.
 
     Columns: experiment, metric, arm, n, mean, control_mean, effect, ci_lower, ci_upper, lift,
-    lift_ci_lower, lift_ci_upper, p_value, p_adjusted, adj_ci_lower, adj_ci_upper, method, family.
-    Holm over arms × primary metrics, Benjamini-Hochberg over the rest (each method separately).
-    ``contributions_capped`` (capped at the ``cap_quantile`` of non-zero values) is added beside
-    contributions."""
+    lift_ci_lower, lift_ci_upper, p_value, p_adjusted, adj_ci_lower, adj_ci_upper, method, family,
+    unit, clusters. Holm over arms × primary metrics, Benjamini-Hochberg over the rest (each method
+    separately). ``contributions_capped`` (capped at the ``cap_quantile`` of non-zero values) is added
+    beside contributions. ``community`` (each row's community, when whole communities were randomised):
+    every estimate from community sums (:func:`analysis.clusters.effect`, CR2 below 50 communities),
+    ``unit`` community and ``clusters`` the communities compared; otherwise ``unit`` member."""
     control = _control(table, control)
     metrics = list(metrics)
     covs = {m: PRE_COVARIATE.get(m, f"pre_{m}") for m in metrics}
@@ -323,12 +326,14 @@ def effects(
         c_m = _moments(values, where[control], metric, cov)
         for arm in arms:
             t_m = _moments(values, where[arm], metric, cov)
-            for method, e in (
-                ("raw", st.welch(c_m, t_m, alpha)),
-                ("cuped", st.cuped(c_m, t_m, alpha) if cov else None),
-            ):
-                if e is None:
-                    continue
+            if community is None:
+                estimates = [("raw", st.welch(c_m, t_m, alpha), np.nan)]
+                estimates += [("cuped", st.cuped(c_m, t_m, alpha), np.nan)] if cov else []
+            else:
+                estimates = _community_estimates(
+                    values, metric, cov, arm_of, community, (control, arm), alpha
+                )
+            for method, e, n_clusters in estimates:
                 rows.append(
                     {
                         "experiment": table.attrs.get("experiment", ""),
@@ -340,9 +345,41 @@ def effects(
                         "method": method,
                         "theta": e.theta,
                         "family": "primary" if metric in primary else "secondary",
+                        "unit": "member" if community is None else "community",
+                        "clusters": n_clusters,
                     }
                 )
     return _adjusted(pd.DataFrame(rows), alpha)
+
+
+def _community_estimates(
+    values: dict, metric: str, cov: str | None, arm_of: np.ndarray, community: pd.Series, pair, alpha: float
+) -> list[tuple[str, st.Effect, int]]:
+    """(method, effect, communities compared) of one arm against control from community sums, as the
+    member-level :class:`~analysis.stats.Effect` reports it (the arms' means unadjusted)."""
+    control, arm = pair
+    sums = clusters.sums(community.to_numpy(), arm_of, values[metric], values[cov] if cov else None)
+    c, t = sums[sums["arm"] == control], sums[sums["arm"] == arm]
+    raw = (c["sum_y"].sum() / c["n"].sum(), t["sum_y"].sum() / t["n"].sum())
+    out = []
+    for method in ("raw", "cuped") if cov else ("raw",):
+        ce = clusters.effect(c, t, cuped=method == "cuped", alpha=alpha)
+        e = st.Effect(
+            control_mean=raw[0],
+            treatment_mean=raw[1],
+            effect=ce.effect,
+            se=ce.se,
+            dof=ce.df,
+            ci_lower=ce.ci_lower,
+            ci_upper=ce.ci_upper,
+            p_value=ce.p_value,
+            lift=ce.relative,
+            lift_ci_lower=ce.relative_ci_lower,
+            lift_ci_upper=ce.relative_ci_upper,
+            theta=ce.theta if method == "cuped" else np.nan,
+        )
+        out.append((method, e, ce.clusters + ce.clusters_control))
+    return out
 
 
 def _add_capped(values: dict, covs: dict, metrics: list[str], cap_quantile: float) -> None:

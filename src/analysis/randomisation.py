@@ -4,8 +4,9 @@
 community-randomised when every community with at least two assigned members has all of them in one arm
 and at least two communities were assigned. Members' communities come from ``members.community``.
 
-**Community-randomised effects** use :mod:`analysis.clusters` on one row of sums per community: CR2 with
-Bell–McCaffrey degrees of freedom below 50 communities, CR0 from 50 on; CUPED at the community level.
+**Community-randomised effects** (``experiment.effects(..., community=design.row_clusters)``) use
+:mod:`analysis.clusters` on one row of sums per community: CR2 with Bell–McCaffrey degrees of freedom
+below 50 communities, CR0 from 50 on; CUPED at the community level.
 The split is checked in communities (the plan's shares against the communities per arm). The ICC of
 each primary metric is estimated in the control arm, where no treatment varies between communities.
 """
@@ -96,71 +97,6 @@ def design(
     icc = clusters.icc(sums[sums["arm"] == control]) if sums is not None else np.nan
     deff = clusters.design_effect(sums, icc) if sums is not None else 1.0
     return Design(found, not unit, community, per_arm, float(srm_p), float(icc), float(deff))
-
-
-def effects(
-    table: pd.DataFrame,
-    design_: Design,
-    metrics: Sequence[str] = ex.METRICS,
-    primary: Sequence[str] = ("contributions", "retained_d30"),
-    control: str | None = None,
-    alpha: float = ex.ALPHA,
-) -> pd.DataFrame:
-    """:func:`analysis.experiment.effects` for a member-randomised experiment; for a community-randomised
-    one the same table from community sums (raw and CUPED, Holm / Benjamini–Hochberg as there), with
-    ``unit`` and ``clusters`` (communities in the two arms compared) filled in."""
-    if design_.unit == "member":
-        return ex.effects(table, metrics, primary=primary, control=control, alpha=alpha).assign(
-            unit="member", clusters=np.nan
-        )
-    control = ex._control(table, control)
-    rows = []
-    for metric in metrics:
-        cov = ex.PRE_COVARIATE.get(metric, f"pre_{metric}")
-        cov = cov if cov in table else None
-        sums = clusters.cluster_sums(table, design_.community, metric, cov)
-        c = sums[sums["arm"] == control]
-        for arm in sorted(a for a in sums["arm"].unique() if a != control):
-            t = sums[sums["arm"] == arm]
-            means = (t["sum_y"].sum() / t["n"].sum(), c["sum_y"].sum() / c["n"].sum())  # unadjusted
-            for method in ("raw", "cuped") if cov else ("raw",):
-                e = clusters.effect(c, t, cuped=method == "cuped")
-                rows.append(_row(table, metric, arm, method, e, means, metric in primary))
-    return ex._adjusted(pd.DataFrame(rows), alpha)
-
-
-def _row(
-    table: pd.DataFrame,
-    metric: str,
-    arm: str,
-    method: str,
-    e: clusters.ClusterEffect,
-    means: tuple[float, float],
-    primary: bool,
-) -> dict:
-    """One row of the effects table; the arms' means are unadjusted, the effect (CUPED) adjusted."""
-    return {
-        "experiment": table.attrs.get("experiment", ""),
-        "metric": metric,
-        "arm": arm,
-        "n": e.members,
-        "n_control": e.members_control,
-        "mean": means[0],
-        "control_mean": means[1],
-        "effect": e.effect,
-        "se": e.se,
-        "ci_lower": e.ci_lower,
-        "ci_upper": e.ci_upper,
-        "lift": e.relative,
-        "lift_ci_lower": e.relative_ci_lower,
-        "lift_ci_upper": e.relative_ci_upper,
-        "p_value": e.p_value,
-        "method": method,
-        "theta": e.theta if method == "cuped" else np.nan,
-        "family": "primary" if primary else "secondary",
-        "unit": "community",
-        "clusters": e.clusters + e.clusters_control,
-    }
 
 
 def split_check(
