@@ -89,3 +89,14 @@ def test_the_experiment_page_uses_the_community_analysis(community_design, tmp_p
     assert len(mon) and np.isfinite(mon["cs_lower"]).all()
     page = next(run.glob("experiment_*.html")).read_text(encoding="utf-8")
     assert "Whole communities were randomised" in page and "design effect" in page
+
+
+def test_no_member_level_invite_test_when_communities_were_randomised(community_design):
+    """The invite spillover test re-draws members' arms; with whole communities randomised that is not
+    the experiment's randomisation, so it is not reported (the saturation rows need pure controls)."""
+    from analysis import spillover
+
+    _, _, src, table, plan = community_design
+    d = randomisation.design(src, table, plan)
+    spill = spillover.from_table(table, d.community, "control", edges=spillover.invite_edges(src))
+    assert "invite_spillover" not in set(spill["effect_type"])

@@ -103,10 +103,13 @@ def from_table(
     treatment cells, so it carries no treatment effect). Empty (same columns) when no community is pure
     control or none has treated members: spillover is then not identified. With invite ``edges``
     (:func:`invite_edges`), one ``invite_spillover`` row per metric is added: :func:`neighbour_test`'s
-    difference and randomisation p-value (no interval, no saturation)."""
+    difference and randomisation p-value (no interval, no saturation); not when whole communities were
+    randomised, since the test re-draws members' arms."""
     level = community_levels(table, community, control, levels)
     arms = sorted(str(a) for a in table["arm"].unique() if a != control)
-    rows = [_invite_rows(table, edges, control, metrics, arms)] if edges is not None else []
+    # the randomisation test re-draws members' arms: only valid when members, not communities, were drawn
+    by_member = bool((table["arm"].groupby(community.to_numpy()).nunique() > 1).any())
+    rows = [_invite_rows(table, edges, control, metrics, arms)] if edges is not None and by_member else []
     by_saturation = (level == 0).any() and (level > 0).any()
     for metric in metrics if by_saturation else ():
         y = table[metric].to_numpy(float)
