@@ -119,24 +119,10 @@ def _cluster_look(
     if len(c) < 2 or len(t) < 2:
         return None
     e = clusters.effect(c, t, cuped=cov is not None, cr2=False)
-    g = len(c) + len(t)
     final = int(community[table["arm"].isin([control, arm]).to_numpy()].nunique())
-    hw = sq.halfwidth(e.se, g, alpha, final)
-    lift_se = e.relative_se
-    lhw = sq.halfwidth(lift_se, g, alpha, final) if lift_se > 0 else float("nan")
-    return sq.SequentialEffect(
-        n=e.members,
-        n_control=e.members_control,
-        effect=e.effect,
-        se=e.se,
-        cs_lower=e.effect - hw,
-        cs_upper=e.effect + hw,
-        lift=e.relative,
-        lift_se=lift_se,
-        lift_cs_lower=e.relative - lhw,
-        lift_cs_upper=e.relative + lhw,
-        p_value=sq.always_valid_p(e.effect, e.se, g, alpha, final),
-    )
+    g = len(c) + len(t)
+    members = (e.members, e.members_control)
+    return sq.sequence(e.effect, e.se, e.relative, e.relative_se, g, *members, alpha, final)
 
 
 def _moments(y: np.ndarray, x: np.ndarray | None, rows: np.ndarray) -> Moments:

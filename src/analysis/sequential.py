@@ -24,9 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
+from analysis import stats as st
 from analysis.definitions import ALPHA
 from analysis.display import HtmlRepr
-from analysis.stats import Moments, cuped_theta
+from analysis.stats import Moments
 
 N_STAR = 5000  # GrowthBook's default tuning: members (both arms) where the sequence is tightest
 SRM_CONCENTRATION = 10_000.0
@@ -73,13 +74,6 @@ class SequentialEffect(HtmlRepr):
     p_value: float  # always-valid, for the absolute effect
 
 
-def _arm(m: Moments, theta: float) -> tuple[float, float]:
-    """Mean and variance of Y - θX in one arm (θ = 0: the raw metric)."""
-    if theta == 0:
-        return m.mean, m.var
-    return m.mean - theta * m.x_mean, max(m.var + theta**2 * m.x_var - 2 * theta * m.cov, 0.0)
-
-
 def effect(
     control: Moments,
     treatment: Moments,
@@ -87,34 +81,41 @@ def effect(
     alpha: float = ALPHA,
     n_star: float = N_STAR,
 ) -> SequentialEffect:
-    """The always-valid effect of ``treatment`` against ``control`` (CUPED-adjusted with the pooled θ
-    when ``cuped``); the lift divides by the unadjusted control mean, as the fixed-horizon analysis."""
-    theta = cuped_theta(control, treatment) if cuped else 0.0
-    theta = theta if theta == theta else 0.0
-    mc, vc = _arm(control, theta)
-    mt, vt = _arm(treatment, theta)
-    n = control.n + treatment.n
-    diff = mt - mc
-    se = math.sqrt(vc / control.n + vt / treatment.n)
-    base = control.mean
-    lift = diff / abs(base) if base else float("nan")
-    lift_se = (
-        math.sqrt(vt / (treatment.n * base**2) + mt**2 * vc / (control.n * base**4)) if base else float("nan")
-    )
+    """The always-valid effect of ``treatment`` against ``control``: the fixed-horizon estimate
+    (:func:`analysis.stats.welch`, or :func:`analysis.stats.cuped` with the pooled θ) with its
+    confidence sequence; the lift divides by the unadjusted control mean, as the fixed-horizon analysis."""
+    fixed = st.cuped(control, treatment, alpha) if cuped else st.welch(control, treatment, alpha)
+    n, members = control.n + treatment.n, (treatment.n, control.n)
+    return sequence(fixed.effect, fixed.se, fixed.lift, fixed.lift_se, n, *members, alpha, n_star)
+
+
+def sequence(
+    estimate: float,
+    se: float,
+    lift: float,
+    lift_se: float,
+    n: float,
+    n_arm: float,
+    n_control: float,
+    alpha: float = ALPHA,
+    n_star: float = N_STAR,
+) -> SequentialEffect:
+    """An estimate and its lift with their always-valid intervals at one look of ``n`` units (members, or
+    communities when they were randomised); ``n_arm`` and ``n_control`` are the members reported."""
     hw = halfwidth(se, n, alpha, n_star) if se > 0 else float("nan")
     lhw = halfwidth(lift_se, n, alpha, n_star) if lift_se > 0 else float("nan")
     return SequentialEffect(
-        n=int(treatment.n),
-        n_control=int(control.n),
-        effect=diff,
+        n=int(n_arm),
+        n_control=int(n_control),
+        effect=estimate,
         se=se,
-        cs_lower=diff - hw,
-        cs_upper=diff + hw,
+        cs_lower=estimate - hw,
+        cs_upper=estimate + hw,
         lift=lift,
         lift_se=lift_se,
         lift_cs_lower=lift - lhw,
         lift_cs_upper=lift + lhw,
-        p_value=always_valid_p(diff, se, n, alpha, n_star) if se > 0 else float("nan"),
+        p_value=always_valid_p(estimate, se, n, alpha, n_star) if se > 0 else float("nan"),
     )
 
 

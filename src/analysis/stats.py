@@ -98,6 +98,7 @@ class Effect(HtmlRepr):
     lift_ci_lower: float
     lift_ci_upper: float
     theta: float = float("nan")  # CUPED slope (NaN for raw)
+    lift_se: float = float("nan")  # delta-method standard error of the lift
 
 
 _NAN_EFFECT = dict(
@@ -129,9 +130,9 @@ def _welch(mean_c, var_c, n_c, mean_t, var_t, n_t, alpha, lift_base, theta=float
         lse = math.sqrt(lift_var)
         lift_lo, lift_hi = lift - q * lse, lift + q * lse
     else:
-        lift = lift_lo = lift_hi = float("nan")
+        lift = lift_lo = lift_hi = lse = float("nan")
     return Effect(
-        mean_c, mean_t, diff, se, dof, diff - q * se, diff + q * se, p, lift, lift_lo, lift_hi, theta
+        mean_c, mean_t, diff, se, dof, diff - q * se, diff + q * se, p, lift, lift_lo, lift_hi, theta, lse
     )
 
 
@@ -176,6 +177,7 @@ def cuped(control: Moments, treatment: Moments, alpha: float = ALPHA, theta: flo
         e.lift_ci_lower,
         e.lift_ci_upper,
         th,
+        e.lift_se,
     )
 
 
