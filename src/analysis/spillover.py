@@ -202,18 +202,14 @@ def neighbour_test(
     adj = sparse.coo_matrix(
         (np.ones(2 * keep.sum()), (np.r_[a[keep], b[keep]], np.r_[b[keep], a[keep]])), shape=(n, n)
     )
-    adj = (adj.tocsr() > 0).astype(float)
+    adj = (adj.tocsr() > 0).astype(np.int8)
     treated = (table["arm"] != control).to_numpy()
     y = table[metric].to_numpy(float)
     # one assigned neighbour each: a focal member's chance of a treated neighbour is then the same for
     # all of them, so exposure does not stand in for how connected a member is
     focal = ~treated & (np.asarray(adj.sum(axis=1)).ravel() == 1) & ~np.isnan(y)
-    others = np.flatnonzero(~focal)
-    rng = np.random.default_rng(seed)
-    z = np.repeat(treated[:, None], draws + 1, axis=1).astype(float)
-    for k in range(1, draws + 1):  # re-randomise the non-focal members' arms (complete randomisation)
-        z[others, k] = rng.permutation(treated[others])
-    exposed = (adj[focal] @ z) > 0  # focal x (1 + draws)
+    neighbour = adj[focal].indices  # the one neighbour of each focal member, in row order
+    exposed = _neighbour_arms(treated, focal, neighbour, draws, seed)  # focal x (1 + draws)
     yf = y[focal][:, None]
     n_exp = exposed.sum(axis=0)
     n_un = exposed.shape[0] - n_exp
@@ -226,3 +222,28 @@ def neighbour_test(
     null = stat[1:][np.isfinite(stat[1:])]
     p = (1 + np.sum(np.abs(null) >= abs(stat[0]))) / (len(null) + 1)
     return NeighbourTest(metric, int(focal.sum()), int(n_exp[0]), float(stat[0]), float(p), draws)
+
+
+def _neighbour_arms(
+    treated: np.ndarray, focal: np.ndarray, neighbour: np.ndarray, draws: int, seed: int
+) -> np.ndarray:
+    """Whether each focal member's neighbour is treated: column 0 as assigned, then under ``draws``
+    complete re-randomisations of the non-focal members' arms (focal members' arms held fixed).
+
+    Only the arms of the neighbours are drawn: under a uniformly random permutation of the non-focal
+    members' arms, the arms landing on ``u`` given members are ``K`` treated among them, K hypergeometric
+    (the pool's treated and untreated counts, u draws), placed on a uniformly random K of the u. That is
+    the same distribution as permuting every member, at O(u) per draw instead of O(members)."""
+    out = np.repeat(treated[neighbour][:, None], draws + 1, axis=1)
+    moved = ~focal[neighbour]  # neighbours whose arm is re-drawn (a focal neighbour keeps its own)
+    slots, where = np.unique(neighbour[moved], return_inverse=True)
+    pool = treated[~focal]
+    n_treated, u = int(pool.sum()), len(slots)
+    rng = np.random.default_rng(seed)
+    for k in range(1, draws + 1):
+        arms = np.zeros(u, bool)
+        if u:
+            n = rng.hypergeometric(n_treated, len(pool) - n_treated, u)
+            arms[rng.permutation(u)[:n]] = True
+        out[moved, k] = arms[where]
+    return out
