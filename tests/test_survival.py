@@ -357,3 +357,38 @@ def test_churn_after_matches_the_rule_on_plain_rows(synth_small, churn_days):
     end = np.where(want_event, want_day.astype("datetime64[D]"), np.datetime64(cutoff, "D"))
     np.testing.assert_array_equal(got["duration"].to_numpy(), (end - start).astype(int))
     assert 0.05 < got["event"].mean() < 0.95
+
+
+def test_one_pass_churn_rule_matches_a_day_by_day_scan_for_every_threshold():
+    """activity.first_quiet_starts (every churn threshold from one pass over the gaps between active
+    days) against a literal scan of each member's days: 300 random histories of up to 200 days, the
+    bit masks given in shuffled order, the join day forced active for some, thresholds 1/7/14/30."""
+    from analysis.activity import MASK_DAYS, first_quiet_starts
+
+    rng = np.random.default_rng(0)
+    n = 300
+    last = rng.integers(0, 200, n)
+    active = [
+        {int(x) for x in rng.choice(lo + 1, size=rng.integers(0, min(lo + 1, 25) + 1), replace=False)}
+        for lo in last
+    ]
+    day0 = rng.random(n) < 0.5
+    masks = {}
+    for i, days in enumerate(active):
+        for x in days:
+            masks[i, x // MASK_DAYS] = masks.get((i, x // MASK_DAYS), 0) | (1 << (x % MASK_DAYS))
+    keys = list(masks)
+    order = rng.permutation(len(keys))
+    row = np.array([keys[j][0] for j in order])
+    chunk = np.array([keys[j][1] for j in order])
+    bits = np.array([masks[keys[j]] for j in order], dtype=np.int64)
+    thresholds = (1, 7, 14, 30)
+    got = first_quiet_starts(row, chunk, bits, last, thresholds, day0)
+    for d in thresholds:
+        for i in range(n):
+            days = active[i] | ({0} if day0[i] else set())
+            quiet = [x for x in sorted(days) if x + d <= last[i] and not days & set(range(x + 1, x + d + 1))]
+            k = quiet[0] if quiet else -1
+            assert got[d][0][i] == k
+            assert got[d][1][i] == (k >= 0 and max(days) > k)
+            assert got[d][2][i] == (min(days) if days else -1)

@@ -15,7 +15,7 @@ Event-level work is Ibis on the connected backend; per-member results come back 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -109,21 +109,44 @@ def window_totals(md: ir.Table, weights: Mapping[str, float]) -> ir.Table:
 @accepts_dates
 def member_window(src: DataSource, ref: date, rules: TierRules, as_of: date | None = None) -> pd.DataFrame:
     """Per member joined by ``ref``: join_day, community, channel, score, contributions, active_days in
-    the window ending at ``ref`` (0 where the member had no activity)."""
+    the window ending at ``ref`` (0 where the member had no activity). Rows in member_id order."""
     as_of = as_of or ref
     lo = ref - timedelta(days=rules.window_days - 1)
     per = window_totals(member_days(src, as_of, between=(lo, ref)), rules.weights)
-    m = src.members_local(as_of)
-    m = m.filter(m.join_day <= ref).select("member_id", "join_day", "community", "channel")
-    per = per.rename(pid="member_id")
-    j = m.left_join(per, m.member_id == per.pid).drop("pid")
-    df = fetch(j)
-    for c in ("score", "contributions", "active_days"):
-        df[c] = df[c].fillna(0)
-    df["contributions"] = df["contributions"].astype("int64")
-    df["active_days"] = df["active_days"].astype("int64")
-    df["join_day"] = pd.to_datetime(df["join_day"]).dt.date
-    return df
+    rows = member_rows(src, as_of)
+    per = fetch(per.join(rows, per.member_id == rows.member_id).drop("member_id"))
+    m = members_frame(src, as_of)
+    joined = m["join_day"].to_numpy() <= np.datetime64(ref, "D")
+    df = m[joined].reset_index(drop=True)
+    at = per["row"].to_numpy()
+    for c, kind in (("score", "float64"), ("contributions", "int64"), ("active_days", "int64")):
+        values = np.zeros(len(m), kind)
+        values[at] = per[c].to_numpy(kind)
+        df[c] = values[joined]
+    df["join_day"] = df["join_day"].dt.date
+    return df[["member_id", "join_day", "community", "channel", "score", "contributions", "active_days"]]
+
+
+def member_rows(src: DataSource, as_of: date) -> ir.Table:
+    """member_id and ``row``, its position in :func:`members_frame`, as a backend table: joining it
+    lets a query return row numbers instead of member_id strings (a numeric fetch, no string lookup)."""
+    key = ("member_rows", as_of, src.tz)
+    if key not in src.cache:
+        ids = members_frame(src, as_of)["member_id"]
+        src.cache[key] = src.upload(pd.DataFrame({"member_id": ids, "row": np.arange(len(ids))}))
+    return src.cache[key]
+
+
+def members_frame(src: DataSource, as_of: date) -> pd.DataFrame:
+    """Every member joined by ``as_of``: member_id, join_day (local, datetime64), community, channel;
+    in member_id order, fetched once per source and ``as_of`` (shared: callers must not modify it)."""
+    key = ("members_frame", as_of, src.tz)
+    if key not in src.cache:
+        m = src.members_local(as_of).select("member_id", "join_day", "community", "channel")
+        df = fetch(m.order_by("member_id"), date_as_object=False)
+        df["join_day"] = df["join_day"].astype("datetime64[s]")
+        src.cache[key] = df
+    return src.cache[key]
 
 
 def core_threshold(scores: np.ndarray, core_share: float) -> float:
@@ -150,7 +173,8 @@ def tiers_from_window(per: pd.DataFrame, ref: date | None, rules: TierRules) -> 
         novice = np.zeros(len(per), bool)
     else:
         lo = ref - timedelta(days=rules.window_days - 1)
-        novice = ~core & ~active & (pd.to_datetime(per["join_day"]).dt.date >= lo).to_numpy()
+        joined = pd.to_datetime(per["join_day"]).to_numpy("datetime64[D]")
+        novice = ~core & ~active & (joined >= np.datetime64(lo, "D"))
     lurker = ~core & ~active & ~novice & (days >= 1)
     tier = np.select(
         [core, active, novice, lurker], ["core", "active", "novice", "lurker"], default="dormant"
@@ -231,73 +255,90 @@ def runs_from_masks(
 ) -> pd.DataFrame:
     """:func:`quiet_runs` from active-day masks already fetched (:func:`active_day_masks`), so that
     several churn thresholds read the masks once."""
+    return runs_by_threshold(masks, start, as_of, (churn_days,), day0_active)[churn_days]
+
+
+def runs_by_threshold(
+    masks: pd.DataFrame,
+    start: np.ndarray,
+    as_of: date,
+    thresholds: Sequence[int],
+    day0_active: np.ndarray | None = None,
+) -> dict[int, pd.DataFrame]:
+    """:func:`runs_from_masks` for every churn threshold in ``thresholds`` from one pass over the
+    active days (each threshold is one comparison of the gaps between active days)."""
     n = len(start)
-    out = pd.DataFrame({"churn_k": np.full(n, -1), "back": np.zeros(n, bool), "first_k": np.full(n, -1)})
-    if not n:
-        return out
     last = (np.datetime64(as_of, "D") - start).astype(np.int64)  # as_of, in days from each start
     forced = np.zeros(n, bool) if day0_active is None else np.asarray(day0_active, bool)
-    k, back, first = first_quiet_start(
+    found = first_quiet_starts(
         masks["row"].to_numpy(np.int64),
         masks["chunk"].to_numpy(np.int64),
         masks["days"].to_numpy(np.int64),
         last,
-        churn_days,
+        thresholds,
         forced,
     )
-    return pd.DataFrame({"churn_k": k, "back": back, "first_k": first})
+    return {
+        d: pd.DataFrame({"churn_k": k, "back": back, "first_k": first})
+        for d, (k, back, first) in found.items()
+    }
 
 
-def first_quiet_start(
+def first_quiet_starts(
     row: np.ndarray,
     chunk: np.ndarray,
     days: np.ndarray,
     last: np.ndarray,
-    churn_days: int,
+    thresholds: Sequence[int],
     day0_active: np.ndarray,
-    block: int = 100_000,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per member (``last``: its last observed day offset): the first active day offset k followed by
-    no activity on k+1..k+churn_days with k + churn_days <= last (or -1), whether any active day follows
-    k, and the first active day offset (or -1). Active days are given as bit masks: bit b of ``days``
-    on a (``row``, ``chunk``) entry marks offset chunk * MASK_DAYS + b; ``day0_active`` adds offset 0.
-    Rows are processed in blocks to bound the day-by-member matrix."""
+) -> dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Per member (``last``: its last observed day offset) and churn threshold d: the first active day
+    offset k followed by no activity on k+1..k+d with k + d <= last (or -1), whether any active day
+    follows k, and the first active day offset (or -1). Active days are given as bit masks: bit b of
+    ``days`` on a (``row``, ``chunk``) entry marks offset chunk * MASK_DAYS + b; ``day0_active`` adds
+    offset 0.
+
+    Works on the list of active days (member, offset) in order: k is quiet for d exactly when the gap
+    to the member's next active day exceeds d (or there is none), so every threshold costs one pass
+    over the active days, not over members x days."""
     n = len(last)
-    churn_k, back, first = np.full(n, -1, dtype=np.int64), np.zeros(n, bool), np.full(n, -1, dtype=np.int64)
-    order = np.argsort(row, kind="stable")
+    r, k = _active_offsets(row, chunk, days, day0_active)
+    has_next = np.zeros(len(r), bool)
+    has_next[:-1] = r[1:] == r[:-1]
+    gap = np.full(len(r), np.iinfo(np.int64).max)
+    gap[:-1] = np.where(has_next[:-1], k[1:] - k[:-1], gap[:-1])
+    first = np.full(n, -1, dtype=np.int64)
+    rows, at = np.unique(r, return_index=True)  # r is sorted: the first entry of a member is its first day
+    first[rows] = k[at]
+    out = {}
+    for d in thresholds:
+        idx = np.flatnonzero((gap > d) & (k + d <= last[r]))
+        rows, at = np.unique(r[idx], return_index=True)
+        churn_k, back = np.full(n, -1, dtype=np.int64), np.zeros(n, bool)
+        churn_k[rows], back[rows] = k[idx[at]], has_next[idx[at]]
+        out[d] = (churn_k, back, first)
+    return out
+
+
+def _active_offsets(
+    row: np.ndarray, chunk: np.ndarray, days: np.ndarray, day0_active: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(member row, day offset) of every active day, sorted by row then offset, from the bit masks
+    (offset 0 added for the rows of ``day0_active``)."""
+    day0 = np.flatnonzero(day0_active)
+    row = np.concatenate([row, day0])
+    chunk = np.concatenate([chunk, np.zeros(len(day0), np.int64)])
+    days = np.concatenate([days, np.ones(len(day0), np.int64)])
+    order = np.lexsort((chunk, row))
     row, chunk, days = row[order], chunk[order], days[order]
-    width = int(last.max()) + 1 if n else 0
-    for lo in range(0, n, block):
-        hi = min(lo + block, n)
-        active = _active_matrix(row, chunk, days, lo, hi, width + churn_days + 1)
-        active[:, 0] |= day0_active[lo:hi]
-        active[:, width:] = False
-        before = np.cumsum(active, axis=1, dtype=np.int32)  # active days on 0..k
-        ks = np.arange(width)
-        quiet = before[:, ks + churn_days] - before[:, ks] == 0  # none on k+1..k+churn_days
-        cand = active[:, :width] & quiet & (ks[None, :] + churn_days <= last[lo:hi, None])
-        found = cand.any(axis=1)
-        k = cand.argmax(axis=1)
-        churn_k[lo:hi][found] = k[found]
-        back[lo:hi] = found & (before[:, -1] > before[np.arange(hi - lo), k])
-        seen = active.any(axis=1)
-        first[lo:hi][seen] = active[seen].argmax(axis=1)
-    return churn_k, back, first
-
-
-def _active_matrix(
-    row: np.ndarray, chunk: np.ndarray, days: np.ndarray, lo: int, hi: int, width: int
-) -> np.ndarray:
-    """Rows lo..hi-1 of the member-by-day-offset matrix of active days (offsets >= width dropped)."""
-    a, b = np.searchsorted(row, [lo, hi])
-    r, c, d = row[a:b] - lo, chunk[a:b], days[a:b]
-    active = np.zeros((hi - lo, width), dtype=bool)
-    for bit in range(MASK_DAYS):
-        on = ((d >> bit) & 1).astype(bool)
-        col = c[on] * MASK_DAYS + bit
-        keep = col < width
-        active[r[on][keep], col[keep]] = True
-    return active
+    new = np.ones(len(row), bool)  # one entry per (row, chunk): the forced day 0 ORed into chunk 0
+    new[1:] = (row[1:] != row[:-1]) | (chunk[1:] != chunk[:-1])
+    at = np.flatnonzero(new)
+    if len(at) < len(row):
+        row, chunk, days = row[at], chunk[at], np.bitwise_or.reduceat(days, at)
+    bits = np.unpackbits(days.astype("<i8").view(np.uint8).reshape(-1, 8), axis=1, bitorder="little")
+    entry, bit = np.nonzero(bits[:, :MASK_DAYS])  # row-major: by entry, then bit
+    return row[entry], chunk[entry] * MASK_DAYS + bit
 
 
 @accepts_dates

@@ -570,8 +570,12 @@ def reasons(model: RiskModel, now: pd.DataFrame, top: int = 3) -> pd.Series:
     contrib = (centred.drop(columns="const") * model.params.drop("const")).T.groupby(_group).sum().T
     names = contrib.columns.to_numpy()
     order = np.argsort(-contrib.to_numpy(), axis=1)[:, :top]
-    positive = np.take_along_axis(contrib.to_numpy(), order, axis=1) > 0
-    return pd.Series(["; ".join(names[o][p]) for o, p in zip(order, positive, strict=True)], index=now.index)
+    positive = np.take_along_axis(contrib.to_numpy(), order, axis=1) > 0  # a prefix of each row's order
+    text = np.full(len(order), "", dtype=object)
+    for j in range(order.shape[1]):
+        name = names[order[:, j]].astype(object)
+        text = text + np.where(positive[:, j], ("; " if j else "") + name, "")
+    return pd.Series(text, index=now.index)
 
 
 RAW = {  # a raw feature → its design columns as functions of its value

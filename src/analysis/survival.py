@@ -32,7 +32,7 @@ from scipy import stats
 from analysis.activity import (
     active_day_masks,
     member_days_since_join,
-    runs_from_masks,
+    runs_by_threshold,
     tiers_from_window,
     window_totals,
 )
@@ -70,8 +70,8 @@ def churn_table(src: DataSource, as_of: date, rules: ChurnRules | None = None) -
     df = df[df["join_day"] <= cutoff_ts].reset_index(drop=True)
     df["left_truncated"] = df["join_day"] < first_ts
     start = df["join_day"].to_numpy("datetime64[D]")
-    masks = _join_masks(src, as_of, df["member_id"])
-    runs = runs_from_masks(masks, start, as_of, rules.churn_days, day0_active=~df["left_truncated"])
+    runs = join_runs(src, as_of, (rules.churn_days,))[rules.churn_days]
+    runs = runs.iloc[_member_rows(src, as_of, df["member_id"])].reset_index(drop=True)
     df["churn_day"] = _offset_days(start, runs["churn_k"].to_numpy())
     df["first_active"] = _offset_days(start, runs["first_k"].to_numpy())
     n_left = int(df["left_truncated"].sum())
@@ -113,28 +113,41 @@ CHURN_COLUMNS = [
 ]
 
 
-def _join_masks(src: DataSource, as_of: date, members: pd.Series) -> pd.DataFrame:
-    """Active-day masks from the join day of ``members`` (a subset of the members joined by ``as_of``),
-    rows numbered as in ``members``. The masks of every member joined by
-    ``as_of`` are fetched once per source and ``as_of`` and shared by every churn threshold."""
+def join_runs(src: DataSource, as_of: date, thresholds: Sequence[int]) -> dict[int, pd.DataFrame]:
+    """The churn rule from the join day (:func:`analysis.activity.runs_by_threshold`; the join day
+    counts as active for members who joined inside the log) for every member joined by ``as_of``, one
+    frame per churn threshold, rows in member_id order. The active days are fetched once per source and
+    ``as_of``, and all thresholds not yet computed come from one pass over them (the churn_days sweep)."""
+    ids, start, masks = _join_masks(src, as_of)
+    runs = src.cache.setdefault(("join_runs", as_of, src.tz), {})
+    todo = [d for d in dict.fromkeys(thresholds) if d not in runs]
+    if todo:
+        first, _ = src.day_range()
+        day0 = start >= np.datetime64(first, "D")  # joined inside the log
+        runs.update(runs_by_threshold(masks, start, as_of, todo, day0_active=day0))
+    return {d: runs[d] for d in thresholds}
+
+
+def _member_rows(src: DataSource, as_of: date, members: pd.Series) -> np.ndarray:
+    """Positions of ``members`` among the rows of :func:`join_runs` (matched by value: no collation
+    assumed)."""
+    ids, _, _ = _join_masks(src, as_of)
+    return pd.Index(ids).get_indexer(members.to_numpy())
+
+
+def _join_masks(src: DataSource, as_of: date) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    """Every member joined by ``as_of`` in member_id order, their join days, and their active-day
+    masks from the join day; fetched once per source and ``as_of``."""
     key = ("join_masks", as_of, src.tz)
     if key not in src.cache:
         m = fetch(src.members_local(as_of).select("member_id", "join_day").order_by("member_id"))
         start = pd.to_datetime(m["join_day"]).to_numpy("datetime64[D]")
-        src.cache[key] = (m["member_id"].to_numpy(), active_day_masks(src, m["member_id"], start, as_of))
-    ids, masks = src.cache[key]
-    pos = pd.Index(ids).get_indexer(members.to_numpy())  # by value: no collation assumed
-    renumber = np.full(len(ids), -1, dtype=np.int64)
-    renumber[pos] = np.arange(len(pos))
-    new_row = renumber[masks["row"].to_numpy(np.int64)]
-    keep = new_row >= 0
-    return pd.DataFrame(
-        {
-            "row": new_row[keep],
-            "chunk": masks["chunk"].to_numpy()[keep],
-            "days": masks["days"].to_numpy()[keep],
-        }
-    )
+        src.cache[key] = (
+            m["member_id"].to_numpy(),
+            start,
+            active_day_masks(src, m["member_id"], start, as_of),
+        )
+    return src.cache[key]
 
 
 def _with_entry(df: pd.DataFrame, rules: ChurnRules, first_ts: pd.Timestamp) -> pd.DataFrame:
@@ -427,9 +440,9 @@ def sensitivity(
     S(30), S(60), S(90) and the share of churned who came back."""
     rows = []
     first, _ = src.day_range()
+    churn_days = [w for w in churn_days if as_of - timedelta(days=w) >= first + timedelta(days=7)]
+    join_runs(src, as_of, churn_days)  # every threshold from one pass over the active days
     for w in churn_days:
-        if as_of - timedelta(days=w) < first + timedelta(days=7):
-            continue
         c = churn_table(src, as_of, ChurnRules(churn_days=w, left_truncation=left_truncation))
         s = survival_summary(kaplan_meier(c)).iloc[0]
         r = reactivation(c).iloc[0]
