@@ -513,6 +513,9 @@ def test_run_records_the_data_as_given_and_every_effective_parameter(synth_small
     # each report received the fingerprint the run validated (so it does not validate again)
     executed = (result.run_dir / "notebooks" / "churn.ipynb").read_text(encoding="utf-8")
     assert f'validated = \\"{meta["data_fingerprint"]}\\"' in executed
+    # and the run's private shared folder, which is gone once the run has ended
+    shared = re.search(r'shared = \\"([^"\\]+)\\"', executed).group(1)
+    assert Path(shared).name.startswith("analysis-shared-") and not Path(shared).exists()
 
 
 def test_api_accepts_iso_strings_for_days(synth_small):

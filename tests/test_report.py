@@ -296,6 +296,43 @@ def test_reports_of_a_run_do_not_validate_the_data_again(tmp_path, valid_tables,
         session.open_report(str(data), validated=fingerprint)
 
 
+def test_reports_of_a_run_share_the_member_days_the_first_one_built(tmp_path, valid_tables):
+    """With the run's ``shared`` folder, the first report writes the member-day table it builds there and
+    a later report reads it (the same rows) instead of aggregating the events again; without the folder,
+    or for data that are not what the run validated, nothing is shared."""
+    import duckdb
+
+    from analysis import session
+    from analysis.activity import member_days
+    from analysis.data import open_source
+
+    from conftest import write_source
+
+    data = write_source(tmp_path / "d", **valid_tables)
+    fingerprint = open_source(data).fingerprint()
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    first = session.open_report(str(data), validated=fingerprint, shared=str(shared))
+    built = member_days(first.src, first.as_of).to_pandas()
+    files = list(shared.glob("member_days_*.parquet"))
+    assert len(files) == 1 and not list(shared.glob(".*"))  # written whole, no temporary file left
+    later = session.open_report(str(data), validated=fingerprint, shared=str(shared))
+    read = member_days(later.src, later.as_of)
+    cols = list(built.columns)
+    pd.testing.assert_frame_equal(
+        read.to_pandas().sort_values(cols).reset_index(drop=True),
+        built.sort_values(cols).reset_index(drop=True),
+    )
+    files[0].write_bytes(b"not parquet")  # a later report must be reading the file, so it now fails
+    with pytest.raises(duckdb.Error):
+        member_days(
+            session.open_report(str(data), validated=fingerprint, shared=str(shared)).src, later.as_of
+        )
+    alone = session.open_report(str(data), validated="0" * 16, shared=str(tmp_path / "other"))
+    member_days(alone.src, alone.as_of)
+    assert not (tmp_path / "other").exists()  # data not as the run validated them: nothing shared
+
+
 def test_index_opens_with_this_weeks_summary_in_both_languages(good_run):
     """本周摘要: the newest good run's headline numbers, each with its change, linking into its pages."""
     out, result = good_run

@@ -51,7 +51,7 @@ def member_days(src: DataSource, as_of: date, between: tuple[date, date] | None 
         return _member_days(src.events_local(min(last, as_of), since=first))
     if key not in cache:
         md = _member_days(src.events_local(as_of))
-        cache[key] = src.materialize(md)
+        cache[key] = src.materialize(md, share_as=f"member_days_{as_of:%Y%m%d}_{src.tz.replace('/', '-')}")
     md = cache[key]
     return md if between is None else md.filter(md.day.between(*between))
 

@@ -120,6 +120,7 @@ class DataSource:
     columns: dict[str, dict[str, ir.Value]] = field(default_factory=dict, repr=False)
     warnings: tuple[Issue, ...] = ()
     cache: dict = field(default_factory=dict, repr=False)  # backend tables reused within a session
+    shared: Path | None = field(default=None, repr=False)  # a run's folder of tables its reports share
     _range: tuple[datetime, datetime] | None = field(default=None, repr=False)
 
     @property
@@ -133,10 +134,23 @@ class DataSource:
     def table(self, name: str) -> ir.Table | None:
         return self.tables.get(name)
 
-    def materialize(self, expr: ir.Table) -> ir.Table:
+    def materialize(self, expr: ir.Table, share_as: str | None = None) -> ir.Table:
         """``expr`` computed once and kept on the backend while it is referenced (a temporary table on
-        DuckDB and PostgreSQL, a cached DataFrame on Spark): later queries read it, not its inputs."""
-        return expr.cache()
+        DuckDB and PostgreSQL, a cached DataFrame on Spark): later queries read it, not its inputs.
+
+        ``share_as``: a name that identifies ``expr`` within a run. With a :attr:`shared` folder (set for
+        the reports of one run of validated data) on the embedded DuckDB, the first report to build it
+        writes it there as Parquet and the run's later reports read it instead of building it again."""
+        if share_as is None or self.shared is None or self.con.name != "duckdb":
+            return expr.cache()
+        path = self.shared / f"{share_as}.parquet"
+        if path.exists():
+            return self.con.read_parquet(path).cache()
+        table = expr.cache()
+        tmp = path.with_name(f".{path.name}.tmp")
+        self.con.to_parquet(table, tmp)
+        os.replace(tmp, path)  # a report killed while writing leaves no half-written file behind
+        return table
 
     def upload(self, frame: pd.DataFrame) -> ir.Table:
         """A pandas frame as a table that joins with this source's tables (Ibis registers it on the

@@ -168,7 +168,9 @@ REPORTS: tuple[ReportSpec, ...] = (
 # ``validated`` is the fingerprint of the data the runner validated: a report whose data still have it
 # does not validate them again (validation once per run).
 # ``lang`` is the page language: a run renders every report once per language it is asked for.
-RUNNER_PARAMETERS = ("data_dir", "output_dir", "validated", "lang")
+# ``shared`` is the run's private temporary folder (0700, removed when the run ends) where a report leaves
+# the member-day table it built for the run's later reports to read instead of building it again.
+RUNNER_PARAMETERS = ("data_dir", "output_dir", "validated", "lang", "shared")
 
 
 EXIT_OK, EXIT_REPORT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130  # documented in the README
@@ -928,25 +930,27 @@ def _execute_all(
     }
     jobs = [(spec, params, lang) for spec, params in p.plan for lang in p.langs]
     done: list[tuple[ReportSpec, dict[str, Any], ReportOutcome]] = []
-    for i, (spec, params, lang) in enumerate(jobs, start=1):
-        label = spec.name if len(p.langs) == 1 else f"{spec.name} ({lang})"
-        say(f"[{i}/{len(jobs)}] {label} ...")
-        runner = {
-            "data_dir": p.data,
-            "output_dir": str(run_tmp.resolve()),
-            "validated": p.fingerprint,
-            "lang": lang,
-        }
-        outcome = _execute(spec, {**params, **runner}, run_tmp.resolve(), timeout)
-        if signals.received or outcome.error == "KeyboardInterrupt":
-            raise KeyboardInterrupt
-        result.outcomes.append(outcome)
-        done.append((spec, params, outcome))
-        _write_meta(run_tmp, _run_meta(p, started, result, "running"))  # a killed run keeps what it did
-        where = f" at cell {outcome.failed_cell}" if outcome.failed_cell else ""
-        why = f": {outcome.error}: {outcome.message}" if outcome.status != "ok" else ""
-        say(f"[{i}/{len(jobs)}] {label} {outcome.status}{where}{why} ({outcome.seconds:.1f} s)")
-        log.info("report %s (%s) %s in %.1f s", spec.name, lang, outcome.status, outcome.seconds)
+    with tempfile.TemporaryDirectory(prefix="analysis-shared-") as shared:  # 0700
+        for i, (spec, params, lang) in enumerate(jobs, start=1):
+            label = spec.name if len(p.langs) == 1 else f"{spec.name} ({lang})"
+            say(f"[{i}/{len(jobs)}] {label} ...")
+            runner = {
+                "data_dir": p.data,
+                "output_dir": str(run_tmp.resolve()),
+                "validated": p.fingerprint,
+                "lang": lang,
+                "shared": shared,
+            }
+            outcome = _execute(spec, {**params, **runner}, run_tmp.resolve(), timeout)
+            if signals.received or outcome.error == "KeyboardInterrupt":
+                raise KeyboardInterrupt
+            result.outcomes.append(outcome)
+            done.append((spec, params, outcome))
+            _write_meta(run_tmp, _run_meta(p, started, result, "running"))  # a killed run keeps what it did
+            where = f" at cell {outcome.failed_cell}" if outcome.failed_cell else ""
+            why = f": {outcome.error}: {outcome.message}" if outcome.status != "ok" else ""
+            say(f"[{i}/{len(jobs)}] {label} {outcome.status}{where}{why} ({outcome.seconds:.1f} s)")
+            log.info("report %s (%s) %s in %.1f s", spec.name, lang, outcome.status, outcome.seconds)
     _render_pages(p, done, run_tmp, run_id, meta_common)
     _write_meta(run_tmp, _run_meta(p, started, result, "running"))
 

@@ -63,13 +63,15 @@ def open_report(
     output_dir: str = "",
     validated: str = "",
     lang: str = "en",
+    shared: str = "",
 ) -> ReportContext:
     """Load and validate ``data_dir``, a path or a URL (raises on contract errors); ``as_of`` empty =
     last complete day, ``tz`` empty = the package default (:data:`analysis.definitions.DEFAULT_TZ`).
 
     ``validated``: the fingerprint of the data as the run validated them (set by the runner). When the
     source still has that fingerprint it is not validated again; when it changed, it is. ``lang``: the
-    page language (``en`` or ``zh``) of the report's words."""
+    page language (``en`` or ``zh``) of the report's words. ``shared``: the run's private folder where its
+    reports share tables they would each build (set by the runner; used only with ``validated`` data)."""
     i18n.check_lang(lang)
     matplotlib.rcParams.update({"figure.dpi": 100, "savefig.dpi": 100, "font.size": 9})
     register_figure_display()
@@ -78,6 +80,8 @@ def open_report(
     if validated:
         src = open_source(data_dir, tz=tz or DEFAULT_TZ)
         src = src if src.fingerprint() == validated else None
+        if src is not None and shared:
+            src.shared = Path(shared)  # tables this run's reports share (data as the run validated them)
     if src is None:
         src = load(data_dir, as_of=wanted, tz=tz or DEFAULT_TZ)
     return ReportContext(src=src, as_of=wanted or src.default_as_of(), output_dir=output_dir, lang=lang)
