@@ -44,16 +44,29 @@ def member_days(src: DataSource, as_of: date, between: tuple[date, date] | None 
     built, otherwise an uncached expression over those days' events (a report that needs a few weeks,
     not the whole log, then never aggregates the whole log).
     """
-    key = ("member_days", as_of, src.tz)
-    cache = src.cache
-    if between is not None and key not in cache:
-        first, last = between
-        return _member_days(src.events_local(min(last, as_of), since=first))
-    if key not in cache:
-        md = _member_days(src.events_local(as_of))
-        cache[key] = src.materialize(md, share_as=f"member_days_{as_of:%Y%m%d}_{src.tz.replace('/', '-')}")
-    md = cache[key]
-    return md if between is None else md.filter(md.day.between(*between))
+    md = _built_member_days(src, as_of)
+    if md is None:
+        name = f"member_days_{as_of:%Y%m%d}_{src.tz.replace('/', '-')}"
+        shared = src.shared_file(name)
+        if between is not None and not (shared and shared.exists()):
+            first, last = between
+            return _member_days(src.events_local(min(last, as_of), since=first))
+        md = src.cache[("member_days", as_of, src.tz)] = src.materialize(
+            _member_days(src.events_local(as_of)), share_as=name
+        )
+    if between is None:
+        return md
+    return md.filter(md.day.between(between[0], min(between[1], as_of)))
+
+
+def _built_member_days(src: DataSource, as_of: date) -> ir.Table | None:
+    """A member-day table already built in this session that covers ``as_of``: the one for ``as_of``,
+    or one for a later day cut at ``as_of`` (the same rows: a day's counts do not depend on later days)."""
+    built = sorted(k[1] for k in src.cache if k[0] == "member_days" and k[2] == src.tz and k[1] >= as_of)
+    if not built:
+        return None
+    md = src.cache[("member_days", built[0], src.tz)]
+    return md if built[0] == as_of else md.filter(md.day <= as_of)
 
 
 def cache_member_days(src: DataSource, as_of: date) -> ir.Table:
@@ -215,7 +228,7 @@ def active_day_masks(src: DataSource, members: pd.Series, start: np.ndarray, as_
     )
     t = src.upload(frame)
     t = t.mutate(start_day=t.start_day.cast("date"))
-    e = src.events_local(as_of, since=pd.Timestamp(start.min()).date()).select("member_id", "day")
+    e = member_days(src, as_of, between=(pd.Timestamp(start.min()).date(), as_of)).select("member_id", "day")
     j = e.join(t, e.member_id == t.member_id).filter(lambda x: x.day >= x.start_day)
     chunk, bit = day_bit(j.day.delta(j.start_day, unit="day"))
     j = j.mutate(chunk=chunk, bit=bit)
@@ -253,35 +266,12 @@ def runs_from_masks(
     churn_days: int,
     day0_active: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """:func:`quiet_runs` from active-day masks already fetched (:func:`active_day_masks`), so that
-    several churn thresholds read the masks once."""
-    return runs_by_threshold(masks, start, as_of, (churn_days,), day0_active)[churn_days]
-
-
-def runs_by_threshold(
-    masks: pd.DataFrame,
-    start: np.ndarray,
-    as_of: date,
-    thresholds: Sequence[int],
-    day0_active: np.ndarray | None = None,
-) -> dict[int, pd.DataFrame]:
-    """:func:`runs_from_masks` for every churn threshold in ``thresholds`` from one pass over the
-    active days (each threshold is one comparison of the gaps between active days)."""
-    n = len(start)
+    """:func:`quiet_runs` from active-day masks already fetched (:func:`active_day_masks`)."""
     last = (np.datetime64(as_of, "D") - start).astype(np.int64)  # as_of, in days from each start
-    forced = np.zeros(n, bool) if day0_active is None else np.asarray(day0_active, bool)
-    found = first_quiet_starts(
-        masks["row"].to_numpy(np.int64),
-        masks["chunk"].to_numpy(np.int64),
-        masks["days"].to_numpy(np.int64),
-        last,
-        thresholds,
-        forced,
-    )
-    return {
-        d: pd.DataFrame({"churn_k": k, "back": back, "first_k": first})
-        for d, (k, back, first) in found.items()
-    }
+    forced = np.zeros(len(start), bool) if day0_active is None else np.asarray(day0_active, bool)
+    columns = (masks[c].to_numpy(np.int64) for c in ("row", "chunk", "days"))
+    k, back, first = first_quiet_starts(*columns, last, (churn_days,), forced)[churn_days]
+    return pd.DataFrame({"churn_k": k, "back": back, "first_k": first})
 
 
 def first_quiet_starts(
@@ -301,8 +291,15 @@ def first_quiet_starts(
     Works on the list of active days (member, offset) in order: k is quiet for d exactly when the gap
     to the member's next active day exceeds d (or there is none), so every threshold costs one pass
     over the active days, not over members x days."""
+    return quiet_starts(*active_offsets(row, chunk, days, day0_active), last, thresholds)
+
+
+def quiet_starts(
+    r: np.ndarray, k: np.ndarray, last: np.ndarray, thresholds: Sequence[int]
+) -> dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """:func:`first_quiet_starts` from the active days as (row, offset) pairs sorted by row then offset
+    (:func:`active_offsets`)."""
     n = len(last)
-    r, k = _active_offsets(row, chunk, days, day0_active)
     has_next = np.zeros(len(r), bool)
     has_next[:-1] = r[1:] == r[:-1]
     gap = np.full(len(r), np.iinfo(np.int64).max)
@@ -320,7 +317,7 @@ def first_quiet_starts(
     return out
 
 
-def _active_offsets(
+def active_offsets(
     row: np.ndarray, chunk: np.ndarray, days: np.ndarray, day0_active: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """(member row, day offset) of every active day, sorted by row then offset, from the bit masks

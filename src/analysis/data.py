@@ -141,9 +141,9 @@ class DataSource:
         ``share_as``: a name that identifies ``expr`` within a run. With a :attr:`shared` folder (set for
         the reports of one run of validated data) on the embedded DuckDB, the first report to build it
         writes it there as Parquet and the run's later reports read it instead of building it again."""
-        if share_as is None or self.shared is None or self.con.name != "duckdb":
+        path = self.shared_file(share_as)
+        if path is None:
             return expr.cache()
-        path = self.shared / f"{share_as}.parquet"
         if path.exists():
             return self.con.read_parquet(path).cache()
         table = expr.cache()
@@ -151,6 +151,13 @@ class DataSource:
         self.con.to_parquet(table, tmp)
         os.replace(tmp, path)  # a report killed while writing leaves no half-written file behind
         return table
+
+    def shared_file(self, name: str | None) -> Path | None:
+        """Where the table ``name`` is shared between the reports of a run (it may not exist yet); None
+        when nothing is shared (no run folder, or not the embedded DuckDB)."""
+        if name is None or self.shared is None or self.con.name != "duckdb":
+            return None
+        return self.shared / f"{name}.parquet"
 
     def upload(self, frame: pd.DataFrame) -> ir.Table:
         """A pandas frame as a table that joins with this source's tables (Ibis registers it on the

@@ -36,7 +36,7 @@ import statsmodels.api as sm
 from scipy import special, stats
 from statsmodels.nonparametric.smoothers_lowess import lowess
 
-from analysis.activity import assign_tiers, churn_after, member_days
+from analysis.activity import assign_tiers, churn_after, member_days, member_rows, members_frame
 from analysis.data import DataSource, accepts_dates, fetch
 from analysis.definitions import TierRules
 from analysis.display import HtmlRepr
@@ -96,12 +96,16 @@ def features(src: DataSource, landmark: date, as_of: date, rules: RiskRules = Ri
     invited = (
         joined.filter(joined.invited_by.notnull()).group_by("invited_by").aggregate(invited=ibis._.count())
     )
-    base = joined.select("member_id", "join_day", "channel", "community")
-    j = per.join(base, "member_id").left_join(invited, per.member_id == invited.invited_by).drop("invited_by")
+    rows = member_rows(src, as_of)  # the member's columns come from the cached member frame, by row
+    j = per.join(rows, "member_id").left_join(invited, per.member_id == invited.invited_by)
+    j = j.drop("invited_by")
     arms = _arms_at(src, landmark)
     if arms is not None:
         j = j.left_join(arms, j.member_id == arms.arm_member).drop("arm_member")
-    df = fetch(j)
+    df = fetch(j.drop("member_id"))
+    members = members_frame(src, as_of).iloc[df["row"].to_numpy()].reset_index(drop=True)
+    df = pd.concat([members, df.drop(columns="row")], axis=1)
+    df = df[df["join_day"] <= pd.Timestamp(landmark)].reset_index(drop=True)
     if "arm" not in df:
         df["arm"] = None
     df["arm"] = df["arm"].fillna(NO_ARM)
@@ -567,10 +571,14 @@ def reasons(model: RiskModel, now: pd.DataFrame, top: int = 3) -> pd.Series:
     centred = x.copy()
     for c in model.numeric:
         centred[c] = x[c] - model.means[c]
-    contrib = (centred.drop(columns="const") * model.params.drop("const")).T.groupby(_group).sum().T
-    names = contrib.columns.to_numpy()
-    order = np.argsort(-contrib.to_numpy(), axis=1)[:, :top]
-    positive = np.take_along_axis(contrib.to_numpy(), order, axis=1) > 0  # a prefix of each row's order
+    terms = centred.drop(columns="const")
+    groups = [_group(c) for c in terms.columns]
+    names = np.array(sorted(set(groups)), dtype=object)
+    weight = np.zeros((len(groups), len(names)))  # term -> its feature, times the term's coefficient
+    weight[np.arange(len(groups)), np.searchsorted(names, groups)] = model.params[terms.columns].to_numpy()
+    contrib = terms.to_numpy(float) @ weight
+    order = np.argsort(-contrib, axis=1)[:, :top]
+    positive = np.take_along_axis(contrib, order, axis=1) > 0  # a prefix of each row's order
     text = np.full(len(order), "", dtype=object)
     for j in range(order.shape[1]):
         name = names[order[:, j]].astype(object)

@@ -31,12 +31,14 @@ from scipy import stats
 
 from analysis.activity import (
     active_day_masks,
+    active_offsets,
     member_days_since_join,
-    runs_by_threshold,
+    members_frame,
+    quiet_starts,
     tiers_from_window,
     window_totals,
 )
-from analysis.data import DataSource, accepts_dates, fetch
+from analysis.data import DataSource, accepts_dates
 from analysis.definitions import LANDMARK_TIERS
 from analysis.definitions import ChurnRules as ChurnRules  # re-exported: the rules these analyses take
 from analysis.display import HtmlRepr
@@ -62,16 +64,14 @@ def churn_table(src: DataSource, as_of: date, rules: ChurnRules | None = None) -
         raise ValueError(
             f"as_of {as_of} leaves no follow-up: the cutoff {cutoff} is before the log starts ({first})"
         )
-    m = src.members_local(as_of).select("member_id", "join_day", "channel", "community")
-    df = fetch(m.order_by("member_id"), date_as_object=False)  # a stable row order
-    df["join_day"] = df["join_day"].astype("datetime64[s]")
+    m = members_frame(src, as_of)  # member_id order: a stable row order, the rows of join_runs
     first_ts, cutoff_ts = pd.Timestamp(first), pd.Timestamp(cutoff)
-    n_after_cutoff = int((df["join_day"] > cutoff_ts).sum())
-    df = df[df["join_day"] <= cutoff_ts].reset_index(drop=True)
+    keep = (m["join_day"] <= cutoff_ts).to_numpy()
+    n_after_cutoff = int((~keep).sum())
+    df = m[keep].reset_index(drop=True)
     df["left_truncated"] = df["join_day"] < first_ts
     start = df["join_day"].to_numpy("datetime64[D]")
-    runs = join_runs(src, as_of, (rules.churn_days,))[rules.churn_days]
-    runs = runs.iloc[_member_rows(src, as_of, df["member_id"])].reset_index(drop=True)
+    runs = join_runs(src, as_of, (rules.churn_days,))[rules.churn_days][keep].reset_index(drop=True)
     df["churn_day"] = _offset_days(start, runs["churn_k"].to_numpy())
     df["first_active"] = _offset_days(start, runs["first_k"].to_numpy())
     n_left = int(df["left_truncated"].sum())
@@ -114,40 +114,28 @@ CHURN_COLUMNS = [
 
 
 def join_runs(src: DataSource, as_of: date, thresholds: Sequence[int]) -> dict[int, pd.DataFrame]:
-    """The churn rule from the join day (:func:`analysis.activity.runs_by_threshold`; the join day
-    counts as active for members who joined inside the log) for every member joined by ``as_of``, one
-    frame per churn threshold, rows in member_id order. The active days are fetched once per source and
-    ``as_of``, and all thresholds not yet computed come from one pass over them (the churn_days sweep)."""
-    ids, start, masks = _join_masks(src, as_of)
-    runs = src.cache.setdefault(("join_runs", as_of, src.tz), {})
-    todo = [d for d in dict.fromkeys(thresholds) if d not in runs]
-    if todo:
-        first, _ = src.day_range()
-        day0 = start >= np.datetime64(first, "D")  # joined inside the log
-        runs.update(runs_by_threshold(masks, start, as_of, todo, day0_active=day0))
-    return {d: runs[d] for d in thresholds}
-
-
-def _member_rows(src: DataSource, as_of: date, members: pd.Series) -> np.ndarray:
-    """Positions of ``members`` among the rows of :func:`join_runs` (matched by value: no collation
-    assumed)."""
-    ids, _, _ = _join_masks(src, as_of)
-    return pd.Index(ids).get_indexer(members.to_numpy())
-
-
-def _join_masks(src: DataSource, as_of: date) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
-    """Every member joined by ``as_of`` in member_id order, their join days, and their active-day
-    masks from the join day; fetched once per source and ``as_of``."""
-    key = ("join_masks", as_of, src.tz)
+    """The churn rule from the join day (:func:`analysis.activity.quiet_starts`; the join day counts as
+    active for members who joined inside the log) for every member joined by ``as_of``, one frame
+    (churn_k, back, first_k) per churn threshold, rows as in :func:`analysis.activity.members_frame`.
+    The active days are fetched and put in order once per source and ``as_of``; every threshold not yet
+    computed comes from one pass over them (the churn_days sweep)."""
+    key = ("join_runs", as_of, src.tz)
     if key not in src.cache:
-        m = fetch(src.members_local(as_of).select("member_id", "join_day").order_by("member_id"))
-        start = pd.to_datetime(m["join_day"]).to_numpy("datetime64[D]")
-        src.cache[key] = (
-            m["member_id"].to_numpy(),
-            start,
-            active_day_masks(src, m["member_id"], start, as_of),
+        m = members_frame(src, as_of)
+        start = m["join_day"].to_numpy("datetime64[D]")
+        masks = active_day_masks(src, m["member_id"], start, as_of)
+        day0 = start >= np.datetime64(src.day_range()[0], "D")  # joined inside the log
+        offsets = active_offsets(
+            *(masks[c].to_numpy(np.int64) for c in ("row", "chunk", "days")), day0_active=day0
         )
-    return src.cache[key]
+        last = (np.datetime64(as_of, "D") - start).astype(np.int64)  # as_of, in days from the join day
+        src.cache[key] = (offsets, last, {})
+    offsets, last, runs = src.cache[key]
+    todo = [d for d in dict.fromkeys(thresholds) if d not in runs]
+    columns = ("churn_k", "back", "first_k")
+    for d, found in quiet_starts(*offsets, last, todo).items():
+        runs[d] = pd.DataFrame(dict(zip(columns, found, strict=True)))
+    return {d: runs[d] for d in thresholds}
 
 
 def _with_entry(df: pd.DataFrame, rules: ChurnRules, first_ts: pd.Timestamp) -> pd.DataFrame:
