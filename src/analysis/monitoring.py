@@ -72,25 +72,27 @@ def monitoring(
     control = _control(table, control)
     as_of = pd.Timestamp(table.attrs.get("as_of", pd.Timestamp.max.date()))
     arms = [a for a in sorted(table["arm"].unique()) if a != control]
+    in_arm = {a: (table["arm"] == a).to_numpy() for a in (control, *arms)}  # compared once, not per look
     rows = []
     for metric in metrics:
         if metric not in COUNT_METRICS and metric not in RETENTION_DAYS:
             raise ValueError(f"no window is defined for metric {metric!r}")
         ready = ready_day(table, metric)
+        ready_at = ready.to_numpy()
         y = table[metric].to_numpy(float)
         cov = PRE_COVARIATE.get(metric)
         x = table[cov].to_numpy(float) if cov in table and cuped else None
         ok = ~np.isnan(y) & (ready <= as_of).to_numpy()
         for day in sorted(ready[ok].unique()):
-            seen = ok & (ready <= day).to_numpy()
+            seen = ok & (ready_at <= np.datetime64(day))
             for arm in arms:
                 if community is not None:
                     e = _cluster_look(
                         table, community, seen, metric, cov if x is not None else None, control, arm, alpha
                     )
                 else:
-                    c = _moments(y, x, seen & (table["arm"] == control).to_numpy())
-                    t = _moments(y, x, seen & (table["arm"] == arm).to_numpy())
+                    c = _moments(y, x, seen & in_arm[control])
+                    t = _moments(y, x, seen & in_arm[arm])
                     e = (
                         sq.effect(c, t, cuped=x is not None, alpha=alpha, n_star=n_star)
                         if min(c.n, t.n) >= 2
