@@ -151,11 +151,12 @@ def member_rows(src: DataSource, as_of: date) -> ir.Table:
 
 
 def members_frame(src: DataSource, as_of: date) -> pd.DataFrame:
-    """Every member joined by ``as_of``: member_id, join_day (local, datetime64), community, channel;
-    in member_id order, fetched once per source and ``as_of`` (shared: callers must not modify it)."""
+    """Every member joined by ``as_of``: member_id, join_day (local, datetime64), community, channel,
+    invited_by; in member_id order, fetched once per source and ``as_of`` (shared: callers must not
+    modify it)."""
     key = ("members_frame", as_of, src.tz)
     if key not in src.cache:
-        m = src.members_local(as_of).select("member_id", "join_day", "community", "channel")
+        m = src.members_local(as_of).select("member_id", "join_day", "community", "channel", "invited_by")
         df = fetch(m.order_by("member_id"), date_as_object=False)
         df["join_day"] = df["join_day"].astype("datetime64[s]")
         src.cache[key] = df

@@ -22,7 +22,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from analysis.activity import assign_tiers, member_days_since_join
+from analysis.activity import assign_tiers, member_days_since_join, member_rows, members_frame
 from analysis.cox import fit_cox, reference_levels
 from analysis.data import DataSource, accepts_dates, fetch
 from analysis.definitions import ALPHA, InviteRules
@@ -64,18 +64,21 @@ def invite_members(src: DataSource, as_of: date, rules: InviteRules | None = Non
         retained=j.count(where=j.k == r),
         contributions_d30=j.contributions.sum(where=j.k < r),
     )
-    out = m
+    df = members_frame(src, as_of)[["member_id", "invited_by", "join_day", "channel", "community"]].copy()
+    df["join_day"] = df["join_day"].astype("datetime64[ns]")
+    rows = member_rows(src, as_of)  # counts come back by row of the member frame: no member_id strings
     for t in (joined, own):
-        out = out.left_join(t, out.member_id == t.mid).drop("mid")
-    df = fetch(out)
-    for c in ("invites_sent", "invitees_joined", "invitees_all", "retained", "contributions_d30"):
-        df[c] = df[c].fillna(0).astype("int64")
-    df["join_day"] = pd.to_datetime(df["join_day"])
+        counts = fetch(t.join(rows, t.mid == rows.member_id).drop("mid", "member_id"))
+        at = counts.pop("row").to_numpy()
+        for c in counts:
+            values = np.zeros(len(df), "int64")
+            values[at] = counts[c].fillna(0).to_numpy("int64")
+            df[c] = values
     df["in_log"] = df["join_day"] >= pd.Timestamp(first)
     df["eligible"] = df["in_log"] & (df["join_day"] + pd.Timedelta(days=w - 1) <= pd.Timestamp(as_of))
     df["observable"] = df["in_log"] & (df["join_day"] + pd.Timedelta(days=r) <= pd.Timestamp(as_of))
     df["retained"] = df["retained"] > 0
-    return df.sort_values("member_id").reset_index(drop=True)
+    return df if df["member_id"].is_monotonic_increasing else df.sort_values("member_id", ignore_index=True)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -103,7 +103,8 @@ def features(src: DataSource, landmark: date, as_of: date, rules: RiskRules = Ri
     if arms is not None:
         j = j.left_join(arms, j.member_id == arms.arm_member).drop("arm_member")
     df = fetch(j.drop("member_id"))
-    members = members_frame(src, as_of).iloc[df["row"].to_numpy()].reset_index(drop=True)
+    members = members_frame(src, as_of)[["member_id", "join_day", "channel", "community"]]
+    members = members.iloc[df["row"].to_numpy()].reset_index(drop=True)
     df = pd.concat([members, df.drop(columns="row")], axis=1)
     df = df[df["join_day"] <= pd.Timestamp(landmark)].reset_index(drop=True)
     if "arm" not in df:
