@@ -11,6 +11,7 @@ HERE = Path(__file__).resolve().parent
 for script in (
     "bench_synth.py",
     "bench_kpi.py",
+    "bench_kpi_sql.py",
     "bench_segments.py",
     "bench_survival.py",
     "bench_experiment.py",

@@ -158,12 +158,13 @@ def _trailing_distinct(md: ir.Table, gcols: list[str], windows: tuple[int, ...])
     on d is the number of intervals covering d: +1 at the start, -1 at day + n. One ordered pass
     (the lag) serves every n.
     """
-    w = ibis.window(group_by=["member_id", *gcols], order_by="day")
-    t = md.select("member_id", "day", *gcols).mutate(prev=md.day.lag().over(w))
+    # days as whole numbers (days since 1970-01-01): integer sums, not date + interval arithmetic
+    w = ibis.window(group_by=["member_id", *gcols], order_by="d")
+    t = md.select("member_id", *gcols, d=md.day.epoch_days())
+    t = t.mutate(prev=t.d.lag().over(w))
     parts = []
     for n in windows:
-        start = ibis.ifelse(t.prev.isnull(), t.day, ibis.greatest(t.day, t.prev + ibis.interval(days=n)))
-        tn = t.mutate(start=start.cast("date"), stop=(t.day + ibis.interval(days=n)).cast("date"))
+        tn = t.mutate(start=ibis.ifelse(t.prev.isnull(), t.d, ibis.greatest(t.d, t.prev + n)), stop=t.d + n)
         starts = tn.group_by(["start", *gcols]).aggregate(k=tn.count()).rename(at="start")
         stops = tn.group_by(["stop", *gcols]).aggregate(k=-tn.count()).rename(at="stop")
         parts += [starts.mutate(n=n), stops.mutate(n=n)]
@@ -171,7 +172,7 @@ def _trailing_distinct(md: ir.Table, gcols: list[str], windows: tuple[int, ...])
     for p in parts[1:]:
         res = res.union(p)
     res = res.execute()
-    res["at"] = _as_date_index(res["at"])
+    res["at"] = pd.Timestamp("1970-01-01") + pd.to_timedelta(res["at"].astype("int64"), unit="D")
     return {n: res[res["n"] == n] for n in windows}
 
 
