@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tempfile
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +57,43 @@ def boundary(tmp_path):
 
 
 AS_OF = date(2026, 3, 5)
+
+
+def test_retention_days_and_brackets_are_parameters(synth_small):
+    """Researchers choose the retention days and brackets: D2/D5/D21 equal the pandas reference given
+    those days, and a 2..4 bracket equals a direct count of cohort members active on any of those days
+    after joining. Nonsense days are refused."""
+    folder, truth = synth_small
+    src = load(folder)
+    as_of = date.fromisoformat(truth["as_of"])
+    events = pd.read_parquet(folder / "events.parquet")
+    members = pd.read_parquet(folder / "members.parquet")
+    got = kpi.new_member_retention(src, as_of, days=(2, 5, 21))
+    want = ref.new_member_retention(members, events, truth["tz"], as_of, days=(2, 5, 21))
+    key, cols = ["cohort_date", "day"], ["cohort_size", "retained", "rate", "is_complete"]
+    pd.testing.assert_frame_equal(
+        got.sort_values(key)[key + cols].reset_index(drop=True),
+        want.sort_values(key)[key + cols].reset_index(drop=True),
+        check_dtype=False,
+    )
+    got = kpi.new_member_bracket_retention(src, as_of, windows={"2-4": (2, 4)}).set_index("cohort_date")
+    e = events.assign(day=ref.local_days(events["ts"], truth["tz"]))
+    m = members.assign(join_day=ref.local_days(members["joined_at"], truth["tz"]))
+    m = m[(m["join_day"] >= e["day"].min()) & (m["join_day"] <= as_of)]
+    active = set(zip(e["member_id"], e["day"], strict=True))
+    for cohort in sorted(m["join_day"].unique())[:: max(1, m["join_day"].nunique() // 10)]:
+        ids = m.loc[m["join_day"] == cohort, "member_id"]
+        kept = sum(any((i, cohort + timedelta(days=k)) in active for k in (2, 3, 4)) for i in ids)
+        row = got.loc[cohort]
+        assert row["window"] == "2-4" and row["cohort_size"] == len(ids)
+        if cohort + timedelta(days=4) <= as_of:
+            assert row["retained"] == kept
+        else:
+            assert np.isnan(row["retained"])
+    with pytest.raises(ValueError, match="at least 1"):
+        kpi.new_member_retention(src, as_of, days=(0, 7))
+    with pytest.raises(ValueError, match="first <= last"):
+        kpi.new_member_bracket_retention(src, as_of, windows={"x": (9, 3)})
 
 
 def test_local_day_boundary_and_uv(boundary):

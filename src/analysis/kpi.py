@@ -16,7 +16,7 @@ member -> group table passed in (for example tiers from :mod:`analysis.segments`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -373,12 +373,19 @@ def _new_member_cells(
 
 @accepts_dates
 def new_member_retention(
-    src: DataSource, as_of: date, grain: str = "day", by: Breakdown = None
+    src: DataSource,
+    as_of: date,
+    grain: str = "day",
+    by: Breakdown = None,
+    days: Sequence[int] = RETENTION_DAYS,
 ) -> pd.DataFrame:
-    """Retention of join cohorts at day 1, 7, 14 and 30 (join day = day 0; retained at day k = active
-    on local day join + k exactly). Columns: cohort_date, [group], cohort_size, day, retained, rate,
-    is_complete. Cohorts are the members whose local join date falls in the day / week / month."""
-    windows = {str(k): (k, k) for k in RETENTION_DAYS}
+    """Retention of join cohorts at each day k of ``days`` (default 1, 7, 14 and 30; join day = day 0;
+    retained at day k = active on local day join + k exactly). Columns: cohort_date, [group],
+    cohort_size, day, retained, rate, is_complete. Cohorts are the members whose local join date falls
+    in the day / week / month."""
+    if not days or any(int(k) != k or k < 1 for k in days):
+        raise ValueError(f"retention days must be whole numbers of at least 1, got {list(days)}")
+    windows = {str(int(k)): (int(k), int(k)) for k in days}
     cells = _new_member_cells(src, as_of, grain, by, windows)
     cells["day"] = cells.pop("window").astype(int)
     gcols = ["group"] if "group" in cells else []
@@ -388,12 +395,22 @@ def new_member_retention(
 
 @accepts_dates
 def new_member_bracket_retention(
-    src: DataSource, as_of: date, grain: str = "day", by: Breakdown = None
+    src: DataSource,
+    as_of: date,
+    grain: str = "day",
+    by: Breakdown = None,
+    windows: Mapping[str, tuple[int, int]] = RETENTION_WINDOWS,
 ) -> pd.DataFrame:
-    """Two-week (active on any day 8..14 after joining, 次周留存) and monthly (any day 24..30)
-    retention of join cohorts. Columns: cohort_date, [group], cohort_size, window, retained, rate,
-    is_complete; window is ``8-14`` or ``24-30``."""
-    cells = _new_member_cells(src, as_of, grain, by, RETENTION_WINDOWS)
+    """Retention of join cohorts in brackets of days after joining: by default two-week (active on any
+    day 8..14, 次周留存) and monthly (any day 24..30). ``windows`` maps a label to (first, last) day.
+    Columns: cohort_date, [group], cohort_size, window, retained, rate, is_complete; window is the
+    label (``8-14``, ``24-30``)."""
+    bad = {k: v for k, v in windows.items() if not (1 <= int(v[0]) <= int(v[1]))}
+    if not windows or bad:
+        raise ValueError(f"each window is (first, last) day with 1 <= first <= last, got {bad or windows}")
+    cells = _new_member_cells(
+        src, as_of, grain, by, {k: (int(lo), int(hi)) for k, (lo, hi) in windows.items()}
+    )
     gcols = ["group"] if "group" in cells else []
     cols = ["cohort_date", *gcols, "cohort_size", "window", "retained", "rate", "is_complete"]
     return cells[cols].sort_values(["cohort_date", *gcols, "window"]).reset_index(drop=True)

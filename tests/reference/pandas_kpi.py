@@ -49,7 +49,9 @@ def daily(events: pd.DataFrame, tz: str, as_of: date) -> pd.DataFrame:
     return out
 
 
-def new_member_retention(members: pd.DataFrame, events: pd.DataFrame, tz: str, as_of: date) -> pd.DataFrame:
+def new_member_retention(
+    members: pd.DataFrame, events: pd.DataFrame, tz: str, as_of: date, days=(1, 7, 14, 30)
+) -> pd.DataFrame:
     e = events.assign(day=local_days(events["ts"], tz))
     e = e[e["day"] <= as_of]
     first = e["day"].min()
@@ -58,7 +60,7 @@ def new_member_retention(members: pd.DataFrame, events: pd.DataFrame, tz: str, a
     active = set(zip(e["member_id"], e["day"], strict=True))
     rows = []
     for c, g in m.groupby("join_day"):
-        for k in (1, 7, 14, 30):
+        for k in days:
             complete = c + timedelta(days=k) <= as_of
             kept = sum((mid, c + timedelta(days=k)) in active for mid in g["member_id"])
             rows.append(
