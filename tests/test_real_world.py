@@ -19,6 +19,7 @@ import signal
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import date, datetime
 from pathlib import Path
@@ -31,7 +32,7 @@ from analysis import cox, report, survival
 from analysis import experiment as ex
 from analysis.cli import main as cli_main
 from analysis.data import DataContractError, load, open_source, validate
-from analysis.report import RunError, run_reports
+from analysis.report import RunError, run_reports, shared_prefix
 from analysis.synth import SynthConfig, generate
 
 from conftest import events_frame, members_frame, write_source
@@ -307,6 +308,8 @@ def test_killed_run_is_recorded_by_the_next_one(synth_small, tmp_path):
     os.killpg(proc.pid, signal.SIGKILL)  # the run and its kernel, as the OOM killer or a power cut would
     proc.wait(timeout=60)
     (stale,) = (out / "runs").glob(".tmp-*")
+    shared = Path(tempfile.gettempdir()).glob(f"{shared_prefix(stale.name.removeprefix('.tmp-'))}*")
+    (shared,) = list(shared)  # the killed run's private folder of shared tables was left behind
     assert (out / ".run.lock").read_text().strip() == str(proc.pid)
     res = subprocess.run(
         [str(BIN / "analysis"), "run", "--data", str(synth_small[0]), "--out", str(out), "--report", "kpi"],
@@ -316,6 +319,7 @@ def test_killed_run_is_recorded_by_the_next_one(synth_small, tmp_path):
     )
     assert res.returncode == 0, res.stderr
     assert f"stale lock: the run of process {proc.pid}" in res.stdout and "as interrupted" in res.stdout
+    assert not shared.exists()  # the next run removed it
     assert not list((out / "runs").glob(".tmp-*"))
     metas = [json.loads(p.read_text()) for p in (out / "runs").glob("*/run.json")]
     assert sorted(m["status"] for m in metas) == ["interrupted", "ok"]

@@ -404,10 +404,18 @@ def _lock(out: Path, notes: list[str]) -> Iterator[None]:
         fh.close()
 
 
+def shared_prefix(run_id: str) -> str:
+    """Name start of the run's private temporary folder (the ``shared`` runner parameter)."""
+    return f"analysis-shared-{run_id}-"
+
+
 def _recover_stale_runs(runs: Path, notes: list[str]) -> None:
     """Temporary folders of runs that were killed (SIGKILL, power loss): with the lock held no other
-    run is writing them. Each is recorded as interrupted (or removed when it holds no record)."""
+    run is writing them. Each is recorded as interrupted (or removed when it holds no record), and the
+    killed run's private folder of shared tables (member-level) is removed."""
     for tmp in sorted(runs.glob(".tmp-*")):
+        for shared in Path(tempfile.gettempdir()).glob(f"{shared_prefix(tmp.name.removeprefix('.tmp-'))}*"):
+            shutil.rmtree(shared, ignore_errors=True)
         meta_path = tmp / "run.json"
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
@@ -930,7 +938,7 @@ def _execute_all(
     }
     jobs = [(spec, params, lang) for spec, params in p.plan for lang in p.langs]
     done: list[tuple[ReportSpec, dict[str, Any], ReportOutcome]] = []
-    with tempfile.TemporaryDirectory(prefix="analysis-shared-") as shared:  # 0700
+    with tempfile.TemporaryDirectory(prefix=shared_prefix(run_id)) as shared:  # 0700
         for i, (spec, params, lang) in enumerate(jobs, start=1):
             label = spec.name if len(p.langs) == 1 else f"{spec.name} ({lang})"
             say(f"[{i}/{len(jobs)}] {label} ...")
