@@ -40,9 +40,10 @@ def member_days(src: DataSource, as_of: date, between: tuple[date, date] | None 
     Columns: member_id, day, events, visits, posts, comments, shares, likes, checkins, invites,
     contributions.
 
-    ``between`` = (first, last) keeps those days only: a slice of the cached table when it has been
-    built, otherwise an uncached expression over those days' events (a report that needs a few weeks,
-    not the whole log, then never aggregates the whole log).
+    ``between`` = (first, last) keeps those days only: a slice of the table when it has been built (in
+    this session, for this day or a later one) or another report of the run has shared it (see
+    :meth:`analysis.data.DataSource.materialize`), otherwise an uncached expression over those days'
+    events (a report that needs a few weeks, not the whole log, then never aggregates the whole log).
     """
     md = _built_member_days(src, as_of)
     if md is None:
