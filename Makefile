@@ -10,7 +10,7 @@ DEMO_SEED ?= 7
 export JUPYTER_PREFER_ENV_PATH := 1
 export MPLBACKEND := Agg
 
-.PHONY: venv demo report test lab bench lint clean
+.PHONY: venv demo report test lab bench lint docs clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,9 +39,14 @@ lab: $(STAMP) demo
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
+# the API reference from the docstrings (numpydoc sections); any Sphinx warning fails the build
+docs: $(STAMP)
+	$(BIN)/python -m sphinx -W --keep-going -q -b html docs/reference docs/_build/reference
+	@echo "Open $(CURDIR)/docs/_build/reference/index.html"
+
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks tools
-	$(BIN)/ruff format --check src tests benchmarks tools
+	$(BIN)/ruff check src tests benchmarks tools docs conftest.py
+	$(BIN)/ruff format --check src tests benchmarks tools docs conftest.py
 
 clean:
 	rm -rf reports $(DEMO)

@@ -213,6 +213,30 @@ def test_breakdown_by_community_sums_to_total(synth_small):
     assert (by["mau"] == total["mau"]).all()  # each member has one home community
 
 
+def test_trailing_windows_are_parameters(synth_small):
+    """``windows={"l3": 3, "l14": 14}``: each column is the number of distinct members active in the
+    n local days ending at the row's date (both ends inclusive), counted directly on the raw events;
+    ``dau_mau`` exists only with a ``mau`` window; bad windows are refused."""
+    folder, truth = synth_small
+    src = load(folder)
+    as_of = date.fromisoformat(truth["as_of"])
+    events = pd.read_parquet(folder / "events.parquet")
+    got = kpi.daily_kpis(src, as_of, windows={"l3": 3, "l14": 14}).set_index("date")
+    assert "dau_mau" not in got and {"l3_is_complete", "l14_is_complete"} <= set(got.columns)
+    e = events.assign(day=ref.local_days(events["ts"], truth["tz"]))
+    e = e[e["day"] <= as_of]
+    first = e["day"].min()
+    for d in list(got.index[:3]) + list(got.index[:: max(1, len(got) // 12)]):
+        for name, n in (("l3", 3), ("l14", 14)):
+            inside = e[(e["day"] > d - timedelta(days=n)) & (e["day"] <= d)]
+            assert got.loc[d, name] == inside["member_id"].nunique(), (d, name)
+            assert got.loc[d, f"{name}_is_complete"] == (d >= first + timedelta(days=n - 1))
+    with pytest.raises(ValueError, match="whole number of days >= 1"):
+        kpi.daily_kpis(src, as_of, windows={"wau": 0})
+    with pytest.raises(ValueError, match="already a column"):
+        kpi.daily_kpis(src, as_of, windows={"dau": 7})
+
+
 def test_matches_independent_pandas_implementation(synth_small):
     folder, truth = synth_small
     src = load(folder)

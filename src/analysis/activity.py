@@ -27,6 +27,15 @@ import pandas as pd
 from analysis.data import DataSource, accepts_dates, fetch
 from analysis.definitions import CONTRIBUTION_COLUMNS, CONTRIBUTION_TYPES, EVENT_COLUMNS, TIERS, TierRules
 
+__all__ = [
+    "member_days",
+    "weighted_score",
+    "member_window",
+    "core_threshold",
+    "assign_tiers",
+    "churn_after",
+]
+
 MASK_DAYS = 62  # days per bit mask of active days (the masks fit a signed 64-bit integer)
 
 # --------------------------------------------------------------------------------------------------
@@ -35,15 +44,34 @@ MASK_DAYS = 62  # days per bit mask of active days (the masks fit a signed 64-bi
 
 @accepts_dates
 def member_days(src: DataSource, as_of: date, between: tuple[date, date] | None = None) -> ir.Table:
-    """One row per (member, local day) with at least one event, counts by type; cached on the backend.
+    """One row per (member, local day) with at least one event, counts by type: the activity
+    layer every analysis reads; cached on the backend.
 
-    Columns: member_id, day, events, visits, posts, comments, shares, likes, checkins, invites,
-    contributions.
+    Parameters
+    ----------
+    src : DataSource
+        The community, from :func:`analysis.open` (or ``ctx.src`` in a report).
+    as_of : date, str or pandas.Timestamp
+        The last complete local day included; nothing after it is read.
+    between : (date, date), optional
+        Keep the days first..last only: a slice of the table when it has been built (in this session, for
+        this day or a later one) or another report of the run has shared it (see
+        :meth:`analysis.data.DataSource.materialize`), otherwise an uncached expression over those days'
+        events.
 
-    ``between`` = (first, last) keeps those days only: a slice of the table when it has been built (in
-    this session, for this day or a later one) or another report of the run has shared it (see
-    :meth:`analysis.data.DataSource.materialize`), otherwise an uncached expression over those days'
-    events (a report that needs a few weeks, not the whole log, then never aggregates the whole log).
+    Returns
+    -------
+    ibis Table
+        Columns member_id, day, events, visits, posts, comments, shares, likes, checkins, invites,
+        contributions.
+
+    Examples
+    --------
+    >>> import analysis as ca
+    >>> from analysis.activity import member_days
+    >>> md = member_days(ca.open("data/demo"), "2026-06-29")
+    >>> int(md.count().execute()) > 0
+    True
     """
     md = _built_member_days(src, as_of)
     if md is None:
@@ -94,10 +122,31 @@ def member_days_since_join(src: DataSource, as_of: date) -> ir.Table:
 
 
 def weighted_score(column: Callable[[str], Any], weights: Mapping[str, float]) -> Any:
-    """The contribution score: Σ count of each contribution type × its weight. ``column(name)`` gives
-    the counts column (an Ibis column or a pandas Series); types are summed in a fixed order. Counts
-    become floating point before the product (on PostgreSQL an integer times a literal such as 5.0
-    would be NUMERIC, which the Arrow fetch refuses)."""
+    """The contribution score: Σ count of each contribution type × its weight, summed in a fixed
+    order. Counts become floating point before the product (on PostgreSQL an integer times a literal such as
+    5.0 would be NUMERIC, which the Arrow fetch refuses).
+
+    Parameters
+    ----------
+    column : callable
+        ``column(name)`` gives the counts column of a type's column name (an Ibis column or a pandas
+        Series).
+    weights : mapping of str to float
+        Points per contribution type.
+
+    Returns
+    -------
+    ibis column or pandas.Series
+        The score, of the same kind as the columns.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from analysis.activity import weighted_score
+    >>> counts = pd.DataFrame({"posts": [1, 0], "comments": [2, 0], "shares": [0, 1], "likes": [3, 0]})
+    >>> weighted_score(counts.__getitem__, {"post": 5, "comment": 3, "share": 2, "like": 1}).tolist()
+    [14.0, 2.0]
+    """
 
     def term(t: str) -> Any:
         counts = column(EVENT_COLUMNS[t])
@@ -122,8 +171,25 @@ def window_totals(md: ir.Table, weights: Mapping[str, float]) -> ir.Table:
 
 @accepts_dates
 def member_window(src: DataSource, ref: date, rules: TierRules, as_of: date | None = None) -> pd.DataFrame:
-    """Per member joined by ``ref``: join_day, community, channel, score, contributions, active_days in
-    the window ending at ``ref`` (0 where the member had no activity). Rows in member_id order."""
+    """Per member joined by ``ref``: the score, contributions and active days in the tier
+    window ending at ``ref`` (0 where the member had no activity).
+
+    Parameters
+    ----------
+    src : DataSource
+        The community, from :func:`analysis.open` (or ``ctx.src`` in a report).
+    ref : date or str
+        The reference day (the window's last day).
+    rules : TierRules
+        The tier definition (its ``window_days`` and ``weights``).
+    as_of : date or str, optional
+        The last day of data the member-day table covers (default ``ref``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        member_id, join_day, community, channel, score, contributions, active_days; member_id order.
+    """
     as_of = as_of or ref
     lo = ref - timedelta(days=rules.window_days - 1)
     per = window_totals(member_days(src, as_of, between=(lo, ref)), rules.weights)
@@ -165,7 +231,27 @@ def members_frame(src: DataSource, as_of: date) -> pd.DataFrame:
 
 
 def core_threshold(scores: np.ndarray, core_share: float) -> float:
-    """The score at rank ⌈core_share · n⌉ of ``scores`` sorted descending (NaN when empty)."""
+    """The score at rank ⌈core_share · n⌉ of ``scores`` sorted descending.
+
+    Parameters
+    ----------
+    scores : numpy.ndarray
+        Scores of the eligible members.
+    core_share : float
+        The core share, in (0, 1].
+
+    Returns
+    -------
+    float
+        NaN when ``scores`` is empty.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from analysis.activity import core_threshold
+    >>> core_threshold(np.array([1.0, 9, 4, 7, 3]), 0.4)
+    7.0
+    """
     n = len(scores)
     if n == 0:
         return float("nan")
@@ -201,8 +287,33 @@ def tiers_from_window(per: pd.DataFrame, ref: date | None, rules: TierRules) -> 
 def assign_tiers(
     src: DataSource, ref: date, rules: TierRules | None = None, as_of: date | None = None
 ) -> pd.DataFrame:
-    """Per-member tiers at ``ref``: member_id, tier, score, contributions, active_days, join_day,
-    community, channel (members joined by ``ref``)."""
+    """Every member's tier at ``ref`` (the rules of docs/definitions.md, "Tiers", in order).
+
+    Parameters
+    ----------
+    src : DataSource
+        The community, from :func:`analysis.open` (or ``ctx.src`` in a report).
+    ref : date or str
+        The reference day.
+    rules : TierRules, optional
+        The tier definition (default :class:`analysis.definitions.TierRules`).
+    as_of : date or str, optional
+        The last day of data read (default ``ref``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        member_id, tier, score, contributions, active_days, join_day, community, channel (members joined
+        by ``ref``).
+
+    Examples
+    --------
+    >>> import analysis as ca
+    >>> from analysis.activity import assign_tiers
+    >>> tiers = assign_tiers(ca.open("data/demo"), "2026-06-29")
+    >>> tiers["tier"].value_counts().reindex(["core", "active", "novice", "lurker", "dormant"]).tolist()
+    [302, 8456, 1797, 1927, 7466]
+    """
     rules = rules or TierRules()
     per = member_window(src, ref, rules, as_of)
     per["tier"] = tiers_from_window(per, ref, rules)
@@ -342,11 +453,26 @@ def active_offsets(
 
 @accepts_dates
 def churn_after(src: DataSource, starts: pd.DataFrame, as_of: date, churn_days: int = 30) -> pd.DataFrame:
-    """Churn with the clock starting at ``starts.start_day`` (an active day, e.g. the local assignment
-    day), by the churn rule of :func:`quiet_runs`; follow-up ends at as_of - churn_days; starts after that
+    """Churn with the clock starting at each row's ``start_day`` (an active day, for example the
+    local assignment day), by the churn rule; follow-up ends at ``as_of - churn_days`` and starts after that
     are left out.
 
-    Returns ``starts`` columns plus event, duration (days from the start), churn_day."""
+    Parameters
+    ----------
+    src : DataSource
+        The community, from :func:`analysis.open` (or ``ctx.src`` in a report).
+    starts : pandas.DataFrame
+        member_id and start_day (a local day), plus any columns to keep.
+    as_of : date, str or pandas.Timestamp
+        The last complete local day included; nothing after it is read.
+    churn_days : int, optional
+        Quiet days that make a churn (30).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The ``starts`` columns plus event (1 = churned), duration (days from the start), churn_day.
+    """
     cutoff = as_of - timedelta(days=churn_days)
     s = starts[pd.to_datetime(starts["start_day"]) <= pd.Timestamp(cutoff)].copy()
     start = pd.to_datetime(s["start_day"]).to_numpy("datetime64[D]")

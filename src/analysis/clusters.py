@@ -42,6 +42,21 @@ from analysis import stats as st
 from analysis.definitions import ALPHA
 from analysis.display import HtmlRepr
 
+__all__ = [
+    "ClusterEffect",
+    "adjusted",
+    "Contrast",
+    "cell_contrast",
+    "effect",
+    "icc",
+    "design_effect",
+    "ClusterPlan",
+    "plan",
+    "wild_bootstrap",
+    "cluster_sums",
+    "sums",
+]
+
 SMALL = 50  # fewer clusters than this: CR2 with Bell-McCaffrey degrees of freedom (else CR0, normal)
 
 
@@ -78,7 +93,22 @@ def _moments(d: pd.DataFrame) -> st.Moments:
 
 
 def adjusted(df: pd.DataFrame, theta: float, x_mean: float) -> pd.DataFrame:
-    """Cluster sums of the CUPED-adjusted outcome ``y - θ (x - x̄)``."""
+    """Cluster sums of the CUPED-adjusted outcome ``y - θ (x - x̄)``.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Cluster sums with the covariate columns (``sum_x``, ``sum_x2``, ``sum_xy``).
+    theta : float
+        θ.
+    x_mean : float
+        The pooled covariate mean x̄.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``n``, ``sum_y``, ``sum_y2`` of the adjusted outcome.
+    """
     return df.assign(sum_y=df["sum_y"] - theta * (df["sum_x"] - df["n"] * x_mean))
 
 
@@ -95,13 +125,34 @@ class Contrast(HtmlRepr):
 
 
 def cell_contrast(cells: pd.DataFrame, coef: dict, cr2: bool = True, alpha: float = ALPHA) -> Contrast:
-    """Σ coef_c ȳ_c over cells c, where ``cells`` has one row per (cluster, cell) with ``cluster``,
-    ``cell``, ``n`` and ``sum_y``, and ȳ_c = Σ sum_y / Σ n over the cell's rows (the member-level OLS on
-    cell dummies). A cluster may contribute to several cells (treated and untreated members of one
-    community). CR2: each cluster's summed cell residual E_gc is scaled by (1 - n_gc / N_c)^(-1/2) (the
-    leverage of the cell-dummy design is block-constant); the variance is Σ_g (Σ_c coef_c a_gc E_gc /
-    N_c)². Bell–McCaffrey df from the G x G matrix M_gh = Σ_c a_gc a_hc (coef_c / N_c)² (δ_gh n_gc -
-    n_gc n_hc / N_c). CR0: a = 1 and normal quantiles."""
+    """Σ coef_c ȳ_c over cells c, with ȳ_c = Σ sum_y / Σ n over the cell's rows (the member-level
+    OLS on cell dummies), and its cluster-robust standard error.
+
+    A cluster may contribute to several cells (treated and untreated members of one community). CR2: each
+    cluster's summed cell residual E_gc is scaled by (1 - n_gc / N_c)^(-1/2) (the leverage of the cell-dummy
+    design is block-constant); the variance is Σ_g (Σ_c coef_c a_gc E_gc / N_c)². Bell–McCaffrey df from the
+    G x G matrix M_gh = Σ_c a_gc a_hc (coef_c / N_c)² (δ_gh n_gc - n_gc n_hc / N_c). CR0: a = 1 and normal
+    quantiles.
+
+    Parameters
+    ----------
+    cells : pandas.DataFrame
+        One row per (cluster, cell): ``cluster``, ``cell``, ``n``, ``sum_y`` (and ``sum_y2``).
+    coef : dict
+        Cell -> its coefficient in the contrast.
+    cr2 : bool, optional
+        CR2 with Bell–McCaffrey df (True), or CR0 with normal quantiles.
+    alpha : float, optional
+        Two-sided significance level (0.05).
+
+    Returns
+    -------
+    Contrast
+
+    References
+    ----------
+    Bell and McCaffrey (2002), Survey Methodology 28(2); Pustejovsky and Tipton (2018), JBES 36(4).
+    """
     keys = list(coef)
     cell_col = cells["cell"].tolist()
     pick = np.array([c in coef for c in cell_col])
@@ -140,11 +191,29 @@ def effect(
     cr2: bool | None = None,
     alpha: float = ALPHA,
 ) -> ClusterEffect:
-    """Arm against control from one row per cluster (``n``, ``sum_y``, ``sum_y2``; with ``cuped`` also
-    ``sum_x``, ``sum_x2``, ``sum_xy``): :func:`cell_contrast` with each arm a cell. ``cr2``: default CR2
-    with Bell–McCaffrey df below ``SMALL`` clusters, else CR0 with normal quantiles. CUPED uses the
-    project's θ (:func:`analysis.stats.cuped_theta`, pooled over both arms' members); ``se_naive`` is the
-    member-level (Welch or CUPED) standard error that ignores the clusters."""
+    """Arm against control with communities as the unit (:func:`cell_contrast` with each arm a
+    cell). CUPED uses the project's θ (:func:`analysis.stats.cuped_theta`, pooled over both arms'
+    members).
+
+    Parameters
+    ----------
+    control : pandas.DataFrame
+        One row per control community: ``n``, ``sum_y``, ``sum_y2`` (:func:`cluster_sums`).
+    arm : pandas.DataFrame
+        The same for the treatment arm.
+    cuped : bool, optional
+        Adjust for the pre-period (needs ``sum_x``, ``sum_x2``, ``sum_xy``).
+    cr2 : bool or None, optional
+        Default: CR2 with Bell–McCaffrey df below 50 clusters, else CR0 with normal quantiles.
+    alpha : float, optional
+        Two-sided significance level (0.05).
+
+    Returns
+    -------
+    ClusterEffect
+        Includes ``se_naive``, the member-level (Welch or CUPED) standard error that ignores the
+        clusters.
+    """
     if min(len(control), len(arm)) < 2:
         raise ValueError(
             f"a community-level comparison needs at least two communities in each arm "
@@ -192,8 +261,19 @@ def effect(
 
 
 def icc(clusters: pd.DataFrame) -> float:
-    """Intraclass correlation of the outcome by one-way ANOVA on the member rows (clusters of unequal
-    size: the n0 = (N - Σn²/N) / (G - 1) average size), from ``n``, ``sum_y``, ``sum_y2``; at least 0."""
+    """Intraclass correlation of the outcome by one-way ANOVA on the member rows (clusters of
+    unequal size: the n0 = (N - Σn²/N) / (G - 1) average size).
+
+    Parameters
+    ----------
+    clusters : pandas.DataFrame
+        One row per community: ``n``, ``sum_y``, ``sum_y2`` (:func:`cluster_sums`).
+
+    Returns
+    -------
+    float
+        At least 0.
+    """
     n, s, s2 = (clusters[c].to_numpy(float) for c in ("n", "sum_y", "sum_y2"))
     N, G = n.sum(), len(n)
     if G < 2 or N <= G:
@@ -207,7 +287,20 @@ def icc(clusters: pd.DataFrame) -> float:
 
 
 def design_effect(clusters: pd.DataFrame, rho: float | None = None) -> float:
-    """1 + (m - 1) ICC with m the size-weighted mean cluster size Σn²/N (unequal clusters cost more)."""
+    """1 + (m - 1) ICC with m the size-weighted mean cluster size Σn²/N (unequal clusters cost
+    more).
+
+    Parameters
+    ----------
+    clusters : pandas.DataFrame
+        One row per community: ``n``, ``sum_y``, ``sum_y2`` (:func:`cluster_sums`).
+    rho : float, optional
+        A given ICC (default :func:`icc` of ``clusters``).
+
+    Returns
+    -------
+    float
+    """
     n = clusters["n"].to_numpy(float)
     rho = icc(clusters) if rho is None else rho
     return float(1 + ((n * n).sum() / n.sum() - 1) * rho)
@@ -235,9 +328,29 @@ def plan(
     alpha: float = ALPHA,
     power: float = 0.8,
 ) -> ClusterPlan:
-    """Communities per arm for a two-arm community-randomised test of a difference ``effect`` in a
-    member-level mean with standard deviation ``sd``: k = 2 (t_{1-α/2} + t_power)² sd² DEFF / (m δ²)
-    with t quantiles on 2k - 2 degrees of freedom (solved by iteration), DEFF = 1 + (m - 1) ICC."""
+    """Communities per arm for a two-arm community-randomised test: k = 2 (t_{1-α/2} + t_power)² sd²
+    DEFF / (m δ²) with t quantiles on 2k - 2 degrees of freedom (solved by iteration),
+    DEFF = 1 + (m - 1) ICC.
+
+    Parameters
+    ----------
+    effect : float
+        The absolute difference δ in a member-level mean.
+    sd : float
+        The member-level standard deviation.
+    members_per_cluster : float
+        Members per community m.
+    icc : float
+        The intraclass correlation.
+    alpha : float, optional
+        Two-sided significance level (0.05).
+    power : float, optional
+        The power (0.8).
+
+    Returns
+    -------
+    ClusterPlan
+    """
     if effect <= 0 or sd <= 0 or members_per_cluster < 1:
         raise ValueError("effect and sd must be positive and members_per_cluster at least 1")
     deff = 1 + (members_per_cluster - 1) * icc
@@ -257,9 +370,26 @@ def plan(
 def wild_bootstrap(
     control: pd.DataFrame, arm: pd.DataFrame, draws: int = 9999, seed: int = 0
 ) -> tuple[float, np.ndarray]:
-    """WCR wild cluster bootstrap p-value of "no difference" (Rademacher signs per cluster, the null
-    imposed; every one of the 2^G sign vectors when 2^G < ``draws``) with the CR0/CR1 t statistic
-    (the small-sample factor cancels): (p, bootstrap t values). p counts |t*| > |t|."""
+    """WCR wild cluster bootstrap p-value of "no difference" (Rademacher signs per cluster, the
+    null imposed; every one of the 2^G sign vectors when 2^G < ``draws``) with the CR0/CR1 t statistic (the
+    small-sample factor cancels). The p-value counts draws with abs(t*) > abs(t).
+
+    Parameters
+    ----------
+    control : pandas.DataFrame
+        One row per control community: ``n``, ``sum_y``, ``sum_y2`` (:func:`cluster_sums`).
+    arm : pandas.DataFrame
+        The same for the treatment arm.
+    draws : int, optional
+        Bootstrap draws (9999).
+    seed : int, optional
+        Random seed.
+
+    Returns
+    -------
+    (float, numpy.ndarray)
+        The p-value and the bootstrap t values.
+    """
     n = np.r_[control["n"].to_numpy(float), arm["n"].to_numpy(float)]
     s = np.r_[control["sum_y"].to_numpy(float), arm["sum_y"].to_numpy(float)]
     treated = np.r_[np.zeros(len(control)), np.ones(len(arm))].astype(bool)
@@ -293,14 +423,46 @@ def _t_stat(n: np.ndarray, s: np.ndarray, treated: np.ndarray) -> np.ndarray:
 def cluster_sums(
     table: pd.DataFrame, community: pd.Series, metric: str, covariate: str | None
 ) -> pd.DataFrame:
-    """One row per community (and its arm) of members whose ``metric`` is observed: n, sum_y, sum_y2,
-    and with a ``covariate`` sum_x, sum_x2, sum_xy."""
+    """One row per community (and its arm) of members whose ``metric`` is observed.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`analysis.experiment.metric_table`.
+    community : pandas.Series
+        Each row's community.
+    metric : str
+        The outcome.
+    covariate : str or None
+        Its pre-period covariate, or None.
+
+    Returns
+    -------
+    pandas.DataFrame
+        cluster, arm, n, sum_y, sum_y2, and with a covariate sum_x, sum_x2, sum_xy.
+    """
     x = table[covariate].to_numpy(float) if covariate else None
     return sums(community.to_numpy(), table["arm"].to_numpy(), table[metric].to_numpy(float), x)
 
 
 def sums(cluster: np.ndarray, arm: np.ndarray, y: np.ndarray, x: np.ndarray | None = None) -> pd.DataFrame:
-    """:func:`cluster_sums` from arrays (one entry per member; NaN outcomes left out)."""
+    """:func:`cluster_sums` from arrays (one entry per member; NaN outcomes left out).
+
+    Parameters
+    ----------
+    cluster : numpy.ndarray
+        Each member's community.
+    arm : numpy.ndarray
+        Each member's arm.
+    y : numpy.ndarray
+        The outcome.
+    x : numpy.ndarray, optional
+        The pre-period covariate.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     ok = ~np.isnan(y)
     d = pd.DataFrame({"cluster": cluster[ok], "arm": arm[ok], "y": y[ok]})
     d["y2"] = d["y"] ** 2

@@ -29,6 +29,16 @@ from scipy import sparse, special, stats
 
 from analysis.display import HtmlRepr
 
+__all__ = [
+    "CoxFit",
+    "fit",
+    "reference_levels",
+    "design",
+    "compress",
+    "fit_cox",
+    "ph_effect_size",
+]
+
 PATTERN_CELLS = 4_000_000  # dense (event time x pattern) tables up to this size
 EXPAND_TIES_UP_TO = 32  # larger tie groups use the closed form (same sums, O(1) per event time)
 
@@ -55,7 +65,14 @@ class CoxFit(HtmlRepr):
 
     @property
     def hazard_ratios(self) -> pd.DataFrame:
-        """covariate, hazard_ratio, ci_lower, ci_upper, p_value, coef, se, robust_se."""
+        """The fit as hazard ratios, the way a reader compares churn rates.
+
+
+        Returns
+        -------
+        pandas.DataFrame
+            covariate, hazard_ratio, ci_lower, ci_upper, p_value, coef, se, robust_se.
+        """
         return self.table[
             ["covariate", "hazard_ratio", "ci_lower", "ci_upper", "p_value", "coef", "se", "robust_se"]
         ]
@@ -313,10 +330,57 @@ def fit(
     entry: np.ndarray | pd.Series | None = None,
     ties: str = "efron",
 ) -> CoxFit:
-    """Newton-Raphson fit of the partial likelihood with ``ties`` ``"efron"`` (default) or
-    ``"breslow"`` (optionally stratified; ``ridge`` adds ``-ridge/2 * |b|^2`` to guard against
-    separation). Case weights must be whole numbers. ``entry``: delayed entry, each row at risk on
-    (entry, duration] (R's ``Surv(entry, duration, event)``)."""
+    """Cox proportional hazards by Newton–Raphson on the partial likelihood, optionally stratified
+    and with delayed entry.
+
+    Parameters
+    ----------
+    x : pandas.DataFrame
+        Numeric covariates (dummies from :func:`design`).
+    duration : array-like
+        Follow-up times.
+    event : array-like
+        1 for an event, 0 for censored.
+    weights : array-like, optional
+        Whole-number case weights (members per row, see :func:`compress`).
+    strata : array-like, optional
+        Stratum of each row: each stratum has its own baseline hazard.
+    robust : bool, optional
+        Sandwich standard errors (rows as clusters); CIs and p-values use them.
+    ridge : float, optional
+        Adds ``-ridge/2 * |b|^2`` to guard against separation (0).
+    tol : float, optional
+        Convergence tolerance on the step.
+    max_iter : int, optional
+        Newton–Raphson iterations at most.
+    entry : array-like, optional
+        Delayed entry: each row at risk on (entry, duration], R's ``Surv(entry, duration, event)``.
+    ties : {"efron", "breslow"}, optional
+        Tie handling (Efron by default, as lifelines and R).
+
+    Returns
+    -------
+    CoxFit
+        ``table`` with covariate, coef, se, robust_se, hazard_ratio, ci_lower, ci_upper, z, p_value.
+
+    References
+    ----------
+    Therneau and Grambsch (2000), *Modeling Survival Data*, appendix E: the closed forms the tests check
+    (Breslow 1.475285 and Efron 1.676857 on test data 1).
+
+    Examples
+    --------
+    R's validation data 1 (Therneau and Grambsch, appendix E):
+
+    >>> import numpy as np, pandas as pd
+    >>> from analysis import cox
+    >>> x = pd.DataFrame({"x": [1, 1, 1, 0, 0, 0]})
+    >>> time, status = np.array([1, 1, 6, 6, 8, 9]), np.array([1, 0, 1, 1, 0, 1])
+    >>> round(float(cox.fit(x, time, status, ties="breslow").table["coef"].iloc[0]), 6)
+    1.475285
+    >>> round(float(cox.fit(x, time, status).table["coef"].iloc[0]), 6)
+    1.676857
+    """
     xv = x.to_numpy(dtype=float)
     t = np.asarray(duration, dtype=float)
     e = np.asarray(event).astype(bool)
@@ -447,9 +511,22 @@ def _concordance(parts: list[_Stratum], beta: np.ndarray) -> float:
 
 
 def reference_levels(df: pd.DataFrame, wanted: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
-    """Reference level of each categorical covariate: the one asked for, or (empty, or absent from the
-    data, with a note) the largest group. A covariate with a single level cannot be estimated: it is
-    dropped, with a note. Returns (references, notes)."""
+    """Reference level of each categorical covariate: the one asked for, or (empty, or absent
+    from the data, with a note) the largest group. A covariate with a single level cannot be estimated: it is
+    dropped, with a note.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The data.
+    wanted : mapping of str to str
+        Covariate -> the reference level asked for ("" for the largest group).
+
+    Returns
+    -------
+    (dict of str to str, list of str)
+        The references used and the notes.
+    """
     refs, notes = {}, []
     for var, ref in wanted.items():
         counts = df[var].dropna().astype(str).value_counts()
@@ -465,8 +542,21 @@ def reference_levels(df: pd.DataFrame, wanted: Mapping[str, str]) -> tuple[dict[
 
 
 def design(df: pd.DataFrame, categorical: Mapping[str, str], numeric: Sequence[str] = ()) -> pd.DataFrame:
-    """Dummy columns ``var[level]`` for each categorical (``categorical`` maps var -> reference level,
-    which is dropped; levels compared as strings, missing as "nan") plus numeric columns."""
+    """Dummy columns ``var[level]`` for each categorical covariate plus the numeric columns.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The data.
+    categorical : mapping of str to str
+        Covariate -> reference level (dropped); levels compared as strings, missing as "nan".
+    numeric : sequence of str, optional
+        Numeric columns kept as they are.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     out = {}
     for var, ref in categorical.items():
         codes, uniques = pd.factorize(df[var], use_na_sentinel=False)
@@ -511,8 +601,27 @@ def compress(
     strata: pd.Series | None = None,
     entry: pd.Series | None = None,
 ) -> pd.DataFrame:
-    """Unique (covariates, duration, event[, strata][, entry]) rows with a case-weight column ``w``, in
-    order of first appearance (columns ``_t``, ``_e``, ``_s``, ``_entry``)."""
+    """Unique (covariates, duration, event[, strata][, entry]) rows with a case-weight column
+    ``w``, in order of first appearance: the same partial likelihood on far fewer rows.
+
+    Parameters
+    ----------
+    x : pandas.DataFrame
+        Covariates.
+    duration : pandas.Series
+        Follow-up times.
+    event : pandas.Series
+        Events.
+    strata : pandas.Series, optional
+        Strata.
+    entry : pandas.Series, optional
+        Delayed entry times.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The covariates with ``_t``, ``_e``, [``_s``], [``_entry``] and ``w``.
+    """
     d = x.reset_index(drop=True)
     d["_t"] = np.asarray(duration)
     d["_e"] = np.asarray(event).astype(int)
@@ -544,11 +653,38 @@ def fit_cox(
     ph_check: bool = True,
     entry: str | None = None,
 ) -> CoxFit:
-    """Cox PH (Efron ties, ``analysis.cox``) on the landmark table, by default on rows compressed to
-    unique (covariates, duration, event[, stratum][, entry]) with case weights (the same estimates as
-    the raw rows). ``robust`` reports sandwich standard errors (members as clusters) and bases CIs on
-    them. ``entry`` names a delayed-entry column (at risk on (entry, duration]; 0 = from the start).
-    Rows with a missing covariate value are left out (counted in ``CoxFit.left_out``)."""
+    """Cox PH (Efron ties) on a table such as the landmark table, by default on rows compressed
+    to unique (covariates, duration, event[, stratum][, entry]) with case weights (the same estimates as the
+    raw rows). Rows with a missing covariate value are left out (counted in ``CoxFit.left_out``).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per member.
+    categorical : mapping of str to str
+        Categorical covariate -> reference level ("" for the largest group).
+    numeric : sequence of str, optional
+        Numeric covariates.
+    duration : str, optional
+        The time column (``"t"``, days from the landmark).
+    event : str, optional
+        The event column.
+    strata : str, optional
+        A stratification column.
+    compressed : bool, optional
+        Fit on compressed rows (True).
+    robust : bool, optional
+        Sandwich standard errors with members as clusters; CIs use them.
+    ph_check : bool, optional
+        Check proportional hazards as an effect size: the hazard ratio fitted separately in three
+        follow-up periods, kept as ``CoxFit.ph_test``.
+    entry : str, optional
+        A delayed-entry column (at risk on (entry, duration]; 0 = from the start).
+
+    Returns
+    -------
+    CoxFit
+    """
     known = df[list(dict.fromkeys([*categorical, *numeric]))].notna().all(axis=1)
     left_out = int((~known).sum())
     if left_out:
@@ -628,7 +764,20 @@ def _ph_check(
 
 
 def ph_effect_size(ph: pd.DataFrame) -> pd.DataFrame:
-    """Per covariate: hazard ratio in the first and last follow-up period and their ratio (1 = PH)."""
+    """Per covariate: hazard ratio in the first and last follow-up period and their ratio
+    (1 = proportional hazards).
+
+    Parameters
+    ----------
+    ph : pandas.DataFrame
+        Hazard ratios by follow-up period (``CoxFit.ph_test`` of :func:`fit_cox`: covariate, period,
+        start, end, hazard_ratio, ci_lower, ci_upper).
+
+    Returns
+    -------
+    pandas.DataFrame
+        covariate, hr_first, hr_last, ratio_last_first.
+    """
     if ph.empty:
         return pd.DataFrame(columns=["covariate", "hr_first", "hr_last", "ratio_last_first"])
     g = ph.sort_values("period").groupby("covariate", sort=False)

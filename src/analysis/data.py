@@ -38,6 +38,19 @@ from analysis import backends
 from analysis.definitions import CONTROL_ARM, DEFAULT_TZ, EVENT_TYPES
 from analysis.display import HtmlRepr
 
+__all__ = [
+    "Issue",
+    "DataContractError",
+    "DataSource",
+    "fetch",
+    "open_source",
+    "ValidationReport",
+    "validate",
+    "experiments",
+    "to_date",
+    "load",
+]
+
 # column -> (kind, required); kinds: string, timestamp, float, bool
 CONTRACT: dict[str, dict[str, tuple[str, bool]]] = {
     "members": {
@@ -125,22 +138,47 @@ class DataSource:
 
     @property
     def members(self) -> ir.Table:
+        """The ``members`` table, normalised (member_id as text, joined_at as naive UTC)."""
         return self.tables["members"]
 
     @property
     def events(self) -> ir.Table:
+        """The ``events`` table, normalised (member_id as text, ts as naive UTC)."""
         return self.tables["events"]
 
     def table(self, name: str) -> ir.Table | None:
+        """An optional contract table (``assignments``, ``rewards``, ``arms``) normalised, or None
+        when the source does not have it.
+
+        Parameters
+        ----------
+        name : str
+            The table's name.
+
+        Returns
+        -------
+        ibis Table or None
+        """
         return self.tables.get(name)
 
     def materialize(self, expr: ir.Table, share_as: str | None = None) -> ir.Table:
-        """``expr`` computed once and kept on the backend while it is referenced (a temporary table on
-        DuckDB and PostgreSQL, a cached DataFrame on Spark): later queries read it, not its inputs.
+        """``expr`` computed once and kept on the backend while it is referenced (a temporary
+        table on DuckDB and PostgreSQL, a cached DataFrame on Spark): later queries read it, not its inputs.
 
-        ``share_as``: a name that identifies ``expr`` within a run. With a :attr:`shared` folder (set for
-        the reports of one run of validated data) on the embedded DuckDB, the first report to build it
-        writes it there as Parquet and the run's later reports read it instead of building it again."""
+        Parameters
+        ----------
+        expr : ibis Table
+            The expression to compute.
+        share_as : str or None, optional
+            A name that identifies ``expr`` within a run. With a :attr:`shared` folder (set for the reports
+            of one run of validated data) on the embedded DuckDB, the first report to build it writes it
+            there as Parquet and the run's later reports read it instead of building it again.
+
+        Returns
+        -------
+        ibis Table
+            A table reading the computed rows.
+        """
         path = self.shared_file(share_as)
         if path is None:
             return expr.cache()
@@ -153,19 +191,47 @@ class DataSource:
         return table
 
     def shared_file(self, name: str | None) -> Path | None:
-        """Where the table ``name`` is shared between the reports of a run (it may not exist yet); None
-        when nothing is shared (no run folder, or not the embedded DuckDB)."""
+        """Where the table ``name`` is shared between the reports of a run (it may not exist
+        yet).
+
+        Parameters
+        ----------
+        name : str or None
+            The ``share_as`` name.
+
+        Returns
+        -------
+        pathlib.Path or None
+            None when nothing is shared (no run folder, or not the embedded DuckDB).
+        """
         if name is None or self.shared is None or self.con.name != "duckdb":
             return None
         return self.shared / f"{name}.parquet"
 
     def upload(self, frame: pd.DataFrame) -> ir.Table:
-        """A pandas frame as a table that joins with this source's tables (Ibis registers it on the
-        backend the first time a query uses it: a temporary table, a Spark view, an Arrow scan)."""
+        """A pandas frame as a table that joins with this source's tables (Ibis registers it on
+        the backend the first time a query uses it: a temporary table, a Spark view, an Arrow scan).
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            The rows to upload.
+
+        Returns
+        -------
+        ibis Table
+        """
         return ibis.memtable(frame)
 
     def ts_range(self) -> tuple[datetime, datetime]:
-        """First and last event timestamp (naive UTC)."""
+        """First and last event timestamp.
+
+
+        Returns
+        -------
+        tuple of (datetime, datetime)
+            Naive UTC.
+        """
         if self._range is None:
             e = self.events
             row = e.aggregate(lo=e.ts.min(), hi=e.ts.max()).execute().iloc[0]
@@ -177,27 +243,65 @@ class DataSource:
         return self._range
 
     def local(self, ts: ir.TimestampValue) -> ir.TimestampValue:
-        """Local wall-clock time in ``tz`` of a naive-UTC timestamp expression."""
+        """Local wall-clock time in ``tz`` of a naive-UTC timestamp expression.
+
+        Parameters
+        ----------
+        ts : ibis timestamp expression
+            Naive UTC.
+
+        Returns
+        -------
+        ibis timestamp expression
+            Local wall-clock time (a CASE over the zone's UTC offsets in the data's time range).
+        """
         lo, hi = self.ts_range()
         return to_local(ts, self.tz, lo - timedelta(days=400), hi + timedelta(days=2))
 
     def day_range(self) -> tuple[date, date]:
-        """First and last local day with events."""
+        """First and last local day with events.
+
+
+        Returns
+        -------
+        tuple of (date, date)
+        """
         lo, hi = self.ts_range()
         return local_date(lo, self.tz), local_date(hi, self.tz)
 
     def default_as_of(self) -> date:
         """The last complete local day: the day before the local day of the latest event.
-
         An export is taken during a day, so the latest day is treated as partial.
+
+
+        Returns
+        -------
+        date
+
+        Examples
+        --------
+        >>> import analysis as ca
+        >>> ca.open("data/demo").default_as_of()
+        datetime.date(2026, 6, 29)
         """
         first, last = self.day_range()
         return max(first, last - timedelta(days=1))
 
     def day_start(self, d: date) -> datetime | None:
-        """The naive-UTC instant at which local day ``d`` starts: every instant before it is on an
-        earlier local day and every one from it on ``d`` or later. None when the zone's clock steps
-        back across that midnight (local days are then not in time order)."""
+        """The naive-UTC instant at which local day ``d`` starts: every instant before it is on
+        an earlier local day and every one from it on ``d`` or later.
+
+        Parameters
+        ----------
+        d : date
+            A local day.
+
+        Returns
+        -------
+        datetime or None
+            None when the zone's clock steps back across that midnight (local days are then not in time
+            order).
+        """
         lo, hi = self.ts_range()
         pieces = utc_offsets(self.tz, lo - timedelta(days=400), hi + timedelta(days=2))
         ends = [frm for frm, _ in pieces[1:]] + [None]
@@ -213,9 +317,23 @@ class DataSource:
         return None if any(t < midnight for t in later) else start
 
     def events_local(self, as_of: date | None = None, since: date | None = None) -> ir.Table:
-        """Events with ``local_ts`` and local ``day``; only local days ``since`` .. ``as_of`` when given.
-        The day limits are applied to the UTC timestamps (one comparison per event, before any local
-        time is computed) wherever the local days are in time order."""
+        """Events with ``local_ts`` and local ``day``.
+
+        The day limits are applied to the UTC timestamps (one comparison per event, before any local time is
+        computed) wherever the local days are in time order.
+
+        Parameters
+        ----------
+        as_of : date, optional
+            The last local day kept (default: all).
+        since : date, optional
+            The first local day kept (default: all).
+
+        Returns
+        -------
+        ibis Table
+            The events table with ``local_ts`` and ``day`` columns.
+        """
         e = self.events
         by_day = []
         for d, keep in (
@@ -236,7 +354,17 @@ class DataSource:
         return e
 
     def members_local(self, as_of: date | None = None) -> ir.Table:
-        """Members with local ``join_day``; only members joined by ``as_of`` when given."""
+        """Members with local ``join_day``.
+
+        Parameters
+        ----------
+        as_of : date, optional
+            Keep only members joined by this local day (default: all).
+
+        Returns
+        -------
+        ibis Table
+        """
         m = self.members
         m = m.mutate(join_day=self.local(m.joined_at).date())
         if as_of is not None:
@@ -244,11 +372,20 @@ class DataSource:
         return m
 
     def fingerprint(self) -> str:
-        """SHA-256 (first 16 hex digits) over the source files' names and bytes, a DuckDB database file
-        hashed whole; for tables on a server, over one aggregate query per table: its columns and types,
-        row count, and per column the non-null count, smallest and largest value, and the total length
-        of text or sum of numbers. That sees added or removed rows, a moved time range and most edits,
-        not every edit (two values swapped between rows keep it)."""
+        """A fingerprint of the data: SHA-256 (first 16 hex digits) over the source files'
+        names and bytes, a DuckDB database file hashed whole; for tables on a server, over one aggregate query
+        per table: its columns and types, row count, and per column the non-null count, smallest and largest
+        value, and the total length of text or sum of numbers.
+
+        That sees added or removed rows, a moved time range and most edits, not every edit (two values swapped
+        between rows keep it).
+
+
+        Returns
+        -------
+        str
+            16 hex digits.
+        """
         if not all(_source_files(where) for where in self.files.values()):
             return _server_fingerprint(self.raw)
         h = hashlib.sha256()
@@ -306,7 +443,19 @@ def _literal(path: Path) -> str:
 
 def fetch(expr: ir.Table, **arrow_options) -> pd.DataFrame:
     """Run ``expr`` on the backend and convert the result through Arrow (much faster than
-    ``execute()`` on results with many rows or string columns); options go to ``Table.to_pandas``."""
+    ``execute()`` on results with many rows or string columns).
+
+    Parameters
+    ----------
+    expr : ibis Table
+        The query.
+    **arrow_options
+        Passed to ``pyarrow.Table.to_pandas``.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     return expr.to_pyarrow().to_pandas(**arrow_options)
 
 
@@ -451,12 +600,28 @@ def _find(folder: Path, name: str) -> Path | None:
 def open_source(
     source: str | Path | ibis.BaseBackend, tz: str = DEFAULT_TZ, database: str | None = None
 ) -> DataSource:
-    """Open a data source; raise on missing tables or columns. ``source`` is a folder of Parquet/CSV
-    files or a DuckDB file (the embedded DuckDB), a URL (``postgres://``, ``duckdb://``, ``pyspark://``;
-    :mod:`analysis.backends`), or an Ibis connection holding the contract's tables (in ``database``,
-    default the connection's own).
+    """Open a data source and check that its tables and columns exist; types are normalised
+    lazily and :func:`validate` checks the values.
 
-    Types are normalised lazily; :func:`validate` checks the values.
+    Parameters
+    ----------
+    source : str, pathlib.Path or ibis backend
+        A folder of Parquet/CSV files or a DuckDB file (the embedded DuckDB), a URL (``postgres://``,
+        ``duckdb://``, ``pyspark://``; :mod:`analysis.backends`), or an Ibis connection holding the
+        contract's tables.
+    tz : str, optional
+        The community's IANA time zone: local days are calendar days in it (default Asia/Shanghai).
+    database : str or None, optional
+        The schema or database holding the tables on a connection (default the connection's own).
+
+    Returns
+    -------
+    DataSource
+
+    Raises
+    ------
+    DataContractError
+        Naming the missing table or column.
     """
     ZoneInfo(tz)  # raises for an unknown zone
     if isinstance(source, ibis.BaseBackend):
@@ -731,14 +896,17 @@ class ValidationReport(HtmlRepr):
 
     @property
     def errors(self) -> tuple[Issue, ...]:
+        """The issues that break the contract."""
         return tuple(i for i in self.issues if i.severity == "error")
 
     @property
     def warnings(self) -> tuple[Issue, ...]:
+        """The issues worth knowing that do not stop a run."""
         return tuple(i for i in self.issues if i.severity == "warning")
 
     @property
     def ok(self) -> bool:
+        """True when there is no error."""
         return not self.errors
 
 
@@ -756,8 +924,33 @@ def validate(
 ) -> ValidationReport:
     """Check every rule of the input contract; never raises for data problems (see the report).
 
-    Timestamps must be plausible: none after ``now`` (the time of the run, UTC; default the clock),
-    no join before 1990, and no event, assignment or reward before the first member joined."""
+    Timestamps must be plausible: none after ``now``, no join before 1990, and no event, assignment or
+    reward before the first member joined.
+
+    Parameters
+    ----------
+    source : DataSource, str, pathlib.Path or ibis backend
+        An open source, or anything :func:`open_source` opens.
+    as_of : date or str, optional
+        Check the data up to this local day (default: all).
+    tz : str, optional
+        The community's time zone when ``source`` is not open yet.
+    now : datetime, optional
+        The time of the run, UTC (default the clock).
+    database : str or None, optional
+        As in :func:`open_source`.
+
+    Returns
+    -------
+    ValidationReport
+        Every error and warning, the table sizes and the local day range; ``ok`` is True without errors.
+
+    Examples
+    --------
+    >>> from analysis.data import validate
+    >>> validate("data/demo").ok
+    True
+    """
     as_of = to_date(as_of)
     now = (now or datetime.now(UTC)).replace(tzinfo=None)
     if not isinstance(source, DataSource):
@@ -1085,7 +1278,18 @@ def _check_named_controls(s: DataSource) -> list[Issue]:
 
 
 def experiments(src: DataSource) -> list[str]:
-    """Experiments in the assignments table, sorted."""
+    """Experiments in the assignments table, sorted.
+
+    Parameters
+    ----------
+    src : DataSource
+        The community, from :func:`analysis.open` (or ``ctx.src`` in a report).
+
+    Returns
+    -------
+    list of str
+        Empty when the source has no assignments.
+    """
     a = src.table("assignments")
     return [] if a is None else sorted(a.select("experiment").distinct().execute()["experiment"].tolist())
 
@@ -1111,7 +1315,24 @@ def accepts_dates(func: Callable) -> Callable:
 
 
 def to_date(value: date | datetime | str | None) -> date | None:
-    """A day given as a ``date``, ``datetime``, pandas Timestamp or ISO string (``2026-06-29``)."""
+    """A day given as a ``date``, ``datetime``, pandas Timestamp or ISO string.
+
+    Parameters
+    ----------
+    value : date, datetime, pandas.Timestamp, str or None
+        The day.
+
+    Returns
+    -------
+    date or None
+        None for None.
+
+    Examples
+    --------
+    >>> from analysis.data import to_date
+    >>> to_date("2026-06-29"), to_date(None)
+    (datetime.date(2026, 6, 29), None)
+    """
     if value is None or value == "":
         return None
     if isinstance(value, datetime):  # pandas Timestamps are datetimes
@@ -1137,8 +1358,38 @@ def load(
     tz: str = DEFAULT_TZ,
     database: str | None = None,
 ) -> DataSource:
-    """Open (a path, a URL or an Ibis connection; see :func:`open_source`) and validate; raise
-    :class:`DataContractError` listing every error."""
+    """Open a data source and validate it: the researcher's entry point (``analysis.open`` is the
+    same function).
+
+    Parameters
+    ----------
+    source : str, pathlib.Path or ibis backend
+        A folder of Parquet/CSV files, a DuckDB file, a database URL or an Ibis connection (see
+        :func:`open_source`); a relative path is relative to the working directory.
+    as_of : date or str, optional
+        Validate the data up to this local day (default: all).
+    tz : str, optional
+        The community's IANA time zone (default Asia/Shanghai).
+    database : str or None, optional
+        As in :func:`open_source`.
+
+    Returns
+    -------
+    DataSource
+        The validated source.
+
+    Raises
+    ------
+    DataContractError
+        Listing every error found, each naming the file, the column and the rule.
+
+    Examples
+    --------
+    >>> import analysis as ca
+    >>> src = ca.open("data/demo")
+    >>> src.day_range()
+    (datetime.date(2026, 1, 1), datetime.date(2026, 6, 30))
+    """
     as_of = to_date(as_of)
     source = open_source(source, tz=tz, database=database)
     report = validate(source, as_of=as_of, tz=tz)

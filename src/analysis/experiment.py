@@ -45,6 +45,30 @@ from analysis.definitions import (
 )
 from analysis.display import HtmlRepr
 
+__all__ = [
+    "experiments",
+    "control_arm",
+    "SplitPlan",
+    "planned_split",
+    "metric_table",
+    "effects",
+    "srm_table",
+    "balance",
+    "power",
+    "heterogeneity",
+    "novelty",
+    "composition",
+    "cost_effectiveness",
+    "Verdict",
+    "verdicts",
+    "Signal",
+    "SchemeStory",
+    "scheme_stories",
+    "outcome_spread",
+    "story_table",
+    "churn_hazard",
+]
+
 log = logging.getLogger(__name__)
 COUNT_METRICS = EXPERIMENT_COUNT_METRICS
 RETENTION_METRICS = EXPERIMENT_RETENTION_METRICS
@@ -58,8 +82,25 @@ RETENTION_DAYS = EXPERIMENT_RETENTION  # local days after the assignment day
 
 
 def control_arm(src: DataSource, experiment: str) -> str:
-    """The experiment's control arm: the arm with ``arms.is_control``; without an ``arms`` table, the
-    arm named ``control``. Raises ValueError when there is none."""
+    """The experiment's control arm: the arm with ``arms.is_control``; without an ``arms`` table,
+    the arm named ``control``.
+
+    Parameters
+    ----------
+    src : DataSource
+        The community, from :func:`analysis.open` (or ``ctx.src`` in a report).
+    experiment : str
+        The experiment's name in ``assignments``.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ValueError
+        When the experiment has no control arm, naming its arms.
+    """
     arms = src.table("arms")
     if arms is not None:
         rows = arms.filter((arms.experiment == experiment) & arms.is_control).select("arm").execute()
@@ -84,12 +125,33 @@ class SplitPlan(HtmlRepr):
     known: bool
 
     def shares(self) -> pd.Series:
+        """The planned share of each arm (the weights normalised to sum to 1).
+
+
+        Returns
+        -------
+        pandas.Series
+            Arm -> share.
+        """
         w = pd.Series(dict(self.weights), dtype=float)
         return w / w.sum()
 
 
 def planned_split(src: DataSource, experiment: str) -> SplitPlan:
-    """The planned split from ``arms`` (weights), or equal shares over the assigned arms without it."""
+    """The planned split from ``arms`` (weights), or equal shares over the assigned arms without
+    it.
+
+    Parameters
+    ----------
+    src : DataSource
+        The community, from :func:`analysis.open` (or ``ctx.src`` in a report).
+    experiment : str
+        The experiment's name in ``assignments``.
+
+    Returns
+    -------
+    SplitPlan
+    """
     arms = src.table("arms")
     if arms is not None:
         d = arms.filter(arms.experiment == experiment).select("arm", "weight").execute()
@@ -126,14 +188,42 @@ def metric_table(
     weights: Mapping[str, float] | None = None,
     tier_rules: TierRules | None = None,
 ) -> pd.DataFrame:
-    """One row per singly-assigned member (ordered by member_id): arm, assigned_at, assign_day, tier
-    (pre-assignment), window and pre-period metrics, contributions by week since assignment
-    (``contributions_w1``.., the last week cut at ``metric_days``), reward cost; NaN where not yet
+    """One row per singly-assigned member with the window and pre-period metrics; NaN where not yet
     observable.
 
-    ``tier_rules`` define the pre-assignment tiers (default :class:`~analysis.segments.TierRules`).
-    ``attrs``: multiple_exposure (members left out), metric_days, reference date of the tiers, control
-    (the control arm, see :func:`control_arm`)."""
+    Parameters
+    ----------
+    src : DataSource
+        The community, from :func:`analysis.open` (or ``ctx.src`` in a report).
+    experiment : str
+        The experiment's name in ``assignments``.
+    as_of : date, str or pandas.Timestamp
+        The last complete local day included; nothing after it is read.
+    metric_days : int, optional
+        The metric window after assignment (28).
+    weights : mapping of str to float, optional
+        Contribution weights of the score (default :data:`analysis.definitions.DEFAULT_WEIGHTS`).
+    tier_rules : TierRules, optional
+        The rules of the pre-assignment tiers.
+
+    Returns
+    -------
+    pandas.DataFrame
+        member_id, arm, assigned_at, assign_day, tier (pre-assignment), each metric and ``pre_<metric>``,
+        contributions by week since assignment (``contributions_w1`` ..), reward cost. ``attrs``:
+        multiple_exposure (members left out), metric_days, the tiers' reference day, control.
+
+    Examples
+    --------
+    >>> import analysis as ca
+    >>> from analysis import experiment
+    >>> src = ca.open("data/demo")
+    >>> name = experiment.experiments(src)[0]
+    >>> table = experiment.metric_table(src, name, "2026-06-29")
+    >>> eff = experiment.effects(table)
+    >>> sorted(eff["arm"].unique()), sorted(eff["method"].unique())
+    (['badges', 'cash', 'points'], ['cuped', 'raw'])
+    """
     if metric_days < 1:
         raise ValueError(f"metric_days must be at least 1, got {metric_days}")
     weights = dict(weights or DEFAULT_WEIGHTS)
@@ -303,13 +393,40 @@ def effects(
 ) -> pd.DataFrame:
     """Each treatment arm against control for each metric, raw and CUPED.
 
-    Columns: experiment, metric, arm, n, mean, control_mean, effect, ci_lower, ci_upper, lift,
-    lift_ci_lower, lift_ci_upper, p_value, p_adjusted, adj_ci_lower, adj_ci_upper, method, family,
-    unit, clusters. Holm over arms × primary metrics, Benjamini-Hochberg over the rest (each method
-    separately). ``contributions_capped`` (capped at the ``cap_quantile`` of non-zero values) is added
-    beside contributions. ``community`` (each row's community, when whole communities were randomised):
-    every estimate from community sums (:func:`analysis.clusters.effect`, CR2 below 50 communities),
-    ``unit`` community and ``clusters`` the communities compared; otherwise ``unit`` member."""
+    Holm over arms × primary metrics, Benjamini–Hochberg over the rest (each method separately).
+    ``contributions_capped`` (capped at the ``cap_quantile`` of non-zero values) is added beside
+    contributions.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`metric_table`.
+    metrics : sequence of str, optional
+        The metrics (every per-member metric of the table).
+    primary : sequence of str, optional
+        The primary metrics (Holm family).
+    control : str, optional
+        The control arm (default ``table.attrs["control"]``, see :func:`control_arm`).
+    alpha : float, optional
+        Two-sided significance level (0.05).
+    cap_quantile : float or None, optional
+        The cap of ``contributions_capped`` (0.999; None for no capped metric).
+    community : pandas.Series, optional
+        Each row's community, when whole communities were randomised: the community-level estimates of
+        :func:`analysis.clusters.effect` (CR2 below 50 communities).
+
+    Returns
+    -------
+    pandas.DataFrame
+        experiment, metric, arm, n, mean, control_mean, effect, ci_lower, ci_upper, lift, lift_ci_lower,
+        lift_ci_upper, p_value, p_adjusted, adj_ci_lower, adj_ci_upper, method, family, unit (member or
+        community), clusters.
+
+    References
+    ----------
+    Deng, Xu, Kohavi and Walker (2013), "Improving the sensitivity of online controlled experiments by
+    utilizing pre-experiment data" (CUPED); GrowthBook's stats engine (gbstats) for the delta-method lift.
+    """
     control = _control(table, control)
     metrics = list(metrics)
     covs = {m: PRE_COVARIATE.get(m, f"pre_{m}") for m in metrics}
@@ -433,11 +550,25 @@ def srm_table(
     by: str | None = None,
     threshold: float = 0.001,
 ) -> pd.DataFrame:
-    """Sample-ratio mismatch against the planned split: experiment, [by], arm, expected_share, members,
-    share, p_value, p_sequential (anytime-valid, over the assignment days), flagged (p < threshold; one
-    test per experiment or per ``by`` group), planned (False: the data carry no plan and the test is
-    against equal shares). ``plan`` is a :class:`SplitPlan`, an
-    ``arms`` table, or None (equal shares over the table's arms)."""
+    """Sample-ratio mismatch against the planned split.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`metric_table`.
+    plan : SplitPlan, pandas.DataFrame or None, optional
+        A :class:`SplitPlan`, an ``arms`` table, or None (equal shares over the table's arms).
+    by : str, optional
+        A column to test within (one test per group), for example ``"tier"``.
+    threshold : float, optional
+        Flag below this p-value (0.001).
+
+    Returns
+    -------
+    pandas.DataFrame
+        experiment, [by], arm, expected_share, members, share, p_value, p_sequential (anytime-valid, over
+        the assignment days), flagged, planned (False: the data carry no plan).
+    """
     exp = plan.experiment if isinstance(plan, SplitPlan) else table.attrs.get("experiment", "")
     if isinstance(plan, pd.DataFrame):
         d = plan[plan["experiment"] == exp] if "experiment" in plan else plan
@@ -484,10 +615,28 @@ def balance(
     alpha: float = 0.001,
     community: pd.Series | None = None,
 ) -> pd.DataFrame:
-    """Pre-period balance: Welch test of each pre-assignment covariate, treatment vs control, flagged at
-    ``alpha`` / (arms × covariates) (Bonferroni, as GrowthBook). ``community`` (each row's community,
-    when whole communities were randomised): the community-level test of :func:`analysis.clusters.effect`
-    instead."""
+    """Pre-period balance: Welch test of each pre-assignment covariate, treatment vs control,
+    flagged at ``alpha`` / (arms × covariates) (Bonferroni, as GrowthBook).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`metric_table`.
+    covariates : sequence of str, optional
+        Pre-period columns of the table.
+    control : str, optional
+        The control arm (default ``table.attrs["control"]``, see :func:`control_arm`).
+    alpha : float, optional
+        Family-wise level of the flags (0.001).
+    community : pandas.Series, optional
+        Each row's community, when whole communities were randomised: the community-level estimates of
+        :func:`analysis.clusters.effect` (CR2 below 50 communities).
+
+    Returns
+    -------
+    pandas.DataFrame
+        covariate, arm, control_mean, mean, difference, p_value, threshold, flagged.
+    """
     control = _control(table, control)
     arms = _treatment_arms(table, control)
     limit = alpha / max(len(arms) * len(covariates), 1)
@@ -518,7 +667,22 @@ def balance(
 
 def power(eff: pd.DataFrame, alpha: float = ALPHA, power_: float = 0.8) -> pd.DataFrame:
     """Minimum detectable effect at ``power_`` for each comparison (from its standard error), and
-    whether the observed test was underpowered for a 5% relative change."""
+    whether the observed test was underpowered for a 5% relative change.
+
+    Parameters
+    ----------
+    eff : pandas.DataFrame
+        From :func:`effects`.
+    alpha : float, optional
+        Two-sided significance level (0.05).
+    power_ : float, optional
+        The power (0.8).
+
+    Returns
+    -------
+    pandas.DataFrame
+        metric, arm, method, n, control_mean, se, mde, mde_relative, underpowered.
+    """
     d = eff[eff["method"] == "cuped"].copy() if (eff["method"] == "cuped").any() else eff.copy()
     d["mde"] = [st.mde(se, alpha, power_) for se in d["se"]]
     d["mde_relative"] = d["mde"] / d["control_mean"].abs()
@@ -538,16 +702,34 @@ def heterogeneity(
     scale: str = "absolute",
     adjust: bool = True,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Effect by pre-assignment tier, and for each arm an interaction test (does the effect differ by
-    tier?): a Wald test of the treated x tier terms in ``metric ~ treated * tier`` on the arm's and
-    control's members, with robust (HC1) covariance. ``scale="absolute"`` (default) uses OLS on the
-    raw scale; ``"relative"`` a log link (Poisson quasi-likelihood) for differences in lift.
-    ``adjust`` adds the metric's centred pre-period value (``pre_<metric>``, when the table has it) as a
-    covariate with a common slope, as CUPED does for the overall effect: under randomisation the
-    interaction terms keep their meaning and lose most of the member-to-member noise.
-    (On 20 simulated communities of 6,000 members the adjusted absolute test flags the planted check-in
-    heterogeneity of cash in 20 of 20 (largest p 0.009; unadjusted 19 of 20) and badges, which plants
-    none, in 1 of 20.)"""
+    """Effect by pre-assignment tier, and for each arm an interaction test (does the effect differ
+    by tier?): a Wald test of the treated × tier terms in ``metric ~ treated * tier`` on the arm's and
+    control's members, with robust (HC1) covariance.
+
+    On 20 simulated communities of 6,000 members the adjusted absolute test flags the planted check-in
+    heterogeneity of cash in 20 of 20 (largest p 0.009; unadjusted 19 of 20) and badges, which plants none,
+    in 1 of 20.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`metric_table`.
+    metric : str
+        The metric.
+    control : str, optional
+        The control arm (default ``table.attrs["control"]``, see :func:`control_arm`).
+    tiers : sequence of str, optional
+        The tiers compared.
+    scale : {"absolute", "relative"}, optional
+        OLS on the raw scale, or a log link (Poisson quasi-likelihood) for differences in lift.
+    adjust : bool, optional
+        Add the centred pre-period value as a covariate with a common slope, as CUPED does.
+
+    Returns
+    -------
+    (pandas.DataFrame, pandas.DataFrame)
+        The effect per tier and arm, and the interaction test per arm.
+    """
     control = _control(table, control)
     d = table[table[metric].notna() & table["tier"].isin(tiers)]
     rows = []
@@ -643,9 +825,21 @@ def _treatment_arms(d: pd.DataFrame, control: str) -> list[str]:
 
 
 def novelty(table: pd.DataFrame, control: str | None = None) -> pd.DataFrame:
-    """Effect on contributions by week since assignment (each ``contributions_w<week>`` column of the
-    table), CUPED-adjusted for pre-period contributions as in the effects table: arm, week,
-    control_mean, effect, ci_lower, ci_upper, lift, method."""
+    """Effect on contributions by week since assignment, CUPED-adjusted for pre-period
+    contributions as in the effects table.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`metric_table`.
+    control : str, optional
+        The control arm (default ``table.attrs["control"]``, see :func:`control_arm`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        arm, week, control_mean, effect, ci_lower, ci_upper, lift, method.
+    """
     control = _control(table, control)
     rows = []
     d = table[table["contributions"].notna()]
@@ -669,10 +863,21 @@ def novelty(table: pd.DataFrame, control: str | None = None) -> pd.DataFrame:
 
 
 def composition(table: pd.DataFrame, control: str | None = None) -> pd.DataFrame:
-    """Where the incremental activity comes from: per arm and event type (posts, comments, shares,
-    likes, check-ins), the CUPED-adjusted difference in counts per member against control (each type
-    adjusted for its own pre-period count) with its 95% CI: arm, type, incremental_per_member,
-    ci_lower, ci_upper, method."""
+    """Where the incremental activity comes from: per arm and event type, the CUPED-adjusted
+    difference in counts per member against control (each type adjusted for its own pre-period count).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`metric_table`.
+    control : str, optional
+        The control arm (default ``table.attrs["control"]``, see :func:`control_arm`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        arm, type, incremental_per_member, ci_lower, ci_upper, method.
+    """
     control = _control(table, control)
     d = table[table["contributions"].notna()]
     rows = []
@@ -693,9 +898,24 @@ def composition(table: pd.DataFrame, control: str | None = None) -> pd.DataFrame
 
 
 def cost_effectiveness(table: pd.DataFrame, control: str | None = None, alpha: float = ALPHA) -> pd.DataFrame:
-    """Cost per incremental contribution = mean cost per treated member / the CUPED-adjusted increment
-    in contributions (the effects table's estimate), with a delta-method CI; NaN when the increment is
-    not positive or nothing was paid."""
+    """Cost per incremental contribution = mean cost per treated member / the CUPED-adjusted
+    increment in contributions, with a delta-method CI; NaN when the increment is not positive or nothing was
+    paid.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`metric_table`.
+    control : str, optional
+        The control arm (default ``table.attrs["control"]``, see :func:`control_arm`).
+    alpha : float, optional
+        Two-sided significance level (0.05).
+
+    Returns
+    -------
+    pandas.DataFrame
+        arm, cost_per_member, incremental, cost_per_incremental, ci_lower, ci_upper.
+    """
     from scipy import stats as sps
 
     control = _control(table, control)
@@ -757,7 +977,26 @@ class Verdict(HtmlRepr):
 def verdicts(
     eff: pd.DataFrame, by_tier: pd.DataFrame, primary: Sequence[str], srm_flagged: bool, alpha: float = ALPHA
 ) -> list[Verdict]:
-    """One decision per scheme from the primary metrics (CUPED, Holm-adjusted) and the core members."""
+    """One decision per scheme from the primary metrics (CUPED, Holm-adjusted) and the core
+    members.
+
+    Parameters
+    ----------
+    eff : pandas.DataFrame
+        From :func:`effects`.
+    by_tier : pandas.DataFrame
+        The per-tier effects of :func:`heterogeneity`.
+    primary : sequence of str
+        The primary metrics.
+    srm_flagged : bool
+        Whether the split failed its SRM test (then no decision is made).
+    alpha : float, optional
+        Two-sided significance level (0.05).
+
+    Returns
+    -------
+    list of Verdict
+    """
     e = eff[(eff["method"] == "cuped") & eff["metric"].isin(primary)]
     out = []
     for arm, g in e.groupby("arm"):
@@ -846,9 +1085,24 @@ def _signal(rows: pd.DataFrame, estimate: str, members: str, ratio: bool = False
 def scheme_stories(
     verdicts_: Sequence[Verdict], comp: pd.DataFrame, contributions_by_tier: pd.DataFrame, hr: pd.DataFrame
 ) -> list[SchemeStory]:
-    """One :class:`SchemeStory` per verdict, from :func:`composition`, :func:`heterogeneity` of
-    contributions and :func:`churn_hazard`. Farming: some low-effort type rose beyond chance and the
-    low-effort increment exceeds the high-effort one."""
+    """What each scheme did beyond its verdict. Farming: some low-effort type rose beyond chance
+    and the low-effort increment exceeds the high-effort one.
+
+    Parameters
+    ----------
+    verdicts_ : sequence of Verdict
+        From :func:`verdicts`.
+    comp : pandas.DataFrame
+        From :func:`composition`.
+    contributions_by_tier : pandas.DataFrame
+        :func:`heterogeneity` of contributions (its per-tier table).
+    hr : pandas.DataFrame
+        From :func:`churn_hazard`.
+
+    Returns
+    -------
+    list of SchemeStory
+    """
     out = []
     for v in verdicts_:
         c = comp[comp["arm"] == v.arm].set_index("type")
@@ -873,10 +1127,21 @@ def scheme_stories(
 
 
 def outcome_spread(table: pd.DataFrame, metrics: Sequence[str]) -> pd.DataFrame:
-    """How much members differ inside each arm, to read an effect against: per arm and metric, members
-    observed, mean, and the 10th, 50th and 90th percentiles of member outcomes (retention metrics:
-    the share retained only, their percentiles say nothing). Tidy: arm, metric, members, mean, p10,
-    median, p90."""
+    """How much members differ inside each arm, to read an effect against (retention metrics:
+    the share retained only).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`metric_table`.
+    metrics : sequence of str
+        The metrics.
+
+    Returns
+    -------
+    pandas.DataFrame
+        arm, metric, members, mean, p10, median, p90.
+    """
     rows = []
     for arm, g in table.groupby("arm", sort=True):
         for m in metrics:
@@ -898,8 +1163,19 @@ def outcome_spread(table: pd.DataFrame, metrics: Sequence[str]) -> pd.DataFrame:
 
 
 def story_table(stories: Sequence[SchemeStory]) -> pd.DataFrame:
-    """Tidy verdicts and stories: arm, decision, reason, farming, low_effort, high_effort,
-    core_churn_hr, core_churn_ci_lower, core_churn_ci_upper, core_churn_seen."""
+    """Tidy verdicts and stories.
+
+    Parameters
+    ----------
+    stories : sequence of SchemeStory
+        From :func:`scheme_stories`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        arm, decision, reason, farming, low_effort, high_effort, core_churn_hr, core_churn_ci_lower,
+        core_churn_ci_upper, core_churn_seen.
+    """
     rows = []
     for s in stories:
         c = s.core_churn
@@ -929,9 +1205,30 @@ def churn_hazard(
     control: str | None = None,
     by_tier: bool = True,
 ) -> pd.DataFrame:
-    """Churn after assignment (clock from the local assignment day) as hazard ratios against control,
-    overall and within each pre-assignment tier: tier, arm, hazard_ratio, ci_lower, ci_upper, p_value,
-    members, churned. A group with too few churns, or that cannot be fitted, is left out and logged."""
+    """Churn after assignment (clock from the local assignment day) as hazard ratios against
+    control, overall and within each pre-assignment tier. A group with too few churns, or that cannot be
+    fitted, is left out and logged.
+
+    Parameters
+    ----------
+    src : DataSource
+        The community, from :func:`analysis.open` (or ``ctx.src`` in a report).
+    table : pandas.DataFrame
+        From :func:`metric_table`.
+    as_of : date, str or pandas.Timestamp
+        The last complete local day included; nothing after it is read.
+    churn_days : int, optional
+        Quiet days that make a churn (30).
+    control : str, optional
+        The control arm (default ``table.attrs["control"]``, see :func:`control_arm`).
+    by_tier : bool, optional
+        Also within each tier (True).
+
+    Returns
+    -------
+    pandas.DataFrame
+        tier, arm, hazard_ratio, ci_lower, ci_upper, p_value, members, churned.
+    """
     control = _control(table, control)
     starts = table[["member_id", "arm", "tier", "assign_day"]].rename(columns={"assign_day": "start_day"})
     ch = churn_after(src, starts, as_of, churn_days)

@@ -29,6 +29,26 @@ from analysis.definitions import ALPHA, InviteRules
 from analysis.display import HtmlRepr
 from analysis.stats import mean_ci, spearman, wilson
 
+__all__ = [
+    "invite_members",
+    "k_factor",
+    "cycle_time",
+    "invited_share",
+    "forest",
+    "cascades",
+    "structural_virality",
+    "cascade_summary",
+    "tiers_by_month",
+    "inviter_tiers",
+    "largest_cascade_roots",
+    "invitee_quality",
+    "invitee_churn_hazard",
+    "GrowthByTier",
+    "who_grows",
+    "Fission",
+    "fission",
+]
+
 INVITED, NOT_INVITED = "invited", "not invited"  # by invited_by, whatever the channels are called
 
 
@@ -38,12 +58,26 @@ INVITED, NOT_INVITED = "invited", "not invited"  # by invited_by, whatever the c
 
 @accepts_dates
 def invite_members(src: DataSource, as_of: date, rules: InviteRules | None = None) -> pd.DataFrame:
-    """One row per member joined by ``as_of`` (member IDs: never on a page): member_id, invited_by,
-    join_day, channel, community, invites_sent and invitees_joined (inside the member's invite window),
-    invitees_all (joined by ``as_of``), eligible, and the member's own first-month outcome:
-    observable (join day + ``retention_day`` <= as_of), retained (active that day), contributions_d30
-    (contributions on local days 0 .. retention_day - 1 after joining), in_log (joined on or after the
-    log's first day)."""
+    """One row per member joined by ``as_of`` with their invitations and their own first-month
+    outcome. Member-level (member IDs): never on a page.
+
+    Parameters
+    ----------
+    src : DataSource
+        The community, from :func:`analysis.open` (or ``ctx.src`` in a report).
+    as_of : date, str or pandas.Timestamp
+        The last complete local day included; nothing after it is read.
+    rules : InviteRules, optional
+        The invite window and retention day (default :class:`analysis.definitions.InviteRules`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        member_id, invited_by, join_day, channel, community, invites_sent and invitees_joined (inside the
+        member's invite window), invitees_all (joined by ``as_of``), eligible, observable (join day +
+        ``retention_day`` <= as_of), retained (active that day), contributions_d30 (contributions on local
+        days 0 .. retention_day - 1 after joining), in_log (joined on or after the log's first day).
+    """
     rules = rules or InviteRules()
     w, r = rules.window_days, rules.retention_day
     first = src.day_range()[0]
@@ -92,11 +126,25 @@ def month_label(days: pd.Series) -> pd.Series:
 
 
 def k_factor(per: pd.DataFrame, by: str = "cohort", alpha: float = ALPHA) -> pd.DataFrame:
-    """K-factor by join month (``by="cohort"``) or any column of ``per``, with an ``all`` row, over
-    members who joined inside the log (``in_log``; earlier joiners' windows were not observed): cohort,
-    members, eligible, invites_sent, invitees_joined, conversion, k_factor, ci_lower, ci_upper (t
-    interval of the mean invitees per eligible member), naive_k (invitees joined so far per member,
-    every member counted)."""
+    """K-factor (invitees who joined per eligible member) over members who joined inside the log
+    (earlier joiners' windows were not observed), with an ``all`` row.
+
+    Parameters
+    ----------
+    per : pandas.DataFrame
+        From :func:`invite_members`.
+    by : str, optional
+        ``"cohort"`` (join month, default) or any column of ``per``.
+    alpha : float, optional
+        1 - confidence of the intervals (0.05).
+
+    Returns
+    -------
+    pandas.DataFrame
+        cohort, members, eligible, invites_sent, invitees_joined, conversion, k_factor, ci_lower,
+        ci_upper (t interval of the mean invitees per eligible member), naive_k (invitees joined so far
+        per member, every member counted).
+    """
     if "in_log" in per:
         per = per[per["in_log"]]
     per = per.assign(cohort=month_label(per["join_day"]))
@@ -124,8 +172,19 @@ def _k_row(key: str, g: pd.DataFrame, alpha: float) -> dict:
 
 
 def cycle_time(per: pd.DataFrame) -> pd.DataFrame:
-    """Days from the inviter's join to the invitee's join, by the invitee's join month and overall:
-    cohort, invitees, mean_days, median_days, p90_days."""
+    """Days from the inviter's join to the invitee's join, by the invitee's join month and
+    overall.
+
+    Parameters
+    ----------
+    per : pandas.DataFrame
+        From :func:`invite_members`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        cohort, invitees, mean_days, median_days, p90_days.
+    """
     pairs = per.loc[per["invited_by"].notna(), ["invited_by", "join_day"]].merge(
         per[["member_id", "join_day"]], left_on="invited_by", right_on="member_id", suffixes=("", "_inviter")
     )
@@ -147,8 +206,23 @@ def cycle_time(per: pd.DataFrame) -> pd.DataFrame:
 
 
 def invited_share(per: pd.DataFrame, first: date, alpha: float = ALPHA) -> pd.DataFrame:
-    """Share of new members who came by invitation (``invited_by`` set), by join week (Monday) inside
-    the log: week, new_members, invited, share, ci_lower, ci_upper (Wilson)."""
+    """Share of new members who came by invitation (``invited_by`` set), by join week (Monday)
+    inside the log.
+
+    Parameters
+    ----------
+    per : pandas.DataFrame
+        From :func:`invite_members`.
+    first : date
+        The log's first local day.
+    alpha : float, optional
+        1 - confidence of the intervals (0.05).
+
+    Returns
+    -------
+    pandas.DataFrame
+        week, new_members, invited, share, ci_lower, ci_upper (Wilson).
+    """
     new = per[per["join_day"] >= pd.Timestamp(first)]
     week = new["join_day"] - pd.to_timedelta(new["join_day"].dt.weekday, unit="D")
     g = new.assign(week=week.dt.date, invited=new["invited_by"].notna()).groupby("week")
@@ -164,9 +238,33 @@ def invited_share(per: pd.DataFrame, first: date, alpha: float = ALPHA) -> pd.Da
 
 
 def forest(member_ids: np.ndarray, invited_by: np.ndarray) -> pd.DataFrame:
-    """Every member's place in the invite forest: member_id, root (the uninvited member at the top of
-    their tree), generation (0 for a root), subtree (members in their subtree, themselves included).
-    An ``invited_by`` outside ``member_ids`` makes the member a root."""
+    """Every member's place in the invite forest. An ``invited_by`` outside ``member_ids`` makes the
+    member a root.
+
+    Parameters
+    ----------
+    member_ids : numpy.ndarray
+        Member IDs.
+    invited_by : numpy.ndarray
+        Each member's inviter (None or empty for none).
+
+    Returns
+    -------
+    pandas.DataFrame
+        member_id, root (the uninvited member at the top of their tree), generation (0 for a root),
+        subtree (members in their subtree, themselves included).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from analysis.growth import forest
+    >>> tree = forest(np.array(["a", "b", "c"]), np.array([None, "a", "b"]))
+    >>> tree[["member_id", "root", "generation", "subtree"]]
+      member_id root  generation  subtree
+    0         a    a           0        3
+    1         b    a           1        2
+    2         c    a           2        1
+    """
     ids = np.asarray(member_ids, dtype=object)
     pos = pd.Index(ids)
     parent = pos.get_indexer(pd.Series(invited_by, dtype=object).where(pd.notna(invited_by), None))
@@ -188,9 +286,25 @@ def forest(member_ids: np.ndarray, invited_by: np.ndarray) -> pd.DataFrame:
 
 
 def cascades(tree: pd.DataFrame) -> pd.DataFrame:
-    """One row per cascade (root): root, size, depth, structural_virality. The mean distance over all
-    pairs of a tree's n members is its Wiener index / C(n, 2), and the Wiener index is the sum over
-    edges of s · (n - s), s the members below the edge (NaN for a single member)."""
+    """One row per cascade (invite tree). The mean distance over all pairs of a tree's n members
+    is its Wiener index / C(n, 2), and the Wiener index is the sum over edges of s · (n - s), s the members
+    below the edge.
+
+    Parameters
+    ----------
+    tree : pandas.DataFrame
+        From :func:`forest`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        root, size, depth, structural_virality (NaN for a single member).
+
+    References
+    ----------
+    Goel, Anderson, Hofman and Watts (2016), "The structural virality of online diffusion", Management
+    Science 62(1).
+    """
     by_root = tree.groupby("root", sort=False)
     out = pd.DataFrame({"size": by_root.size(), "depth": by_root["generation"].max()})
     kids = tree[tree["generation"] > 0]
@@ -204,14 +318,46 @@ def cascades(tree: pd.DataFrame) -> pd.DataFrame:
 
 
 def structural_virality(invited_by: dict[str, str | None]) -> float:
-    """Structural virality of one tree given as member -> inviter (the root's inviter None)."""
+    """Structural virality (mean distance between all pairs) of one tree.
+
+    Parameters
+    ----------
+    invited_by : dict of str to str or None
+        member -> inviter, the root's inviter None.
+
+    Returns
+    -------
+    float
+        NaN for a single member.
+
+    Examples
+    --------
+    A chain of four members is more viral than a star of four (one member inviting three):
+
+    >>> from analysis.growth import structural_virality
+    >>> chain = {"a": None, "b": "a", "c": "b", "d": "c"}
+    >>> star = {"a": None, "b": "a", "c": "a", "d": "a"}
+    >>> round(structural_virality(chain), 3), structural_virality(star)
+    (1.667, 1.5)
+    """
     tree = forest(np.array(list(invited_by), dtype=object), np.array(list(invited_by.values()), dtype=object))
     (value,) = cascades(tree)["structural_virality"]
     return float(value)
 
 
 def cascade_summary(casc: pd.DataFrame) -> pd.DataFrame:
-    """Cascades by (size, depth): size, depth, cascades, structural_virality_mean (empty for size 1)."""
+    """Cascades by (size, depth).
+
+    Parameters
+    ----------
+    casc : pandas.DataFrame
+        From :func:`cascades`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        size, depth, cascades, structural_virality_mean (empty for size 1).
+    """
     out = casc.groupby(["size", "depth"], as_index=False).agg(
         cascades=("root", "size"), structural_virality_mean=("structural_virality", "mean")
     )
@@ -223,8 +369,23 @@ def cascade_summary(casc: pd.DataFrame) -> pd.DataFrame:
 
 
 def tiers_by_month(src: DataSource, per: pd.DataFrame, as_of: date) -> dict[pd.Timestamp, pd.DataFrame]:
-    """Tiers at the day before each join month of an invitee inside the log (the tier an inviter had
-    when the month's invitations landed); months starting on the log's first day have none."""
+    """Tiers at the day before each join month of an invitee inside the log (the tier an inviter
+    had when the month's invitations landed); months starting on the log's first day have none.
+
+    Parameters
+    ----------
+    src : DataSource
+        The community, from :func:`analysis.open` (or ``ctx.src`` in a report).
+    per : pandas.DataFrame
+        From :func:`invite_members`.
+    as_of : date, str or pandas.Timestamp
+        The last complete local day included; nothing after it is read.
+
+    Returns
+    -------
+    dict of pandas.Timestamp to pandas.DataFrame
+        Month start -> :func:`analysis.activity.assign_tiers` output.
+    """
     first = src.day_range()[0]
     invited = per.loc[per["invited_by"].notna() & (per["join_day"] >= pd.Timestamp(first)), "join_day"]
     months = sorted(set(invited.dt.to_period("M").dt.start_time))
@@ -237,8 +398,21 @@ def tiers_by_month(src: DataSource, per: pd.DataFrame, as_of: date) -> dict[pd.T
 
 
 def inviter_tiers(per: pd.DataFrame, tiers: dict[pd.Timestamp, pd.DataFrame]) -> pd.Series:
-    """For each invitee (index of ``per``) the inviter's tier at the start of the invitee's join month;
-    ``unknown`` where no tiers exist (the log's first month, joins before the log)."""
+    """For each invitee the inviter's tier at the start of the invitee's join month.
+
+    Parameters
+    ----------
+    per : pandas.DataFrame
+        From :func:`invite_members`.
+    tiers : dict of pandas.Timestamp to pandas.DataFrame
+        From :func:`tiers_by_month`.
+
+    Returns
+    -------
+    pandas.Series
+        Indexed like ``per``; ``unknown`` where no tiers exist (the log's first month, joins before the
+        log).
+    """
     inv = per[per["invited_by"].notna()]
     month = inv["join_day"].dt.to_period("M").dt.start_time
     out = pd.Series("unknown", index=inv.index, dtype=object)
@@ -252,8 +426,25 @@ def inviter_tiers(per: pd.DataFrame, tiers: dict[pd.Timestamp, pd.DataFrame]) ->
 def largest_cascade_roots(
     per: pd.DataFrame, casc: pd.DataFrame, tiers: dict[pd.Timestamp, pd.DataFrame], top: int
 ) -> pd.DataFrame:
-    """The roots of the ``top`` largest cascades (size >= 2) by their tier when their first invitee
-    joined: tier, roots, share, members (in those cascades). Aggregated: no member IDs."""
+    """The roots of the ``top`` largest cascades (size >= 2) by their tier when their first
+    invitee joined. Aggregated: no member IDs.
+
+    Parameters
+    ----------
+    per : pandas.DataFrame
+        From :func:`invite_members`.
+    casc : pandas.DataFrame
+        From :func:`cascades`.
+    tiers : dict of pandas.Timestamp to pandas.DataFrame
+        From :func:`tiers_by_month`.
+    top : int
+        How many cascades.
+
+    Returns
+    -------
+    pandas.DataFrame
+        tier, roots, share, members (in those cascades).
+    """
     big = casc[casc["size"] >= 2].nlargest(top, ["size", "depth"])
     kid_tier = inviter_tiers(per, tiers)
     first_kid = (
@@ -278,12 +469,26 @@ def largest_cascade_roots(
 
 
 def invitee_quality(per: pd.DataFrame, kid_tier: pd.Series, alpha: float = ALPHA) -> pd.DataFrame:
-    """Retention at day ``retention_day`` (D30) and first-month contributions of members who joined
-    inside the log, by how they came: ``invited`` and ``not invited`` (``invited_by`` set or not, whatever
-    the sign-up channels are called), ``channel: X`` for every channel, and ``invited by: TIER`` for
-    invitees by their inviter's tier at the time. Columns: group, members, retained_d30, rate, ci_lower,
-    ci_upper (Wilson), rate_cohort_adjusted (each join month weighted as in all observable members),
-    contributions_d30_mean. Only members whose day 30 is observable count."""
+    """D30 retention and first-month contributions of members who joined inside the log, by how
+    they came: ``invited`` and ``not invited`` (``invited_by`` set or not, whatever the sign-up channels are
+    called), ``channel: X`` for every channel, and ``invited by: TIER`` by the inviter's tier at the time.
+    Only members whose day 30 is observable count.
+
+    Parameters
+    ----------
+    per : pandas.DataFrame
+        From :func:`invite_members`.
+    kid_tier : pandas.Series
+        From :func:`inviter_tiers`.
+    alpha : float, optional
+        1 - confidence of the intervals (0.05).
+
+    Returns
+    -------
+    pandas.DataFrame
+        group, members, retained_d30, rate, ci_lower, ci_upper (Wilson), rate_cohort_adjusted (each join
+        month weighted as in all observable members), contributions_d30_mean.
+    """
     obs = per[per["observable"]].assign(month=lambda d: month_label(d["join_day"]))
     mix = obs["month"].value_counts(normalize=True)
     invited = obs["invited_by"].notna()
@@ -313,10 +518,22 @@ def invitee_quality(per: pd.DataFrame, kid_tier: pd.Series, alpha: float = ALPHA
 
 
 def invitee_churn_hazard(churn: pd.DataFrame, reference: str = "organic") -> pd.DataFrame:
-    """Churn hazard ratio of each sign-up channel against ``reference`` (largest channel when absent),
-    stratified by join month (each month its own baseline hazard): covariate, hazard_ratio, ci_lower,
-    ci_upper, p_value; ``attrs["notes"]`` says when the reference was replaced.
-    ``churn`` is :func:`analysis.survival.churn_table`."""
+    """Churn hazard ratio of each sign-up channel against ``reference``, stratified by join
+    month (each month its own baseline hazard).
+
+    Parameters
+    ----------
+    churn : pandas.DataFrame
+        From :func:`analysis.survival.churn_table`.
+    reference : str, optional
+        The reference channel (``"organic"``; the largest channel when absent).
+
+    Returns
+    -------
+    pandas.DataFrame
+        covariate, hazard_ratio, ci_lower, ci_upper, p_value; ``attrs["notes"]`` says when the reference
+        was replaced.
+    """
     df = churn.assign(
         channel=churn["channel"].fillna("(none)"),
         month=month_label(pd.to_datetime(churn["join_day"])),
@@ -350,10 +567,27 @@ def who_grows(
     tiers_now: pd.DataFrame,
     alpha: float = ALPHA,
 ) -> GrowthByTier:
-    """Invitees brought by each tier (at the start of the invitee's join month) against that tier's
-    share of members at the same dates (weighted by the invitees of each month); and Spearman's rank
-    correlation between every member's contribution score in ``tiers_now`` and the number of their
-    invitees retained at D30."""
+    """Invitees brought by each tier against that tier's share of members at the same dates
+    (weighted by the invitees of each month), and Spearman's rank correlation between every member's
+    contribution score and the number of their invitees retained at D30.
+
+    Parameters
+    ----------
+    per : pandas.DataFrame
+        From :func:`invite_members`.
+    kid_tier : pandas.Series
+        From :func:`inviter_tiers`.
+    tiers : dict of pandas.Timestamp to pandas.DataFrame
+        From :func:`tiers_by_month`.
+    tiers_now : pandas.DataFrame
+        :func:`analysis.activity.assign_tiers` at ``as_of``.
+    alpha : float, optional
+        1 - confidence of the intervals (0.05).
+
+    Returns
+    -------
+    GrowthByTier
+    """
     known = kid_tier[kid_tier != "unknown"]
     month = per.loc[known.index, "join_day"].dt.to_period("M").dt.start_time
     weights = month.value_counts(normalize=True)
@@ -402,9 +636,27 @@ def fission(
     rules: InviteRules | None = None,
     alpha: float = ALPHA,
 ) -> Fission:
-    """Every table of the growth section. ``tiers_now`` is :func:`analysis.activity.assign_tiers` at
-    ``as_of`` (the report has it already). The churn hazard of invited members
-    (:func:`invitee_churn_hazard`) belongs to the churn report, which builds the churn table."""
+    """Every table of the growth (社群裂变) section. The churn hazard of invited members
+    (:func:`invitee_churn_hazard`) belongs to the churn report, which builds the churn table.
+
+    Parameters
+    ----------
+    src : DataSource
+        The community, from :func:`analysis.open` (or ``ctx.src`` in a report).
+    as_of : date, str or pandas.Timestamp
+        The last complete local day included; nothing after it is read.
+    tiers_now : pandas.DataFrame
+        :func:`analysis.activity.assign_tiers` at ``as_of``.
+    rules : InviteRules, optional
+        The invite window and retention day.
+    alpha : float, optional
+        1 - confidence of the intervals (0.05).
+
+    Returns
+    -------
+    Fission
+        Tidy aggregated tables, plus the largest cascades' roots (member IDs: restricted exports only).
+    """
     rules = rules or InviteRules()
     per = invite_members(src, as_of, rules)
     casc = cascades(forest(per["member_id"].to_numpy(), per["invited_by"].to_numpy()))

@@ -27,8 +27,26 @@ import pandas as pd
 
 from analysis.activity import member_days
 from analysis.data import DataSource, accepts_dates, fetch, to_date
-from analysis.definitions import CONTRIBUTION_COLUMNS, RETENTION_DAYS, RETENTION_WINDOWS
+from analysis.definitions import CONTRIBUTION_COLUMNS, RETENTION_DAYS, RETENTION_WINDOWS, TRAILING_WINDOWS
 from analysis.stats import top_shares
+
+__all__ = [
+    "daily_kpis",
+    "monthly_stickiness",
+    "Period",
+    "period_summary",
+    "contribution_concentration",
+    "compare_periods",
+    "new_member_retention",
+    "new_member_bracket_retention",
+    "pooled_retention",
+    "two_week_retention",
+    "monthly_retention",
+    "weekly_lifecycle",
+    "check_lifecycle",
+    "period_by_group",
+    "last_weeks",
+]
 
 Breakdown = str | ir.Table | pd.DataFrame | None
 
@@ -72,13 +90,42 @@ def _as_date_index(s: pd.Series) -> pd.Series:
 
 
 @accepts_dates
-def daily_kpis(src: DataSource, as_of: date, by: Breakdown = None) -> pd.DataFrame:
+def daily_kpis(
+    src: DataSource, as_of: date, by: Breakdown = None, windows: Mapping[str, int] = TRAILING_WINDOWS
+) -> pd.DataFrame:
     """A row per local day (and group) from the first day of data to ``as_of``.
 
-    Columns: date, [group], uv, dau, wau, mau, dau_mau, posts, comments, shares, likes, contributions,
-    contributors, contributions_per_contributor, checkins, invites, wau_is_complete, mau_is_complete
-    (False while the trailing window reaches before the first day of data).
+    Parameters
+    ----------
+    src : DataSource
+        The community, from :func:`analysis.open` (or ``ctx.src`` in a report).
+    as_of : date, str or pandas.Timestamp
+        The last complete local day included; nothing after it is read.
+    by : str, ibis Table, pandas.DataFrame or None, optional
+        A breakdown: a ``members`` column (``"community"``, ``"channel"``) or a member -> group table
+        (``member_id`` and one group column, for example tiers); None (default) for the whole community.
+    windows : mapping of str to int, optional
+        Trailing distinct-active windows: column name -> days ending at the row's date, both ends
+        inclusive. Default ``{"wau": 7, "mau": 30}``; ``dau_mau`` is computed when ``"mau"`` is present.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns date, [group], uv, dau, one column per window, dau_mau, posts, comments, shares, likes,
+        contributions, contributors, contributions_per_contributor, checkins, invites and
+        ``<window>_is_complete`` (False while the window reaches before the first day of data).
+
+    Examples
+    --------
+    >>> import analysis as ca
+    >>> from analysis import kpi
+    >>> src = ca.open("data/demo")
+    >>> daily = kpi.daily_kpis(src, "2026-06-29", windows={"wau": 7, "mau": 28})
+    >>> last = daily.iloc[-1]
+    >>> print(last["date"], last["dau"], last["wau"], last["mau"])
+    2026-06-29 3937 9602 12230
     """
+    windows = _check_windows(windows)
     first = src.day_range()[0]
     md, gcols = _with_group(member_days(src, as_of), _groups(src, by))
     keys = ["day", *gcols]
@@ -96,58 +143,53 @@ def daily_kpis(src: DataSource, as_of: date, by: Breakdown = None) -> pd.DataFra
     frames = []
     cal = _calendar(first, as_of)
     groups = sorted(daily["group"].unique()) if gcols else [None]
-    windows = _trailing_distinct(md, gcols, (7, 30))
+    counts_by_n = _trailing_distinct(md, gcols, tuple(sorted(set(windows.values()))))
     for g in groups:
         d = daily[daily["group"] == g] if gcols else daily
         d = d.set_index("day").reindex(cal).drop(columns=gcols, errors="ignore").fillna(0)
-        for n, counts in windows.items():
-            c = counts[counts["group"] == g] if gcols else counts
-            d[{7: "wau", 30: "mau"}[n]] = _cumulative_window(c, cal)
+        for name, n in windows.items():
+            c = counts_by_n[n]
+            d[name] = _cumulative_window(c[c["group"] == g] if gcols else c, cal)
         if gcols:
             d.insert(0, "group", g)
         frames.append(d)
-    return _finish_daily(pd.concat(frames).rename_axis("date").reset_index(), first, gcols)
+    return _finish_daily(pd.concat(frames).rename_axis("date").reset_index(), first, gcols, windows)
 
 
-_DAILY_COUNTS = [
-    "uv",
-    "dau",
-    "wau",
-    "mau",
-    "contributors",
-    *CONTRIBUTION_COLUMNS,
-    "contributions",
-    "checkins",
-    "invites",
-]
-_DAILY_COLUMNS = [
-    "uv",
-    "dau",
-    "wau",
-    "mau",
-    "dau_mau",
-    *CONTRIBUTION_COLUMNS,
-    "contributions",
-    "contributors",
-    "contributions_per_contributor",
-    "checkins",
-    "invites",
-    "wau_is_complete",
-    "mau_is_complete",
-]
+def _check_windows(windows: Mapping[str, int]) -> dict[str, int]:
+    out = dict(windows)
+    taken = set(_BASE_COUNTS) | {"date", "group", "dau_mau", "contributions_per_contributor"}
+    for name, n in out.items():
+        if not isinstance(n, int | np.integer) or isinstance(n, bool) or n < 1:
+            raise ValueError(f"windows: {name!r} must be a whole number of days >= 1, got {n!r}")
+        if name in taken:
+            raise ValueError(f"windows: {name!r} is already a column of the daily KPIs; choose another name")
+    if not out:
+        raise ValueError("windows: give at least one trailing window, for example {'wau': 7}")
+    return {name: int(n) for name, n in out.items()}
 
 
-def _finish_daily(out: pd.DataFrame, first: date, gcols: list[str]) -> pd.DataFrame:
+_BASE_COUNTS = ["uv", "dau", "contributors", *CONTRIBUTION_COLUMNS, "contributions", "checkins", "invites"]
+
+
+def _finish_daily(out: pd.DataFrame, first: date, gcols: list[str], windows: dict[str, int]) -> pd.DataFrame:
     """Whole-number counts, the ratios, the completeness flags and the columns in order."""
-    out[_DAILY_COUNTS] = out[_DAILY_COUNTS].astype("int64")
-    out["dau_mau"] = out["dau"] / out["mau"].where(out["mau"] > 0)
+    counts = [*_BASE_COUNTS, *windows]
+    out[counts] = out[counts].astype("int64")
+    ratio = []
+    if "mau" in windows:
+        out["dau_mau"] = out["dau"] / out["mau"].where(out["mau"] > 0)
+        ratio = ["dau_mau"]
     out["contributions_per_contributor"] = out["contributions"] / out["contributors"].where(
         out["contributors"] > 0
     )
-    out["wau_is_complete"] = out["date"] >= pd.Timestamp(first + timedelta(days=6))
-    out["mau_is_complete"] = out["date"] >= pd.Timestamp(first + timedelta(days=29))
+    flags = []
+    for name, n in windows.items():
+        out[f"{name}_is_complete"] = out["date"] >= pd.Timestamp(first + timedelta(days=n - 1))
+        flags.append(f"{name}_is_complete")
     out["date"] = out["date"].dt.date
-    return out[["date", *gcols, *_DAILY_COLUMNS]]
+    tail = [*CONTRIBUTION_COLUMNS, "contributions", "contributors", "contributions_per_contributor"]
+    return out[["date", *gcols, "uv", "dau", *windows, *ratio, *tail, "checkins", "invites", *flags]]
 
 
 def _trailing_distinct(md: ir.Table, gcols: list[str], windows: tuple[int, ...]) -> dict[int, pd.DataFrame]:
@@ -183,7 +225,18 @@ def _cumulative_window(events: pd.DataFrame, cal: pd.DatetimeIndex) -> np.ndarra
 
 
 def monthly_stickiness(daily: pd.DataFrame) -> pd.DataFrame:
-    """Monthly mean of daily DAU/MAU ratios (days with a complete MAU window only)."""
+    """Monthly mean of daily DAU/MAU ratios, over days with a complete MAU window only.
+
+    Parameters
+    ----------
+    daily : pandas.DataFrame
+        From :func:`daily_kpis` (with a ``mau`` window), optionally by a breakdown.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns month (YYYY-MM), [group], dau_mau (the mean ratio), days (days averaged).
+    """
     d = daily[daily["mau_is_complete"]].copy()
     d["month"] = pd.to_datetime(d["date"]).dt.strftime("%Y-%m")
     keys = ["month", *(["group"] if "group" in d else [])]
@@ -196,19 +249,46 @@ def monthly_stickiness(daily: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class Period:
-    """Inclusive local-day window."""
+    """Inclusive local-day window: ``start`` and ``end`` are both included.
+
+    Attributes
+    ----------
+    start, end : datetime.date
+        The first and last local day.
+    """
 
     start: date
     end: date
 
     @property
     def days(self) -> int:
+        """Number of days in the window.
+
+
+        Returns
+        -------
+        int
+        """
         return (self.end - self.start).days + 1
 
     def previous(self) -> Period:
+        """The window of the same length that ends the day before ``start`` (环比).
+
+
+        Returns
+        -------
+        Period
+        """
         return Period(self.start - timedelta(days=self.days), self.start - timedelta(days=1))
 
     def year_earlier(self) -> Period:
+        """The same window one year earlier (同比); 29 February maps to 28 February.
+
+
+        Returns
+        -------
+        Period
+        """
         return Period(_minus_year(self.start), _minus_year(self.end))
 
     def __str__(self) -> str:
@@ -216,11 +296,34 @@ class Period:
 
     @classmethod
     def of(cls, window: Sequence[date | str] | None, as_of: date, days: int = 7) -> Period | None:
-        """``window`` = [start, end] (dates or ISO strings), or (empty) the ``days`` days ending at
-        ``as_of``; None for an empty window when ``days`` is 0."""
+        """Build a window from ``[start, end]`` or, when ``window`` is empty, the ``days`` days ending at
+        ``as_of``.
+
+        Parameters
+        ----------
+        window : sequence of date or str, or None
+            ``[start, end]`` (dates or ISO strings), or None / empty for the last ``days`` days.
+        as_of : date, str or pandas.Timestamp
+            The last complete local day included; nothing after it is read.
+        days : int, optional
+            Length of the default window (7).
+
+        Returns
+        -------
+        Period or None
+            None for an empty window when ``days`` is 0.
+
+        Examples
+        --------
+        >>> from analysis.kpi import Period
+        >>> p = Period.of(None, "2026-06-29", days=7)
+        >>> str(p), str(p.previous()), p.days
+        ('2026-06-23 .. 2026-06-29', '2026-06-16 .. 2026-06-22', 7)
+        """
         if window:
             return cls(to_date(window[0]), to_date(window[1]))
-        return cls(as_of - timedelta(days=days - 1), as_of) if days else None
+        end = to_date(as_of)
+        return cls(end - timedelta(days=days - 1), end) if days else None
 
 
 def _minus_year(d: date) -> date:
@@ -232,8 +335,23 @@ def _minus_year(d: date) -> date:
 
 @accepts_dates
 def period_summary(src: DataSource, period: Period, as_of: date) -> dict[str, float]:
-    """Headline numbers of one period: uv, active members, contributions, contributors, new members,
-    contributions per contributor, mean DAU, top-1% and top-10% contributor shares."""
+    """Headline numbers of one period.
+
+    Parameters
+    ----------
+    src : DataSource
+        The community, from :func:`analysis.open` (or ``ctx.src`` in a report).
+    period : Period
+        The inclusive local-day window (:meth:`Period.of`).
+    as_of : date, str or pandas.Timestamp
+        The last complete local day included; nothing after it is read.
+
+    Returns
+    -------
+    dict of str to float
+        uv, active members, contributions, contributors, new members, contributions per contributor,
+        mean DAU, and the top-1% and top-10% contributor shares.
+    """
     md = member_days(src, as_of)
     p = md.filter((md.day >= period.start) & (md.day <= period.end))
     row = (
@@ -267,8 +385,23 @@ def period_summary(src: DataSource, period: Period, as_of: date) -> dict[str, fl
 
 @accepts_dates
 def contribution_concentration(src: DataSource, period: Period, as_of: date) -> dict[str, float]:
-    """Share of the period's contributions made by the top 1% and top 10% of contributors
-    (:func:`analysis.stats.top_shares`), with the numbers of contributors and contributions."""
+    """Share of the period's contributions made by the top 1% and top 10% of
+    contributors (:func:`analysis.stats.top_shares`).
+
+    Parameters
+    ----------
+    src : DataSource
+        The community, from :func:`analysis.open` (or ``ctx.src`` in a report).
+    period : Period
+        The inclusive local-day window (:meth:`Period.of`).
+    as_of : date, str or pandas.Timestamp
+        The last complete local day included; nothing after it is read.
+
+    Returns
+    -------
+    dict of str to float
+        top1_share, top10_share, with the numbers of contributors and contributions.
+    """
     md = member_days(src, as_of)
     p = md.filter((md.day >= period.start) & (md.day <= period.end) & (md.contributions > 0))
     per = fetch(p.group_by("member_id").aggregate(c=p.contributions.sum()))["c"].to_numpy(float)
@@ -277,9 +410,24 @@ def contribution_concentration(src: DataSource, period: Period, as_of: date) -> 
 
 @accepts_dates
 def compare_periods(src: DataSource, period: Period, as_of: date) -> pd.DataFrame:
-    """Headline numbers for ``period``, the same-length window before it (环比) and the same window a
-    year earlier (同比), each only when the data cover it. Tidy: metric, current, previous,
-    change_vs_previous, year_earlier, change_vs_year_earlier (relative changes)."""
+    """Headline numbers for ``period``, the same-length window before it (环比) and the same
+    window a year earlier (同比), each only when the data cover it.
+
+    Parameters
+    ----------
+    src : DataSource
+        The community, from :func:`analysis.open` (or ``ctx.src`` in a report).
+    period : Period
+        The inclusive local-day window (:meth:`Period.of`).
+    as_of : date, str or pandas.Timestamp
+        The last complete local day included; nothing after it is read.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Tidy: metric, current, previous, change_vs_previous, year_earlier, change_vs_year_earlier
+        (relative changes; NaN where the data do not cover the window).
+    """
     first, _ = src.day_range()
     if period.end > as_of:
         raise ValueError(f"period {period} ends after as_of {as_of}")
@@ -379,10 +527,41 @@ def new_member_retention(
     by: Breakdown = None,
     days: Sequence[int] = RETENTION_DAYS,
 ) -> pd.DataFrame:
-    """Retention of join cohorts at each day k of ``days`` (default 1, 7, 14 and 30; join day = day 0;
-    retained at day k = active on local day join + k exactly). Columns: cohort_date, [group],
-    cohort_size, day, retained, rate, is_complete. Cohorts are the members whose local join date falls
-    in the day / week / month."""
+    """Retention of join cohorts at each day k of ``days``.
+
+    The join day is day 0; retained at day k = active on local day join + k exactly. Cohorts are the
+    members whose local join date falls in the day, week or month.
+
+    Parameters
+    ----------
+    src : DataSource
+        The community, from :func:`analysis.open` (or ``ctx.src`` in a report).
+    as_of : date, str or pandas.Timestamp
+        The last complete local day included; nothing after it is read.
+    grain : {"day", "week", "month"}, optional
+        Cohort length (default ``"day"``).
+    by : str, ibis Table, pandas.DataFrame or None, optional
+        A breakdown: a ``members`` column (``"community"``, ``"channel"``) or a member -> group table
+        (``member_id`` and one group column, for example tiers); None (default) for the whole community.
+    days : sequence of int, optional
+        The retention days, each >= 1 (default 1, 7, 14 and 30).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns cohort_date, [group], cohort_size, day, retained, rate, is_complete; a cell whose day is
+        after ``as_of`` has NaN retained and rate and ``is_complete`` False.
+
+    Examples
+    --------
+    >>> import analysis as ca
+    >>> from analysis import kpi
+    >>> cells = kpi.new_member_retention(ca.open("data/demo"), "2026-06-29", grain="week", days=(1, 7))
+    >>> kpi.pooled_retention(cells).round(3)
+       day  cohorts  members  retained   rate
+    0    1       26    17436    6987.0  0.401
+    1    7       25    16485    6360.0  0.386
+    """
     if not days or any(int(k) != k or k < 1 for k in days):
         raise ValueError(f"retention days must be whole numbers of at least 1, got {list(days)}")
     windows = {str(int(k)): (int(k), int(k)) for k in days}
@@ -401,10 +580,28 @@ def new_member_bracket_retention(
     by: Breakdown = None,
     windows: Mapping[str, tuple[int, int]] = RETENTION_WINDOWS,
 ) -> pd.DataFrame:
-    """Retention of join cohorts in brackets of days after joining: by default two-week (active on any
-    day 8..14, 次周留存) and monthly (any day 24..30). ``windows`` maps a label to (first, last) day.
-    Columns: cohort_date, [group], cohort_size, window, retained, rate, is_complete; window is the
-    label (``8-14``, ``24-30``)."""
+    """Retention of join cohorts in brackets of days after joining: by default
+    two-week (active on any day 8..14, 次周留存) and monthly (any day 24..30, 次月留存).
+
+    Parameters
+    ----------
+    src : DataSource
+        The community, from :func:`analysis.open` (or ``ctx.src`` in a report).
+    as_of : date, str or pandas.Timestamp
+        The last complete local day included; nothing after it is read.
+    grain : {"day", "week", "month"}, optional
+        Cohort length (default ``"day"``).
+    by : str, ibis Table, pandas.DataFrame or None, optional
+        A breakdown: a ``members`` column (``"community"``, ``"channel"``) or a member -> group table
+        (``member_id`` and one group column, for example tiers); None (default) for the whole community.
+    windows : mapping of str to (int, int), optional
+        Label -> (first, last) day after joining, both included.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns cohort_date, [group], cohort_size, window (the label), retained, rate, is_complete.
+    """
     bad = {k: v for k, v in windows.items() if not (1 <= int(v[0]) <= int(v[1]))}
     if not windows or bad:
         raise ValueError(f"each window is (first, last) day with 1 <= first <= last, got {bad or windows}")
@@ -417,9 +614,21 @@ def new_member_bracket_retention(
 
 
 def pooled_retention(cells: pd.DataFrame, key: str = "day") -> pd.DataFrame:
-    """Summary per retention day/window: Σ retained / Σ cohort size over complete cells only.
+    """Summary per retention day or window: Σ retained / Σ cohort size over complete cells
+    only. Cohorts of size 0 never appear; complete cohorts with 0 retained count in full.
 
-    Cohorts of size 0 never appear; complete cohorts with 0 retained count in full."""
+    Parameters
+    ----------
+    cells : pandas.DataFrame
+        From :func:`new_member_retention` or :func:`new_member_bracket_retention`.
+    key : str, optional
+        The column to pool by: ``"day"`` (default) or ``"window"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns [group], key, cohorts (complete cells), members (Σ cohort size), retained, rate.
+    """
     gcols = ["group"] if "group" in cells else []
     c = cells[cells["is_complete"]]
     out = c.groupby([*gcols, key], as_index=False).agg(
@@ -431,10 +640,26 @@ def pooled_retention(cells: pd.DataFrame, key: str = "day") -> pd.DataFrame:
 
 @accepts_dates
 def two_week_retention(src: DataSource, as_of: date, by: Breakdown = None) -> pd.DataFrame:
-    """Consecutive 14-day blocks, the last ending at ``as_of``. A row is a base block: members active
-    in it (``active``) and how many of them are active in the following block (``retained``). Blocks
-    starting before the first day of data are left out; the last block has no following block.
-    Columns: block_start, block_end, [group], active, retained, rate."""
+    """Consecutive 14-day blocks, the last ending at ``as_of``: members active in a block
+    and how many of them are active in the following block.
+
+    Blocks starting before the first day of data are left out; the last block has no following block.
+
+    Parameters
+    ----------
+    src : DataSource
+        The community, from :func:`analysis.open` (or ``ctx.src`` in a report).
+    as_of : date, str or pandas.Timestamp
+        The last complete local day included; nothing after it is read.
+    by : str, ibis Table, pandas.DataFrame or None, optional
+        A breakdown: a ``members`` column (``"community"``, ``"channel"``) or a member -> group table
+        (``member_id`` and one group column, for example tiers); None (default) for the whole community.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns block_start, block_end, [group], active, retained, rate.
+    """
     return _block_retention(src, as_of, 14, by)
 
 
@@ -473,9 +698,24 @@ def _block_retention(src: DataSource, as_of: date, n: int, by: Breakdown) -> pd.
 
 @accepts_dates
 def monthly_retention(src: DataSource, as_of: date, by: Breakdown = None) -> pd.DataFrame:
-    """Members active in calendar month M who are also active in M+1, over actives in M; complete once
-    M+1 has ended by ``as_of`` (else retained and rate are NaN). Columns: month (YYYY-MM), [group],
-    active, retained, rate, is_complete."""
+    """Members active in calendar month M who are also active in M+1, over actives in M.
+
+    Parameters
+    ----------
+    src : DataSource
+        The community, from :func:`analysis.open` (or ``ctx.src`` in a report).
+    as_of : date, str or pandas.Timestamp
+        The last complete local day included; nothing after it is read.
+    by : str, ibis Table, pandas.DataFrame or None, optional
+        A breakdown: a ``members`` column (``"community"``, ``"channel"``) or a member -> group table
+        (``member_id`` and one group column, for example tiers); None (default) for the whole community.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns month (YYYY-MM), [group], active, retained, rate, is_complete (complete once M+1 has ended
+        by ``as_of``; else retained and rate are NaN).
+    """
     md, gcols = _with_group(member_days(src, as_of), _groups(src, by))
     mm = md.mutate(month=md.day.truncate("M")).select("member_id", "month", *gcols).distinct()
     nxt = mm.select(mid=mm.member_id, pmonth=(mm.month - ibis.interval(months=1)).cast("date"))
@@ -510,7 +750,21 @@ def weekly_lifecycle(src: DataSource, as_of: date, by: Breakdown = None) -> pd.D
     else *resurrecting*; *dormant* = active in t-1 but not in t. By construction
     new + returning + resurrecting = active(t) and returning + dormant = active(t-1). Weeks whose
     previous week starts before the first day of data are left out.
-    Columns: week_start, week_end, [group], new, returning, resurrecting, dormant, active, active_prev.
+
+    Parameters
+    ----------
+    src : DataSource
+        The community, from :func:`analysis.open` (or ``ctx.src`` in a report).
+    as_of : date, str or pandas.Timestamp
+        The last complete local day included; nothing after it is read.
+    by : str, ibis Table, pandas.DataFrame or None, optional
+        A breakdown: a ``members`` column (``"community"``, ``"channel"``) or a member -> group table
+        (``member_id`` and one group column, for example tiers); None (default) for the whole community.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns week_start, week_end, [group], new, returning, resurrecting, dormant, active, active_prev.
     """
     first, _ = src.day_range()
     md, gcols = _with_group(member_days(src, as_of), _groups(src, by))
@@ -559,8 +813,23 @@ def weekly_lifecycle(src: DataSource, as_of: date, by: Breakdown = None) -> pd.D
 
 
 def check_lifecycle(lc: pd.DataFrame) -> None:
-    """Raise ValueError unless the lifecycle invariants hold row by row and across weeks (new +
-    returning + resurrecting = active; returning + dormant = active the week before)."""
+    """Check the lifecycle invariants row by row and across weeks (new + returning +
+    resurrecting = active; returning + dormant = active the week before).
+
+    Parameters
+    ----------
+    lc : pandas.DataFrame
+        From :func:`weekly_lifecycle`.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    ValueError
+        Naming the first week where an invariant fails.
+    """
     if not (lc["new"] + lc["returning"] + lc["resurrecting"] == lc["active"]).all():
         raise ValueError("lifecycle: new + returning + resurrecting differs from active")
     if not (lc["returning"] + lc["dormant"] == lc["active_prev"]).all():
@@ -574,8 +843,20 @@ def check_lifecycle(lc: pd.DataFrame) -> None:
 
 
 def period_by_group(daily_by: pd.DataFrame, period: Period) -> pd.DataFrame:
-    """From :func:`daily_kpis` by a breakdown: per group over ``period``, mean_dau and contributions,
-    largest mean DAU first."""
+    """Per group over ``period``: mean DAU and contributions, largest mean DAU first.
+
+    Parameters
+    ----------
+    daily_by : pandas.DataFrame
+        From :func:`daily_kpis` with a breakdown.
+    period : Period
+        The inclusive local-day window (:meth:`Period.of`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns group, mean_dau, contributions.
+    """
     d = pd.to_datetime(daily_by["date"]).dt.date
     inside = daily_by[(d >= period.start) & (d <= period.end)]
     out = inside.groupby("group", as_index=False).agg(
@@ -585,5 +866,22 @@ def period_by_group(daily_by: pd.DataFrame, period: Period) -> pd.DataFrame:
 
 
 def last_weeks(frame: pd.DataFrame, as_of: date, weeks: int, column: str = "date") -> pd.DataFrame:
-    """Rows of ``frame`` whose ``column`` (a day) falls in the ``weeks`` weeks ending at ``as_of``."""
+    """Rows of ``frame`` whose ``column`` (a day) falls in the ``weeks`` weeks ending at ``as_of``.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Any table with a day column.
+    as_of : date, str or pandas.Timestamp
+        The last complete local day included; nothing after it is read.
+    weeks : int
+        Number of 7-day weeks.
+    column : str, optional
+        The day column (default ``"date"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The selected rows.
+    """
     return frame[frame[column] > as_of - timedelta(weeks=weeks)]

@@ -23,6 +23,13 @@ from analysis.definitions import ALPHA
 from analysis.experiment import COUNT_METRICS, PRE_COVARIATE, RETENTION_DAYS, _control
 from analysis.stats import Moments
 
+__all__ = [
+    "ready_day",
+    "planned_end",
+    "monitoring",
+    "status",
+]
+
 COLUMNS = [
     "experiment",
     "metric",
@@ -42,14 +49,38 @@ COLUMNS = [
 
 
 def ready_day(table: pd.DataFrame, metric: str) -> pd.Series:
-    """The day each member's ``metric`` is final: assignment day + metric_days (counts) or + the last
-    day of the retention bracket."""
+    """The day each member's ``metric`` is final: assignment day + metric_days (counts) or + the
+    last day of the retention bracket.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`analysis.experiment.metric_table`.
+    metric : str
+        The metric.
+
+    Returns
+    -------
+    pandas.Series
+    """
     lag = RETENTION_DAYS[metric][1] if metric in RETENTION_DAYS else int(table.attrs["metric_days"])
     return pd.to_datetime(table["assign_day"]) + pd.Timedelta(days=lag)
 
 
 def planned_end(table: pd.DataFrame, metrics: Sequence[str]) -> date:
-    """The day the last assigned member's window ends for every metric."""
+    """The day the last assigned member's window ends for every metric.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`analysis.experiment.metric_table`.
+    metrics : sequence of str
+        The metrics.
+
+    Returns
+    -------
+    date
+    """
     return max(ready_day(table, m).max() for m in metrics).date()
 
 
@@ -62,13 +93,33 @@ def monitoring(
     cuped: bool = True,
     community: pd.Series | None = None,
 ) -> pd.DataFrame:
-    """One row per metric, treatment arm and look day (see the module doc): n, n_control, the effect
-    (CUPED-adjusted when the metric has a pre-period and ``cuped``) with its always-valid interval, the
-    lift with its interval, the always-valid p-value, method (``cuped`` or ``raw``).
+    """The experiment as it would have been watched: one row per metric, treatment arm and look
+    day, with always-valid intervals (safe to look every day).
 
-    ``community`` (the community of each row, for a community-randomised experiment): communities are
-    the units of the sequence, with the cluster-robust (CR0) standard error of the community analysis,
-    ``n`` the communities of both arms and N* the number of communities at the last look."""
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`analysis.experiment.metric_table`.
+    metrics : sequence of str, optional
+        The metrics.
+    control : str, optional
+        The control arm.
+    alpha : float, optional
+        Two-sided significance level (0.05).
+    n_star : float, optional
+        Observations where the sequence is tightest.
+    cuped : bool, optional
+        CUPED-adjust metrics with a pre-period.
+    community : pandas.Series, optional
+        Each row's community for a community-randomised experiment: communities are the units of the
+        sequence, with the cluster-robust (CR0) standard error.
+
+    Returns
+    -------
+    pandas.DataFrame
+        metric, arm, day, n, n_control, effect with its always-valid interval, lift with its interval,
+        the always-valid p-value, method.
+    """
     control = _control(table, control)
     as_of = pd.Timestamp(table.attrs.get("as_of", pd.Timestamp.max.date()))
     arms = [a for a in sorted(table["arm"].unique()) if a != control]
@@ -151,8 +202,20 @@ def _row(table: pd.DataFrame, metric: str, arm: str, day, e: sq.SequentialEffect
 
 
 def status(mon: pd.DataFrame, end: date) -> pd.DataFrame:
-    """Per metric and arm at the latest look: day, whether the always-valid interval excludes no change
-    (``settled``) and in which direction, and the planned end."""
+    """Per metric and arm at the latest look: whether the always-valid interval excludes no change
+    (``settled``), in which direction, and the planned end.
+
+    Parameters
+    ----------
+    mon : pandas.DataFrame
+        From :func:`monitoring`.
+    end : date
+        The planned end (:func:`planned_end`).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     if mon.empty:
         return pd.DataFrame(columns=["metric", "arm", "day", "settled", "direction", "planned_end"])
     last = mon.sort_values("day").groupby(["metric", "arm"], sort=False).tail(1)

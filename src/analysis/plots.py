@@ -15,6 +15,29 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 from analysis.fonts import use_report_fonts
 from analysis.i18n import Translator
 
+__all__ = [
+    "daily_trend",
+    "ratio_trend",
+    "contribution_mix",
+    "retention_heatmap",
+    "retention_curves",
+    "lifecycle_bars",
+    "grouped_bars",
+    "tier_trend",
+    "migration_heatmap",
+    "lorenz_curve",
+    "km_curves",
+    "arm_color",
+    "forest",
+    "ph_periods",
+    "sensitivity_lines",
+    "effects_forest",
+    "tier_effects",
+    "novelty_lines",
+    "reliability",
+    "monitoring_lines",
+]
+
 EN = Translator("en")
 
 PALETTE = ["#2f6f9f", "#e07b39", "#3a9e6f", "#b5485d", "#7d5ba6", "#8c8c8c", "#c9a227"]
@@ -71,10 +94,50 @@ def daily_trend(
     t: Translator = EN,
     group: str | None = None,
 ) -> Figure:
-    """Lines of daily series (e.g. DAU/WAU/MAU) with an optional shaded window. A grouped frame (a
-    ``group`` column, as ``kpi.daily_kpis(..., by=...)`` returns, or the column named by ``group``): one
-    line per group of the first of ``columns``, named in the legend. A frame with several rows per date
-    and nothing that tells them apart is refused (it would draw one zig-zag)."""
+    """Lines of daily series (DAU/WAU/MAU) with an optional shaded window. A grouped frame (a
+    ``group`` column, as ``kpi.daily_kpis(..., by=...)`` returns, or the column named by ``group``): one line
+    per group of the first of ``columns``, named in the legend.
+
+    Parameters
+    ----------
+    daily : pandas.DataFrame
+        From :func:`analysis.kpi.daily_kpis`.
+    columns : sequence of str, optional
+        The series (dau, wau, mau).
+    labels : sequence of str, optional
+        Their legend labels (default the column names, translated).
+    highlight : sequence of date, optional
+        A [start, end] window to shade (a festival week).
+    highlight_label : str, optional
+        The shaded window's label.
+    title : str, optional
+        The chart's title (translated with ``t``).
+    ylabel : str, optional
+        The y axis label.
+    t : Translator, optional
+        The words' language (``analysis.i18n.translator("zh")`` for Chinese; English by default).
+    group : str, optional
+        The column that tells groups apart (default ``group`` when present).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        For a column the frame does not have, or a frame with several rows per date and nothing that tells
+        them apart (it would draw one zig-zag line).
+
+    Examples
+    --------
+    >>> import analysis as ca
+    >>> from analysis import kpi, plots
+    >>> by = kpi.daily_kpis(ca.open("data/demo"), "2026-06-29", by="channel")
+    >>> fig = plots.daily_trend(by, columns=["dau"])
+    >>> len(fig.axes[0].get_lines()) == by["group"].nunique()
+    True
+    """
     group = group or ("group" if "group" in daily else None)
     missing = [c for c in ("date", *columns, *([group] if group else [])) if c not in daily]
     if missing:
@@ -111,7 +174,25 @@ def ratio_trend(
     title: str = "Stickiness (DAU/MAU)",
     t: Translator = EN,
 ) -> Figure:
-    """A daily ratio as a percentage line."""
+    """A daily ratio as a percentage line.
+
+    Parameters
+    ----------
+    daily : pandas.DataFrame
+        From :func:`analysis.kpi.daily_kpis`.
+    column : str, optional
+        The ratio (dau_mau).
+    highlight : sequence of date, optional
+        A [start, end] window to shade (a festival week).
+    title : str, optional
+        The chart's title (translated with ``t``).
+    t : Translator, optional
+        The words' language (``analysis.i18n.translator("zh")`` for Chinese; English by default).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     fig, ax = _figure(height=3.0)
     x = pd.to_datetime(daily["date"])
     ax.plot(x, daily[column], color=PALETTE[0], linewidth=1.8)
@@ -129,7 +210,26 @@ def contribution_mix(
     title: str = "Contributions per week by type",
     t: Translator = EN,
 ) -> Figure:
-    """Stacked bars of posts, comments, shares and likes per 7-day block ending on the last date."""
+    """Stacked bars of posts, comments, shares and likes per 7-day block ending on the last
+    date.
+
+    Parameters
+    ----------
+    daily : pandas.DataFrame
+        From :func:`analysis.kpi.daily_kpis`.
+    highlight : sequence of date, optional
+        A [start, end] window to shade (a festival week).
+    highlight_label : str, optional
+        The highlighted block's label.
+    title : str, optional
+        The chart's title (translated with ``t``).
+    t : Translator, optional
+        The words' language (``analysis.i18n.translator("zh")`` for Chinese; English by default).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     d = daily.copy()
     dates = pd.to_datetime(d["date"])
     last = dates.max()
@@ -155,7 +255,23 @@ def retention_heatmap(
     title: str = "New-member retention by cohort",
     t: Translator = EN,
 ) -> Figure:
-    """Cohort triangle: rows are cohorts, columns retention days; incomplete cells are grey."""
+    """Cohort triangle: rows are cohorts, columns retention days; incomplete cells are grey.
+
+    Parameters
+    ----------
+    cells : pandas.DataFrame
+        From :func:`analysis.kpi.new_member_retention` (or the bracket version).
+    key : str, optional
+        ``"day"`` or ``"window"``.
+    title : str, optional
+        The chart's title (translated with ``t``).
+    t : Translator, optional
+        The words' language (``analysis.i18n.translator("zh")`` for Chinese; English by default).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     piv = cells.pivot_table(index="cohort_date", columns=key, values="rate", aggfunc="first", dropna=False)
     comp = cells.pivot_table(
         index="cohort_date", columns=key, values="is_complete", aggfunc="first", dropna=False
@@ -203,7 +319,21 @@ def retention_heatmap(
 def retention_curves(
     cells: pd.DataFrame, title: str = "Retention curves by join month", t: Translator = EN
 ) -> Figure:
-    """Rate by retention day, one line per cohort (complete cells only)."""
+    """Rate by retention day, one line per cohort (complete cells only).
+
+    Parameters
+    ----------
+    cells : pandas.DataFrame
+        From :func:`analysis.kpi.new_member_retention`.
+    title : str, optional
+        The chart's title (translated with ``t``).
+    t : Translator, optional
+        The words' language (``analysis.i18n.translator("zh")`` for Chinese; English by default).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     fig, ax = _figure(width=7.5, height=3.6)
     c = cells[cells["is_complete"]]
     for i, (cohort, g) in enumerate(c.groupby("cohort_date")):
@@ -224,7 +354,21 @@ def retention_curves(
 
 
 def lifecycle_bars(lc: pd.DataFrame, title: str = "Weekly lifecycle", t: Translator = EN) -> Figure:
-    """New, returning and resurrecting members above zero, dormant below."""
+    """New, returning and resurrecting members above zero, dormant below.
+
+    Parameters
+    ----------
+    lc : pandas.DataFrame
+        From :func:`analysis.kpi.weekly_lifecycle`.
+    title : str, optional
+        The chart's title (translated with ``t``).
+    t : Translator, optional
+        The words' language (``analysis.i18n.translator("zh")`` for Chinese; English by default).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     fig, ax = _figure()
     x = pd.to_datetime(lc["week_start"])
     bottom = np.zeros(len(lc))
@@ -244,7 +388,27 @@ def lifecycle_bars(lc: pd.DataFrame, title: str = "Weekly lifecycle", t: Transla
 def grouped_bars(
     df: pd.DataFrame, category: str, value: str, title: str = "", pct: bool = False, t: Translator = EN
 ) -> Figure:
-    """Horizontal bars of one value per category, largest on top."""
+    """Horizontal bars of one value per category, largest on top.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The data.
+    category : str
+        The category column.
+    value : str
+        The value column.
+    title : str, optional
+        The chart's title (translated with ``t``).
+    pct : bool, optional
+        Format values as percentages.
+    t : Translator, optional
+        The words' language (``analysis.i18n.translator("zh")`` for Chinese; English by default).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     d = df.sort_values(value)
     fig = _new_figure(7.5, 0.4 * len(d) + 1.2)
     ax = fig.subplots()
@@ -268,7 +432,21 @@ TIER_COLORS = {
 
 
 def tier_trend(trend: pd.DataFrame, title: str = "Members by tier, weekly", t: Translator = EN) -> Figure:
-    """One line per tier over the reference dates (core on its own axis so it stays readable)."""
+    """One line per tier over the reference days (core on its own axis so it stays readable).
+
+    Parameters
+    ----------
+    trend : pandas.DataFrame
+        From :func:`analysis.segments.tier_trend`.
+    title : str, optional
+        The chart's title (translated with ``t``).
+    t : Translator, optional
+        The words' language (``analysis.i18n.translator("zh")`` for Chinese; English by default).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     fig = _new_figure(9, 3.6)
     ax, ax_core = fig.subplots(1, 2, width_ratios=[2, 1])
     for tier, g in trend.groupby("tier", observed=True, sort=False):
@@ -293,7 +471,21 @@ def tier_trend(trend: pd.DataFrame, title: str = "Members by tier, weekly", t: T
 
 
 def migration_heatmap(matrix: pd.DataFrame, title: str = "Tier migration", t: Translator = EN) -> Figure:
-    """Counts of members by tier before (rows) and after (columns)."""
+    """Counts of members by tier before (rows) and after (columns).
+
+    Parameters
+    ----------
+    matrix : pandas.DataFrame
+        From :func:`analysis.segments.tier_migration`.
+    title : str, optional
+        The chart's title (translated with ``t``).
+    t : Translator, optional
+        The words' language (``analysis.i18n.translator("zh")`` for Chinese; English by default).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     fig = _new_figure(7, 4)
     ax = fig.subplots()
     data = matrix.to_numpy(dtype=float)
@@ -323,7 +515,23 @@ def migration_heatmap(matrix: pd.DataFrame, title: str = "Tier migration", t: Tr
 def lorenz_curve(
     curve: pd.DataFrame, gini: float, title: str = "Concentration of contribution", t: Translator = EN
 ) -> Figure:
-    """Lorenz curve with the line of equality."""
+    """Lorenz curve with the line of equality.
+
+    Parameters
+    ----------
+    curve : pandas.DataFrame
+        From :func:`analysis.stats.lorenz`.
+    gini : float
+        The Gini coefficient, written on the chart.
+    title : str, optional
+        The chart's title (translated with ``t``).
+    t : Translator, optional
+        The words' language (``analysis.i18n.translator("zh")`` for Chinese; English by default).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     fig, ax = _figure(width=5.5, height=4.2)
     ax.plot([0, 1], [0, 1], color="#8c8c8c", linestyle="--", linewidth=1, label=t("equal shares"))
     ax.plot(
@@ -351,7 +559,27 @@ def km_curves(
     xlabel: str = "days",
     t: Translator = EN,
 ) -> Figure:
-    """Kaplan-Meier step curves with 95% bands per group and an at-risk table underneath."""
+    """Kaplan–Meier step curves with 95% bands per group and an at-risk table underneath.
+
+    Parameters
+    ----------
+    km : pandas.DataFrame
+        From :func:`analysis.survival.kaplan_meier`.
+    title : str, optional
+        The chart's title (translated with ``t``).
+    max_days : float, optional
+        Cut the x axis here.
+    risk_times : sequence of int, optional
+        The days of the at-risk table.
+    xlabel : str, optional
+        The x axis label.
+    t : Translator, optional
+        The words' language (``analysis.i18n.translator("zh")`` for Chinese; English by default).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     groups = list(dict.fromkeys(km["group"]))
     fig = _new_figure(9, 4.6 + 0.22 * len(groups))
     ax, tab = fig.subplots(2, 1, height_ratios=[4, 0.45 + 0.22 * len(groups)], sharex=True)
@@ -404,7 +632,20 @@ def _ci_series(ax, x, d: pd.DataFrame, estimate: str, i: int, label: str, **styl
 
 def arm_color(arm: str, arms: Sequence[str] | pd.Series) -> str:
     """The colour of an experiment arm, the same in every chart of a page: arms in sorted order take
-    the palette in turn."""
+    the palette in turn.
+
+    Parameters
+    ----------
+    arm : str
+        The arm.
+    arms : sequence of str or pandas.Series
+        Every arm of the experiment.
+
+    Returns
+    -------
+    str
+        A hex colour.
+    """
     order = sorted({str(a) for a in arms})
     return PALETTE[order.index(str(arm)) % len(PALETTE)] if str(arm) in order else "#555555"
 
@@ -422,7 +663,23 @@ def forest(
     label: str = "covariate",
     t: Translator = EN,
 ) -> Figure:
-    """Forest plot of hazard ratios on a log axis; 1 = no difference."""
+    """Forest plot of hazard ratios on a log axis; 1 = no difference.
+
+    Parameters
+    ----------
+    hr : pandas.DataFrame
+        hazard_ratio, ci_lower, ci_upper and a label column (:meth:`analysis.cox.CoxFit.hazard_ratios`).
+    title : str, optional
+        The chart's title (translated with ``t``).
+    label : str, optional
+        The label column (covariate).
+    t : Translator, optional
+        The words' language (``analysis.i18n.translator("zh")`` for Chinese; English by default).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     d = hr.iloc[::-1]
     fig = _new_figure(7.5, 0.42 * len(d) + 1.3)
     ax = fig.subplots()
@@ -452,7 +709,23 @@ def ph_periods(
     label: str = "covariate",
     t: Translator = EN,
 ) -> Figure:
-    """Hazard ratio of each covariate per follow-up period, with CIs."""
+    """Hazard ratio of each covariate per follow-up period, with CIs.
+
+    Parameters
+    ----------
+    ph : pandas.DataFrame
+        ``CoxFit.ph_test`` of :func:`analysis.cox.fit_cox`.
+    title : str, optional
+        The chart's title (translated with ``t``).
+    label : str, optional
+        The label column (covariate).
+    t : Translator, optional
+        The words' language (``analysis.i18n.translator("zh")`` for Chinese; English by default).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     fig, ax = _figure(width=8, height=3.8)
     covs = list(dict.fromkeys(ph[label]))
     for i, c in enumerate(covs):
@@ -480,7 +753,21 @@ def sensitivity_lines(
     title: str = "How the churn threshold changes the answer",
     t: Translator = EN,
 ) -> Figure:
-    """Survival at 30/60/90 days and the come-back rate against churn_days."""
+    """Survival at 30/60/90 days and the come-back rate against churn_days.
+
+    Parameters
+    ----------
+    sweep : pandas.DataFrame
+        From :func:`analysis.survival.sensitivity`.
+    title : str, optional
+        The chart's title (translated with ``t``).
+    t : Translator, optional
+        The words' language (``analysis.i18n.translator("zh")`` for Chinese; English by default).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     fig, ax = _figure(width=7, height=3.4)
     for i, c in enumerate(["s30", "s60", "s90", "came_back_rate"]):
         label = {
@@ -503,8 +790,22 @@ def effects_forest(
     eff: pd.DataFrame, title: str = "Effects against control (95% CI, relative)", t: Translator = EN
 ) -> Figure:
     """Relative lifts with CIs, one row per arm and metric; zero = no effect. A lift far larger than
-    the others (check-ins under a cash reward) would squash every other row, so the axis stops at a
-    bound that keeps most intervals whole and an off-scale value is written at the edge."""
+    the others would squash every other row, so the axis stops at a bound that keeps most intervals whole
+    and an off-scale value is written at the edge.
+
+    Parameters
+    ----------
+    eff : pandas.DataFrame
+        From :func:`analysis.experiment.effects`.
+    title : str, optional
+        The chart's title (translated with ``t``).
+    t : Translator, optional
+        The words' language (``analysis.i18n.translator("zh")`` for Chinese; English by default).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     d = eff.iloc[::-1]
     fig = _new_figure(8, 0.3 * len(d) + 1.3)
     ax = fig.subplots()
@@ -546,7 +847,23 @@ def tier_effects(
     ylabel: str = "difference from control",
     t: Translator = EN,
 ) -> Figure:
-    """Absolute effect with CI per tier (rows) and arm (colours)."""
+    """Absolute effect with CI per tier (rows) and arm (colours).
+
+    Parameters
+    ----------
+    by_tier : pandas.DataFrame
+        The per-tier table of :func:`analysis.experiment.heterogeneity`.
+    title : str, optional
+        The chart's title (translated with ``t``).
+    ylabel : str, optional
+        The axis label.
+    t : Translator, optional
+        The words' language (``analysis.i18n.translator("zh")`` for Chinese; English by default).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     fig, ax = _figure(width=8, height=3.2)
     tiers = [x for x in ("core", "active", "novice", "lurker") if x in set(by_tier["tier"])]
     arms = sorted(by_tier["arm"].unique())
@@ -568,7 +885,21 @@ def novelty_lines(
     title: str = "Effect on contributions by week since assignment",
     t: Translator = EN,
 ) -> Figure:
-    """Weekly effects with CIs per arm (a falling line is a novelty effect wearing off)."""
+    """Weekly effects with CIs per arm (a falling line is a novelty effect wearing off).
+
+    Parameters
+    ----------
+    nov : pandas.DataFrame
+        From :func:`analysis.experiment.novelty`.
+    title : str, optional
+        The chart's title (translated with ``t``).
+    t : Translator, optional
+        The words' language (``analysis.i18n.translator("zh")`` for Chinese; English by default).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     fig, ax = _figure(width=7, height=3.2)
     for i, (arm, d) in enumerate(nov.groupby("arm")):
         _ci_series(
@@ -595,8 +926,22 @@ def reliability(
     title: str = "Predicted against actual churn, backtest",
     t: Translator = EN,
 ) -> Figure:
-    """Reliability curve: the mean predicted risk of each group against the share that churned, with
-    95% intervals; on the diagonal the risks are right."""
+    """Reliability curve: the mean predicted risk of each group against the share that churned,
+    with 95% intervals; on the diagonal the risks are right.
+
+    Parameters
+    ----------
+    rel : pandas.DataFrame
+        From :func:`analysis.risk.reliability`.
+    title : str, optional
+        The chart's title (translated with ``t``).
+    t : Translator, optional
+        The words' language (``analysis.i18n.translator("zh")`` for Chinese; English by default).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     fig, ax = _figure(width=5.5, height=4.2)
     ax.plot([0, 1], [0, 1], color="#8c8c8c", linestyle="--", linewidth=1, label=t("predicted = actual"))
     _ci_series(
@@ -619,8 +964,24 @@ def monitoring_lines(
     title: str = "Each primary result as it could have been read on each day",
     t: Translator = EN,
 ) -> Figure:
-    """One panel per metric (``names``: metric → its words): the lift of each arm at every look with its
-    always-valid interval as a band; a band that leaves zero has settled."""
+    """One panel per metric: the lift of each arm at every look with its always-valid interval as
+    a band; a band that leaves zero has settled.
+
+    Parameters
+    ----------
+    mon : pandas.DataFrame
+        From :func:`analysis.monitoring.monitoring`.
+    names : dict of str to str
+        Metric -> its words.
+    title : str, optional
+        The chart's title (translated with ``t``).
+    t : Translator, optional
+        The words' language (``analysis.i18n.translator("zh")`` for Chinese; English by default).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     metrics = [m for m in names if m in set(mon["metric"])]
     fig = _new_figure(9, 3.0 * max(len(metrics), 1))
     axes = np.atleast_1d(fig.subplots(max(len(metrics), 1), 1, sharex=True))

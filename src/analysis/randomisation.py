@@ -25,6 +25,16 @@ from analysis import stats as st
 from analysis.data import DataSource, fetch
 from analysis.display import HtmlRepr
 
+__all__ = [
+    "Design",
+    "member_communities",
+    "detect_unit",
+    "design",
+    "split_check",
+    "split_by_tier",
+    "balance",
+]
+
 UNITS = ("member", "community")
 
 
@@ -44,6 +54,7 @@ class Design(HtmlRepr):
 
     @property
     def clusters(self) -> int:
+        """Number of communities in the experiment (0 when members were randomised)."""
         return int(sum(self.per_arm.values()))
 
     @property
@@ -53,8 +64,21 @@ class Design(HtmlRepr):
 
 
 def member_communities(src: DataSource, table: pd.DataFrame) -> pd.Series:
-    """``members.community`` of each row of the metric table (member-level: one row per assigned
-    member, fetched by an Ibis join, never the events)."""
+    """``members.community`` of each row of the metric table (fetched by an Ibis join on the
+    assigned members, never the events).
+
+    Parameters
+    ----------
+    src : DataSource
+        The community, from :func:`analysis.open` (or ``ctx.src`` in a report).
+    table : pandas.DataFrame
+        From :func:`analysis.experiment.metric_table`.
+
+    Returns
+    -------
+    pandas.Series
+        Aligned with ``table``.
+    """
     m = src.table("members")
     a = src.table("assignments")
     exp = table.attrs.get("experiment", "")
@@ -65,8 +89,27 @@ def member_communities(src: DataSource, table: pd.DataFrame) -> pd.Series:
 
 
 def detect_unit(community: pd.Series, arm: pd.Series) -> str:
-    """``community`` when every community with two or more members has one arm and there are at least
-    two communities; else ``member``."""
+    """The randomisation unit the assignments show: ``community`` when every community with two
+    or more members has one arm and there are at least two communities; else ``member``.
+
+    Parameters
+    ----------
+    community : pandas.Series
+        Each assigned member's community.
+    arm : pandas.Series
+        Each assigned member's arm.
+
+    Returns
+    -------
+    {"community", "member"}
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from analysis.randomisation import detect_unit
+    >>> detect_unit(pd.Series(["a", "a", "b", "b"]), pd.Series(["x", "x", "y", "y"]))
+    'community'
+    """
     d = pd.DataFrame({"c": community.to_numpy(), "a": arm.to_numpy()})
     g = d.groupby("c")["a"].agg(["nunique", "size"])
     big = g[g["size"] >= 2]
@@ -80,8 +123,28 @@ def design(
     unit: str = "",
     primary: Sequence[str] = ("contributions",),
 ) -> Design:
-    """The experiment's randomisation unit (``unit``: declared, or empty to detect) with the facts the
-    page states about a community design."""
+    """The experiment's randomisation unit with the facts the page states about a community
+    design.
+
+    Parameters
+    ----------
+    src : DataSource
+        The community, from :func:`analysis.open` (or ``ctx.src`` in a report).
+    table : pandas.DataFrame
+        From :func:`analysis.experiment.metric_table`.
+    plan : SplitPlan
+        From :func:`analysis.experiment.planned_split`.
+    unit : {"", "member", "community"}, optional
+        The declared unit, or empty to detect it (:func:`detect_unit`).
+    primary : sequence of str, optional
+        The metric whose ICC and design effect are reported (the first one).
+
+    Returns
+    -------
+    Design
+        The unit; for communities each row's community, the communities per arm, the split test in
+        communities, and the ICC and design effect.
+    """
     if unit and unit not in UNITS:
         raise ValueError(f"unit must be one of {', '.join(UNITS)} (or empty to detect), not {unit!r}")
     community = member_communities(src, table)
@@ -103,9 +166,24 @@ def split_check(
     design_: Design, table: pd.DataFrame, plan: ex.SplitPlan, threshold: float = 0.001
 ) -> pd.DataFrame:
     """The sample-ratio check in the randomisation unit: :func:`analysis.experiment.srm_table` for
-    members; for communities the same columns over the communities per arm (``members`` counts
-    communities; member shares follow community sizes and say nothing about the split), with no daily
-    check (communities are assigned at once)."""
+    members; for communities the same columns over the communities per arm (``members`` counts communities;
+    member shares follow community sizes and say nothing about the split), with no daily check.
+
+    Parameters
+    ----------
+    design_ : Design
+        From :func:`design`.
+    table : pandas.DataFrame
+        From :func:`analysis.experiment.metric_table`.
+    plan : SplitPlan
+        From :func:`analysis.experiment.planned_split`.
+    threshold : float, optional
+        Flag below this p-value (0.001).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     if design_.unit == "member":
         return ex.srm_table(table, plan, threshold=threshold)
     one_row_each = pd.DataFrame({"arm": table["arm"].to_numpy(), "c": design_.community.to_numpy()})
@@ -113,8 +191,22 @@ def split_check(
 
 
 def split_by_tier(design_: Design, table: pd.DataFrame, plan: ex.SplitPlan) -> pd.DataFrame:
-    """The split by pre-assignment tier for member randomisation; empty (same columns) for communities,
-    whose tier mix differs by community by design."""
+    """The split by pre-assignment tier for member randomisation; empty (same columns) for
+    communities, whose tier mix differs by community by design.
+
+    Parameters
+    ----------
+    design_ : Design
+        From :func:`design`.
+    table : pandas.DataFrame
+        From :func:`analysis.experiment.metric_table`.
+    plan : SplitPlan
+        From :func:`analysis.experiment.planned_split`.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     out = ex.srm_table(table, plan, by="tier")
     return out if design_.unit == "member" else out.iloc[0:0]
 
@@ -126,6 +218,24 @@ def balance(
     control: str | None = None,
     alpha: float = 0.001,
 ) -> pd.DataFrame:
-    """Pre-period balance (:func:`analysis.experiment.balance`), with community-level tests (CR2) when
-    communities were randomised."""
+    """Pre-period balance (:func:`analysis.experiment.balance`), with community-level tests (CR2)
+    when communities were randomised.
+
+    Parameters
+    ----------
+    design_ : Design
+        From :func:`design`.
+    table : pandas.DataFrame
+        From :func:`analysis.experiment.metric_table`.
+    covariates : sequence of str, optional
+        Pre-period columns of the table.
+    control : str, optional
+        The control arm.
+    alpha : float, optional
+        Family-wise level of the flags (0.001).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     return ex.balance(table, covariates, control=control, alpha=alpha, community=design_.row_clusters)

@@ -41,6 +41,33 @@ from analysis.data import DataSource, accepts_dates, fetch
 from analysis.definitions import TierRules
 from analysis.display import HtmlRepr
 
+__all__ = [
+    "RiskRules",
+    "features",
+    "outcomes",
+    "RiskModel",
+    "fit",
+    "logistic",
+    "auc",
+    "calibration",
+    "ici",
+    "top_capture",
+    "scores",
+    "Backtest",
+    "backtest",
+    "p_alive",
+    "RiskNow",
+    "risk_now",
+    "history_needed",
+    "RiskSection",
+    "section",
+    "reliability",
+    "expected_leavers",
+    "total_leavers",
+    "reasons",
+    "drivers",
+]
+
 COUNTS = ("posts", "comments", "shares", "likes", "checkins", "visits")
 NUMERIC = (
     "recency",
@@ -78,8 +105,26 @@ class RiskRules:
 
 @accepts_dates
 def features(src: DataSource, landmark: date, as_of: date, rules: RiskRules = RiskRules()) -> pd.DataFrame:
-    """One row per member active in the ``churn_days`` before ``landmark`` (inclusive), from data up to
-    the landmark only: member_id, last_active, the NUMERIC features and the CATEGORICAL ones."""
+    """What is known at ``landmark`` about each member active in the ``churn_days`` before it
+    (inclusive), from data up to the landmark only: recency, frequency and trend of activity and of each
+    contribution type, tier, tenure, invites, channel, community and experiment arm.
+
+    Parameters
+    ----------
+    src : DataSource
+        The community, from :func:`analysis.open` (or ``ctx.src`` in a report).
+    landmark : date
+        The day the prediction is made.
+    as_of : date, str or pandas.Timestamp
+        The last complete local day included; nothing after it is read.
+    rules : RiskRules, optional
+        Horizon, churn rule and training landmarks (default ``RiskRules()``: 30 days, 30 quiet days).
+
+    Returns
+    -------
+    pandas.DataFrame
+        member_id, last_active, the numeric features and the categorical ones.
+    """
     lo = landmark - timedelta(days=HISTORY_DAYS - 1)
     md = member_days(src, as_of, between=(lo, landmark))
     recent = {n: md.day > landmark - timedelta(days=n) for n in (7, 28)}
@@ -147,8 +192,25 @@ def _derived(
 def outcomes(
     src: DataSource, feats: pd.DataFrame, landmark: date, rules: RiskRules = RiskRules()
 ) -> pd.Series:
-    """Churned within the horizon after ``landmark`` (bool per row of ``feats``), by the churn rule with
-    the clock at each member's last active day; needs data up to landmark + horizon + churn_days."""
+    """Churned within the horizon after ``landmark``, by the churn rule with the clock at each
+    member's last active day; needs data up to landmark + horizon + churn_days.
+
+    Parameters
+    ----------
+    src : DataSource
+        The community, from :func:`analysis.open` (or ``ctx.src`` in a report).
+    feats : pandas.DataFrame
+        From :func:`features` at ``landmark``.
+    landmark : date
+        The day the prediction was made.
+    rules : RiskRules, optional
+        Horizon, churn rule and training landmarks (default ``RiskRules()``: 30 days, 30 quiet days).
+
+    Returns
+    -------
+    pandas.Series
+        Bool per row of ``feats``.
+    """
     starts = pd.DataFrame(
         {"member_id": feats["member_id"], "start_day": pd.to_datetime(feats["last_active"])}
     )
@@ -175,10 +237,32 @@ class RiskModel(HtmlRepr):
     churned: int
 
     def design(self, df: pd.DataFrame) -> pd.DataFrame:
+        """The model's design matrix for new rows (levels not seen in training count as the
+        reference).
+
+        Parameters
+        ----------
+        df : pandas.DataFrame
+            Features, as from :func:`features`.
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
         return design(df, self.numeric, self.levels)
 
     def predict(self, df: pd.DataFrame) -> np.ndarray:
-        """P(churn within the horizon) for each row of ``df``."""
+        """P(churn within the horizon) for each row.
+
+        Parameters
+        ----------
+        df : pandas.DataFrame
+            Features, as from :func:`features`.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
         return 1.0 / (1.0 + np.exp(-(self.design(df).to_numpy(float) @ self.params.to_numpy(float))))
 
 
@@ -200,8 +284,27 @@ def fit(
     categorical: tuple[str, ...] = CATEGORICAL,
     min_level: int = 20,
 ) -> RiskModel:
-    """Logistic regression of ``y`` on the features (statsmodels GLM, binomial). Categorical levels
-    with fewer than ``min_level`` members join the reference (the most common level)."""
+    """Logistic regression of ``y`` on the features (a discrete-time hazard over the horizon, pooled
+    over landmarks). Categorical levels with fewer than ``min_level`` members join the reference (the most
+    common level).
+
+    Parameters
+    ----------
+    train : pandas.DataFrame
+        Stacked features.
+    y : pandas.Series
+        Their outcomes.
+    numeric : tuple of str, optional
+        Numeric features.
+    categorical : tuple of str, optional
+        Categorical features.
+    min_level : int, optional
+        Smallest level kept apart from the reference (20).
+
+    Returns
+    -------
+    RiskModel
+    """
     levels = {}
     for c in categorical:
         counts = train[c].astype(str).value_counts()
@@ -218,8 +321,24 @@ def fit(
 
 def logistic(x: np.ndarray, y: np.ndarray, tol: float = 1e-10, max_iter: int = 100) -> tuple[np.ndarray, ...]:
     """Maximum-likelihood logistic regression by Newton's method on the normal equations (the same
-    estimates as statsmodels' GLM Binomial, several times faster on a few hundred thousand rows):
-    coefficients and their covariance (the inverse information at the estimate)."""
+    estimates as statsmodels' GLM Binomial, several times faster on a few hundred thousand rows).
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Design matrix (with its intercept column).
+    y : numpy.ndarray
+        0/1 outcomes.
+    tol : float, optional
+        Convergence tolerance.
+    max_iter : int, optional
+        Newton iterations at most.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Coefficients and their covariance (the inverse information at the estimate).
+    """
     beta = np.zeros(x.shape[1])
     for _ in range(max_iter):
         p = special.expit(x @ beta)
@@ -237,7 +356,27 @@ def logistic(x: np.ndarray, y: np.ndarray, tol: float = 1e-10, max_iter: int = 1
 
 
 def auc(y: np.ndarray, p: np.ndarray) -> float:
-    """Area under the ROC curve = P(a churner's risk > a stayer's), ties counted half (Mann-Whitney)."""
+    """Area under the ROC curve = P(a churner's risk > a stayer's), ties counted half
+    (Mann–Whitney).
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        Outcomes, 1 = churned within the horizon.
+    p : numpy.ndarray
+        Predicted risks in [0, 1].
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from analysis.risk import auc
+    >>> auc(np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.35, 0.8]))
+    0.75
+    """
     y = np.asarray(y, bool)
     ranks = stats.rankdata(p)
     n1, n0 = y.sum(), (~y).sum()
@@ -245,8 +384,21 @@ def auc(y: np.ndarray, p: np.ndarray) -> float:
 
 
 def calibration(y: np.ndarray, p: np.ndarray) -> tuple[float, float]:
-    """(slope, intercept): the slope of logit P(y) on logit p (1 = right spread), and the intercept
-    with logit p as an offset (0 = right overall level; calibration-in-the-large)."""
+    """Calibration slope and intercept of a prediction.
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        Outcomes, 1 = churned within the horizon.
+    p : numpy.ndarray
+        Predicted risks in [0, 1].
+
+    Returns
+    -------
+    (float, float)
+        The slope of logit P(y) on logit p (1 = right spread), and the intercept with logit p as an offset
+        (0 = right overall level; calibration-in-the-large).
+    """
     lp = np.log(np.clip(p, 1e-12, 1 - 1e-12) / np.clip(1 - p, 1e-12, 1))
     y = np.asarray(y, float)
     slope = sm.GLM(y, sm.add_constant(lp), family=sm.families.Binomial()).fit().params[1]
@@ -255,16 +407,50 @@ def calibration(y: np.ndarray, p: np.ndarray) -> tuple[float, float]:
 
 
 def ici(y: np.ndarray, p: np.ndarray, frac: float = 0.75, delta: float = 0.005) -> float:
-    """Integrated calibration index (Austin & Steyerberg 2019): the mean absolute difference between
-    the predicted risk and a lowess smooth of the outcome on it. The smooth is fitted at risks at least
-    ``delta`` apart and interpolated between them (statsmodels' ``delta``: the same ICI to 1e-6 on 120,000
-    members, in 0.1 s instead of 77 s)."""
+    """Integrated calibration index: the mean absolute difference between the predicted risk and a
+    lowess smooth of the outcome on it.
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        Outcomes, 1 = churned within the horizon.
+    p : numpy.ndarray
+        Predicted risks in [0, 1].
+    frac : float, optional
+        The lowess span (0.75).
+    delta : float, optional
+        The smooth is fitted at risks at least ``delta`` apart and interpolated between them (statsmodels'
+        ``delta``: the same ICI to 1e-6 on 120,000 members, in 0.1 s instead of 77 s).
+
+    Returns
+    -------
+    float
+
+    References
+    ----------
+    Austin and Steyerberg (2019), "The Integrated Calibration Index (ICI) and related metrics for
+    quantifying the calibration of logistic regression models", Statistics in Medicine 38(21).
+    """
     smooth = lowess(np.asarray(y, float), p, frac=frac, it=0, delta=delta, return_sorted=False)
     return float(np.mean(np.abs(smooth - p)))
 
 
 def top_capture(y: np.ndarray, p: np.ndarray, share: float = 0.10) -> float:
-    """Share of all churners found among the ``share`` of members with the highest predicted risk."""
+    """Share of all churners found among the ``share`` of members with the highest predicted risk.
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        Outcomes, 1 = churned within the horizon.
+    p : numpy.ndarray
+        Predicted risks in [0, 1].
+    share : float, optional
+        The top share (0.10).
+
+    Returns
+    -------
+    float
+    """
     y = np.asarray(y, bool)
     k = int(np.ceil(share * len(p)))
     top = np.argsort(-np.asarray(p), kind="stable")[:k]
@@ -272,9 +458,24 @@ def top_capture(y: np.ndarray, p: np.ndarray, share: float = 0.10) -> float:
 
 
 def scores(y: np.ndarray, p: np.ndarray, calibrated: bool = True) -> dict[str, float]:
-    """AUC, calibration slope and intercept, ICI, Brier (no censoring: the IPCW weights are all 1) and
-    the top-10% capture of one prediction; ``calibrated=False`` (a ranking, not a probability of the
-    outcome): the calibration columns and the Brier score are NaN."""
+    """Every score of one prediction.
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        Outcomes, 1 = churned within the horizon.
+    p : numpy.ndarray
+        Predicted risks in [0, 1].
+    calibrated : bool, optional
+        False for a ranking that is not a probability of the outcome (the recency baseline): the
+        calibration columns and the Brier score are then NaN.
+
+    Returns
+    -------
+    dict of str to float
+        auc, calibration_slope, calibration_intercept, ici, brier (no censoring: the IPCW weights are all
+        1), top10_capture.
+    """
     slope, intercept = calibration(y, p) if calibrated else (np.nan, np.nan)
     return {
         "auc": auc(y, p),
@@ -346,9 +547,24 @@ class Backtest(HtmlRepr):
 
 @accepts_dates
 def backtest(src: DataSource, as_of: date, rules: RiskRules = RiskRules()) -> Backtest:
-    """Fit at ``as_of - horizon - churn_days`` with landmarks whose outcomes were visible then, predict
-    for the members active at that day, and score against their churn by ``as_of``; the recency-only
-    model is scored the same way."""
+    """Fit at ``as_of - horizon - churn_days`` with landmarks whose outcomes were visible then,
+    predict for the members active at that day, and score against their churn by ``as_of``; the
+    recency-only model is scored the same way.
+
+    Parameters
+    ----------
+    src : DataSource
+        The community, from :func:`analysis.open` (or ``ctx.src`` in a report).
+    as_of : date, str or pandas.Timestamp
+        The last complete local day included; nothing after it is read.
+    rules : RiskRules, optional
+        Horizon, churn rule and training landmarks (default ``RiskRules()``: 30 days, 30 quiet days).
+
+    Returns
+    -------
+    Backtest
+        The fit date, both models' scores and the predictions.
+    """
     fit_date = as_of - timedelta(days=rules.lag)
     train, y = training_set(src, fit_date - timedelta(days=rules.lag), as_of, rules)
     test, churned = labelled(src, fit_date, as_of, rules)
@@ -374,8 +590,24 @@ def backtest(src: DataSource, as_of: date, rules: RiskRules = RiskRules()) -> Ba
 
 
 def p_alive(src: DataSource, day: date, as_of: date, members: pd.Series) -> np.ndarray:
-    """BG/NBD probability that each of ``members`` is still "alive" at ``day`` (active days as the
-    transactions, in days; fitted on every member active by ``day``, from data up to ``day``)."""
+    """BG/NBD probability that each member is still "alive" at ``day`` (active days as the
+    transactions, in days; fitted on every member active by ``day``, from data up to ``day``).
+
+    Parameters
+    ----------
+    src : DataSource
+        The community, from :func:`analysis.open` (or ``ctx.src`` in a report).
+    day : date
+        The day of the estimate.
+    as_of : date, str or pandas.Timestamp
+        The last complete local day included; nothing after it is read.
+    members : pandas.Series
+        Member IDs.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
     from analysis import bgnbd
 
     md = member_days(src, as_of, between=(src.day_range()[0], day))
@@ -400,7 +632,14 @@ class RiskNow(HtmlRepr):
     train: pd.DataFrame
 
     def member_list(self) -> pd.DataFrame:
-        """member_id, tier, community, channel, risk and the top reasons, riskiest first."""
+        """The member-level risk list (restricted exports only).
+
+
+        Returns
+        -------
+        pandas.DataFrame
+            member_id, tier, community, channel, risk and the top reasons, riskiest first.
+        """
         out = self.members[["member_id", "tier", "community", "channel", "risk"]].copy()
         out["reasons"] = reasons(self.model, self.members)
         return out.sort_values("risk", ascending=False, ignore_index=True)
@@ -408,8 +647,22 @@ class RiskNow(HtmlRepr):
 
 @accepts_dates
 def risk_now(src: DataSource, as_of: date, rules: RiskRules = RiskRules()) -> RiskNow:
-    """Fit with every landmark whose outcome is visible by ``as_of`` and predict for the members active
-    in the last ``churn_days``."""
+    """Fit with every landmark whose outcome is visible by ``as_of`` and predict for the members
+    active in the last ``churn_days``.
+
+    Parameters
+    ----------
+    src : DataSource
+        The community, from :func:`analysis.open` (or ``ctx.src`` in a report).
+    as_of : date, str or pandas.Timestamp
+        The last complete local day included; nothing after it is read.
+    rules : RiskRules, optional
+        Horizon, churn rule and training landmarks (default ``RiskRules()``: 30 days, 30 quiet days).
+
+    Returns
+    -------
+    RiskNow
+    """
     train, y = _capped(
         *training_set(src, as_of - timedelta(days=rules.lag), as_of, rules), rules.max_fit_rows
     )
@@ -420,8 +673,22 @@ def risk_now(src: DataSource, as_of: date, rules: RiskRules = RiskRules()) -> Ri
 
 
 def history_needed(as_of: date, rules: RiskRules = RiskRules(), backtest: bool = False) -> date:
-    """The first log day the risk now needs (``backtest``: that its backtest needs): the newest training
-    landmark is ``lag`` days before as_of (the backtest's, ``2 * lag``), with ``HISTORY_DAYS`` before it."""
+    """The first log day the risk now needs: the newest training landmark is ``lag`` days before
+    ``as_of``, with the features' history before it.
+
+    Parameters
+    ----------
+    as_of : date, str or pandas.Timestamp
+        The last complete local day included; nothing after it is read.
+    rules : RiskRules, optional
+        Horizon, churn rule and training landmarks (default ``RiskRules()``: 30 days, 30 quiet days).
+    backtest : bool, optional
+        The day its backtest needs instead (the backtest's newest landmark is ``2 * lag`` before).
+
+    Returns
+    -------
+    date
+    """
     end = as_of - timedelta(days=rules.lag * (2 if backtest else 1))
     return end - timedelta(days=HISTORY_DAYS - 1)
 
@@ -459,30 +726,58 @@ class RiskSection(HtmlRepr):
 
     @cached_property
     def leavers(self) -> pd.DataFrame:
+        """Expected leavers in the horizon by tier and community (:func:`expected_leavers`)."""
         return expected_leavers(self.now.members) if self.now else pd.DataFrame(columns=LEAVER_COLUMNS)
 
     @cached_property
     def drivers(self) -> pd.DataFrame:
+        """What drives risk, as odds ratios (:func:`drivers`)."""
         return drivers(self.now.model, self.now.train) if self.now else pd.DataFrame(columns=DRIVER_COLUMNS)
 
     @property
     def backtest_table(self) -> pd.DataFrame:
+        """One row per model (the risk model and ``recency``): the backtest's scores."""
         return self.backtest.table if self.backtest else pd.DataFrame(columns=BACKTEST_COLUMNS)
 
     @cached_property
     def reliability(self) -> pd.DataFrame:
+        """The backtest's reliability curve (:func:`reliability`)."""
         if self.backtest is None:
             return pd.DataFrame(columns=RELIABILITY_COLUMNS)
         scored = self.backtest.scored
         return reliability(scored["churned"].to_numpy(), scored["risk"].to_numpy())
 
     def member_list(self) -> pd.DataFrame:
+        """The member-level risk list (restricted exports only); empty without a risk now.
+
+
+        Returns
+        -------
+        pandas.DataFrame
+            member_id, tier, community, channel, risk and the top reasons, riskiest first.
+        """
         return self.now.member_list() if self.now else pd.DataFrame(columns=MEMBER_COLUMNS)
 
 
 @accepts_dates
 def section(src: DataSource, as_of: date, rules: RiskRules = RiskRules()) -> RiskSection:
-    """The risk now and its backtest, each only when the log reaches far enough back for it."""
+    """The risk now and its backtest, each only when the log reaches far enough back for it.
+
+    Parameters
+    ----------
+    src : DataSource
+        The community, from :func:`analysis.open` (or ``ctx.src`` in a report).
+    as_of : date, str or pandas.Timestamp
+        The last complete local day included; nothing after it is read.
+    rules : RiskRules, optional
+        Horizon, churn rule and training landmarks (default ``RiskRules()``: 30 days, 30 quiet days).
+
+    Returns
+    -------
+    RiskSection
+        Expected leavers, drivers, the backtest table, the reliability curve and the member list, each
+        computed on first use.
+    """
     first = src.day_range()[0]
     now_needs, back_needs = history_needed(as_of, rules), history_needed(as_of, rules, backtest=True)
     return RiskSection(
@@ -495,8 +790,22 @@ def section(src: DataSource, as_of: date, rules: RiskRules = RiskRules()) -> Ris
 
 
 def reliability(y: np.ndarray, p: np.ndarray, bins: int = 10) -> pd.DataFrame:
-    """Members in ``bins`` equal-sized groups of predicted risk: group, members, predicted (mean risk),
-    observed (share churned) with its Wilson 95% interval."""
+    """The reliability curve: members in ``bins`` equal-sized groups of predicted risk.
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        Outcomes, 1 = churned within the horizon.
+    p : numpy.ndarray
+        Predicted risks in [0, 1].
+    bins : int, optional
+        Number of groups (10).
+
+    Returns
+    -------
+    pandas.DataFrame
+        group, members, predicted (mean risk), observed (share churned) with its Wilson 95% interval.
+    """
     from analysis.stats import wilson
 
     order = np.argsort(np.asarray(p), kind="stable")
@@ -518,9 +827,21 @@ def reliability(y: np.ndarray, p: np.ndarray, bins: int = 10) -> pd.DataFrame:
 
 
 def expected_leavers(now: pd.DataFrame, by: tuple[str, ...] = ("tier", "community")) -> pd.DataFrame:
-    """Expected leavers in the horizon per group: members, expected (Σ risk), a 95% interval for the
-    count that will leave given the risks (Σ risk ± 1.96 √variance, variance = Σ risk(1 − risk)),
-    variance, mean_risk. Core first."""
+    """Expected leavers in the horizon per group, core first.
+
+    Parameters
+    ----------
+    now : pandas.DataFrame
+        :attr:`RiskNow.members`.
+    by : tuple of str, optional
+        Grouping columns (tier, community).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Groups, members, expected (Σ risk), a 95% interval for the count that will leave given the risks
+        (Σ risk ± 1.96 √variance, variance = Σ risk(1 − risk)), variance, mean_risk.
+    """
     g = now.assign(_var=now["risk"] * (1 - now["risk"])).groupby(list(by), observed=True)
     out = g.agg(
         members=("risk", "size"),
@@ -538,8 +859,19 @@ def expected_leavers(now: pd.DataFrame, by: tuple[str, ...] = ("tier", "communit
 
 
 def total_leavers(leavers: pd.DataFrame) -> tuple[float, float, float]:
-    """(expected, lower, upper) leavers over the groups of :func:`expected_leavers` (members' outcomes
-    are independent given their risks, so the variances add)."""
+    """Expected leavers over all groups (members' outcomes are independent given their risks,
+    so the variances add).
+
+    Parameters
+    ----------
+    leavers : pandas.DataFrame
+        From :func:`expected_leavers`.
+
+    Returns
+    -------
+    (float, float, float)
+        expected, lower, upper.
+    """
     expected = float(leavers["expected"].sum())
     half = Z95 * float(np.sqrt(leavers["variance"].sum()))
     return expected, max(expected - half, 0.0), expected + half
@@ -566,8 +898,23 @@ def _group(column: str) -> str:
 
 
 def reasons(model: RiskModel, now: pd.DataFrame, top: int = 3) -> pd.Series:
-    """Per member, the ``top`` features that raise the risk most against an average member (each term
-    β·(x − mean) for numbers, β of the level for categories, summed by feature), as "a; b; c"."""
+    """Per member, the ``top`` features that raise the risk most against an average member (each
+    term β·(x − mean) for numbers, β of the level for categories, summed by feature).
+
+    Parameters
+    ----------
+    model : RiskModel
+        The fitted model.
+    now : pandas.DataFrame
+        The members' features.
+    top : int, optional
+        How many reasons (3).
+
+    Returns
+    -------
+    pandas.Series
+        "a; b; c" per member.
+    """
     x = model.design(now)
     centred = x.copy()
     for c in model.numeric:
@@ -599,10 +946,22 @@ RAW = {  # a raw feature → its design columns as functions of its value
 
 
 def drivers(model: RiskModel, train: pd.DataFrame) -> pd.DataFrame:
-    """What drives risk, as odds ratios of churning within the horizon with 95% CIs: a category against
-    its reference level; a number from its 10th to its 90th percentile among the training members
-    (through all of its model terms). Columns: feature, level (or "p10 → p90"), low, high, odds_ratio,
-    ci_lower, ci_upper, p_value."""
+    """What drives risk, as odds ratios of churning within the horizon with 95% CIs: a category
+    against its reference level; a number from its 10th to its 90th percentile among the training members
+    (through all of its model terms).
+
+    Parameters
+    ----------
+    model : RiskModel
+        The fitted model.
+    train : pandas.DataFrame
+        Its training rows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        feature, level (or "p10 → p90"), low, high, odds_ratio, ci_lower, ci_upper, p_value.
+    """
     beta, cov = model.params, model.cov
     rows = []
 

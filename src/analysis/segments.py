@@ -29,9 +29,34 @@ from analysis.definitions import TierRules as TierRules
 from analysis.stats import concentration as concentration
 from analysis.stats import lorenz as lorenz
 
+__all__ = [
+    "tier_sizes",
+    "tier_sizes_compared",
+    "tier_trend",
+    "tier_migration",
+    "migration_long",
+    "connectors",
+    "connectors_by_tier",
+    "at_risk_core",
+    "at_risk_by_community",
+]
+
 
 def tier_sizes(tiers: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
-    """tier, [by], members, share (of all members joined by the reference date, or of the group)."""
+    """Members per tier and their share.
+
+    Parameters
+    ----------
+    tiers : pandas.DataFrame
+        From :func:`analysis.activity.assign_tiers`.
+    by : str, optional
+        A column of ``tiers`` (``"community"``, ``"channel"``): shares within each group.
+
+    Returns
+    -------
+    pandas.DataFrame
+        tier, [by], members, share (of all members joined by the reference day, or of the group).
+    """
     keys = [by] if by else []
     counts = tiers.groupby([*keys, "tier"], observed=False).size().rename("members").reset_index()
     total = counts.groupby(keys)["members"].transform("sum") if keys else counts["members"].sum()
@@ -42,15 +67,44 @@ def tier_sizes(tiers: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
 
 
 def tier_sizes_compared(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
-    """:func:`tier_sizes` of two reference dates side by side: tier, members, share, members_before,
-    share_before."""
+    """Tier sizes at two reference days side by side.
+
+    Parameters
+    ----------
+    now : pandas.DataFrame
+        Tiers at the later day (:func:`analysis.activity.assign_tiers`).
+    before : pandas.DataFrame
+        Tiers at the earlier day.
+
+    Returns
+    -------
+    pandas.DataFrame
+        tier, members, share, members_before, share_before.
+    """
     return tier_sizes(now).merge(tier_sizes(before), on="tier", suffixes=("", "_before"))
 
 
 @accepts_dates
 def tier_trend(src: DataSource, as_of: date, weeks: int = 12, rules: TierRules | None = None) -> pd.DataFrame:
-    """Tier sizes at weekly reference dates ending at ``as_of``: ref_date, tier, members, share.
-    Reference dates before the first full window of data are left out."""
+    """Tier sizes at weekly reference days ending at ``as_of``; reference days before the first
+    full window of data are left out.
+
+    Parameters
+    ----------
+    src : DataSource
+        The community, from :func:`analysis.open` (or ``ctx.src`` in a report).
+    as_of : date, str or pandas.Timestamp
+        The last complete local day included; nothing after it is read.
+    weeks : int, optional
+        Number of weekly reference days (12).
+    rules : TierRules, optional
+        The tier definition (default :class:`analysis.definitions.TierRules`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ref_date, tier, members, share.
+    """
     rules = rules or TierRules()
     first, _ = src.day_range()
     cache_member_days(src, as_of)  # many windows: aggregate the whole log once, not once per window
@@ -70,9 +124,21 @@ def tier_trend(src: DataSource, as_of: date, weeks: int = 12, rules: TierRules |
 
 
 def tier_migration(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
-    """Counts matrix of members by tier at two reference dates (rows: before, columns: after).
+    """Members by tier at two reference days: who moved up, down or left the core.
 
-    Members who joined between the dates form the row ``not yet joined``."""
+    Parameters
+    ----------
+    before : pandas.DataFrame
+        Tiers at the earlier day.
+    after : pandas.DataFrame
+        Tiers at the later day.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Counts matrix (rows: tier before, with ``not yet joined`` for members who joined in between;
+        columns: tier after).
+    """
     b = before[["member_id", "tier"]].rename(columns={"tier": "before"})
     a = after[["member_id", "tier"]].rename(columns={"tier": "after"})
     j = a.merge(b, on="member_id", how="left")
@@ -86,7 +152,18 @@ def tier_migration(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
 
 
 def migration_long(matrix: pd.DataFrame) -> pd.DataFrame:
-    """Tidy form of :func:`tier_migration`: tier_before, tier_after, members."""
+    """Tidy form of :func:`tier_migration`.
+
+    Parameters
+    ----------
+    matrix : pandas.DataFrame
+        From :func:`tier_migration`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        tier_before, tier_after, members.
+    """
     out = matrix.stack().rename("members").reset_index()
     out.columns = ["tier_before", "tier_after", "members"]
     return out
@@ -100,9 +177,24 @@ def migration_long(matrix: pd.DataFrame) -> pd.DataFrame:
 def connectors(src: DataSource, as_of: date, tiers: pd.DataFrame) -> pd.DataFrame:
     """Invitations that brought in members who stayed, per inviter tier and community.
 
-    An invitee is *retained* when active on local day join + 30 (the D30 definition); invitees whose
-    day 30 is after ``as_of`` are not yet observable. Columns: tier, community, inviters, invitees,
-    observable, retained_d30, rate, connectors (inviters with at least one retained invitee)."""
+    An invitee is *retained* when active on local day join + 30 (the D30 definition); invitees whose day 30
+    is after ``as_of`` are not yet observable.
+
+    Parameters
+    ----------
+    src : DataSource
+        The community, from :func:`analysis.open` (or ``ctx.src`` in a report).
+    as_of : date, str or pandas.Timestamp
+        The last complete local day included; nothing after it is read.
+    tiers : pandas.DataFrame
+        From :func:`analysis.activity.assign_tiers`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        tier, community, inviters, invitees, observable, retained_d30, rate, connectors (inviters with at
+        least one retained invitee).
+    """
     m = src.members_local(as_of)
     inv = m.filter(m.invited_by.notnull()).select(
         invitee="member_id", inviter="invited_by", join_day="join_day"
@@ -150,8 +242,19 @@ def connectors(src: DataSource, as_of: date, tiers: pd.DataFrame) -> pd.DataFram
 
 
 def connectors_by_tier(conn: pd.DataFrame) -> pd.DataFrame:
-    """:func:`connectors` summed over communities: tier, inviters, invitees, observable, retained_d30,
-    connectors, rate (retained_d30 / observable; NaN when none is observable yet)."""
+    """:func:`connectors` summed over communities.
+
+    Parameters
+    ----------
+    conn : pandas.DataFrame
+        From :func:`connectors`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        tier, inviters, invitees, observable, retained_d30, connectors, rate (retained_d30 / observable;
+        NaN when none is observable yet).
+    """
     cols = ["inviters", "invitees", "observable", "retained_d30", "connectors"]
     out = conn.groupby("tier", as_index=False, observed=True)[cols].sum()
     out["rate"] = out["retained_d30"] / out["observable"].where(out["observable"] > 0)
@@ -160,10 +263,26 @@ def connectors_by_tier(conn: pd.DataFrame) -> pd.DataFrame:
 
 @accepts_dates
 def at_risk_core(src: DataSource, as_of: date, tiers: pd.DataFrame, days: int = 14) -> pd.DataFrame:
-    """Core members whose active days in the last ``days`` days fell below half of the ``days`` before.
+    """Core members whose active days in the last ``days`` days fell below half of the ``days``
+    before. Member-level (member IDs): for restricted exports only; pages show
+    :func:`at_risk_by_community`.
 
-    Per-member (member IDs): member_id, community, active_recent, active_before. For restricted
-    exports only; pages show :func:`at_risk_by_community`."""
+    Parameters
+    ----------
+    src : DataSource
+        The community, from :func:`analysis.open` (or ``ctx.src`` in a report).
+    as_of : date, str or pandas.Timestamp
+        The last complete local day included; nothing after it is read.
+    tiers : pandas.DataFrame
+        From :func:`analysis.activity.assign_tiers`.
+    days : int, optional
+        Length of each of the two windows compared (14).
+
+    Returns
+    -------
+    pandas.DataFrame
+        member_id, community, active_recent, active_before.
+    """
     md = member_days(src, as_of)
     recent_lo = as_of - timedelta(days=days - 1)
     before_lo = as_of - timedelta(days=2 * days - 1)
@@ -183,7 +302,20 @@ def at_risk_core(src: DataSource, as_of: date, tiers: pd.DataFrame, days: int = 
 
 
 def at_risk_by_community(risk: pd.DataFrame, tiers: pd.DataFrame) -> pd.DataFrame:
-    """community, core_members, at_risk, share (aggregate: no member IDs)."""
+    """At-risk core members per community, without member IDs.
+
+    Parameters
+    ----------
+    risk : pandas.DataFrame
+        From :func:`at_risk_core`.
+    tiers : pandas.DataFrame
+        From :func:`analysis.activity.assign_tiers`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        community, core_members, at_risk, share.
+    """
     core = tiers[tiers["tier"] == "core"].groupby("community").size().rename("core_members")
     r = risk.groupby("community").size().rename("at_risk")
     out = (

@@ -29,19 +29,60 @@ from analysis.definitions import ALPHA
 from analysis.display import HtmlRepr
 from analysis.stats import Moments
 
-N_STAR = 5000  # GrowthBook's default tuning: members (both arms) where the sequence is tightest
+__all__ = [
+    "N_STAR",
+    "rho",
+    "halfwidth",
+    "always_valid_p",
+    "SequentialEffect",
+    "effect",
+    "sequence",
+    "srm_p_values",
+]
+
+#: GrowthBook's default tuning: members (both arms) where the sequence is tightest.
+N_STAR = 5000
 SRM_CONCENTRATION = 10_000.0
 
 
 def rho(alpha: float = ALPHA, n_star: float = N_STAR) -> float:
-    """The mixture's tuning parameter for a sequence tightest near ``n_star`` observations."""
+    """The mixture's tuning parameter for a sequence tightest near ``n_star`` observations.
+
+    Parameters
+    ----------
+    alpha : float, optional
+        Two-sided significance level (0.05).
+    n_star : float, optional
+        Observations where the sequence is tightest (5,000, GrowthBook's default).
+
+    Returns
+    -------
+    float
+    """
     la = -2 * math.log(alpha)
     return math.sqrt((la + math.log(la + 1)) / n_star)
 
 
-def halfwidth(se, n, alpha: float = ALPHA, n_star: float = N_STAR):
-    """Half-width of the always-valid interval for an estimate with standard error ``se`` from ``n``
-    observations (both arms); numbers or arrays."""
+def halfwidth(
+    se: float | np.ndarray, n: float | np.ndarray, alpha: float = ALPHA, n_star: float = N_STAR
+) -> float | np.ndarray:
+    """Half-width of the always-valid interval for an estimate.
+
+    Parameters
+    ----------
+    se : float or numpy.ndarray
+        Its standard error.
+    n : float or numpy.ndarray
+        Observations (both arms).
+    alpha : float, optional
+        Two-sided significance level (0.05).
+    n_star : float, optional
+        Observations where the sequence is tightest (5,000, GrowthBook's default).
+
+    Returns
+    -------
+    float or numpy.ndarray
+    """
     r2 = rho(alpha, n_star) ** 2
     sigma2 = np.asarray(se, float) ** 2 * n
     out = np.sqrt(sigma2 * 2 * (n * r2 + 1) * np.log(np.sqrt(n * r2 + 1) / alpha) / (n * n * r2))
@@ -49,8 +90,31 @@ def halfwidth(se, n, alpha: float = ALPHA, n_star: float = N_STAR):
 
 
 def always_valid_p(effect: float, se: float, n: float, alpha: float = ALPHA, n_star: float = N_STAR) -> float:
-    """min(1, 1/E) with E = exp(ρ² s / (2 (nρ² + 1))) / √(nρ² + 1) and s = n Δ² / se² (the squared
-    sum statistic over σ̂²): the mixture martingale of the sequence (Waudby-Smith et al., eq. 155)."""
+    """min(1, 1/E) with E = exp(ρ² s / (2 (nρ² + 1))) / √(nρ² + 1) and s = n Δ² / se² (the
+    squared sum statistic over σ̂²): the mixture martingale of the sequence.
+
+    Parameters
+    ----------
+    effect : float
+        The estimate Δ.
+    se : float
+        Its standard error.
+    n : float
+        Observations (both arms).
+    alpha : float, optional
+        Two-sided significance level (0.05).
+    n_star : float, optional
+        Observations where the sequence is tightest (5,000, GrowthBook's default).
+
+    Returns
+    -------
+    float
+
+    References
+    ----------
+    Waudby-Smith et al. (2023), "Time-uniform central limit theory and asymptotic confidence sequences",
+    eq. 155; GrowthBook's sequential testing.
+    """
     r2 = rho(alpha, n_star) ** 2
     s = n * effect * effect / (se * se)
     log_e = r2 * s / (2 * (n * r2 + 1)) - 0.5 * math.log(n * r2 + 1)
@@ -82,8 +146,26 @@ def effect(
     n_star: float = N_STAR,
 ) -> SequentialEffect:
     """The always-valid effect of ``treatment`` against ``control``: the fixed-horizon estimate
-    (:func:`analysis.stats.welch`, or :func:`analysis.stats.cuped` with the pooled θ) with its
-    confidence sequence; the lift divides by the unadjusted control mean, as the fixed-horizon analysis."""
+    (:func:`analysis.stats.welch`, or :func:`analysis.stats.cuped` with the pooled θ) with its confidence
+    sequence; the lift divides by the unadjusted control mean.
+
+    Parameters
+    ----------
+    control : Moments
+        The control arm's sums.
+    treatment : Moments
+        The treatment arm's sums.
+    cuped : bool, optional
+        CUPED-adjust (needs the covariate sums).
+    alpha : float, optional
+        Two-sided significance level (0.05).
+    n_star : float, optional
+        Observations where the sequence is tightest (5,000, GrowthBook's default).
+
+    Returns
+    -------
+    SequentialEffect
+    """
     fixed = st.cuped(control, treatment, alpha) if cuped else st.welch(control, treatment, alpha)
     n, members = control.n + treatment.n, (treatment.n, control.n)
     return sequence(fixed.effect, fixed.se, fixed.lift, fixed.lift_se, n, *members, alpha, n_star)
@@ -100,8 +182,33 @@ def sequence(
     alpha: float = ALPHA,
     n_star: float = N_STAR,
 ) -> SequentialEffect:
-    """An estimate and its lift with their always-valid intervals at one look of ``n`` units (members, or
-    communities when they were randomised); ``n_arm`` and ``n_control`` are the members reported."""
+    """An estimate and its lift with their always-valid intervals at one look.
+
+    Parameters
+    ----------
+    estimate : float
+        The effect.
+    se : float
+        Its standard error.
+    lift : float
+        The relative lift.
+    lift_se : float
+        Its standard error.
+    n : float
+        Units at this look (members, or communities when they were randomised).
+    n_arm : float
+        Members of the arm reported.
+    n_control : float
+        Members of control reported.
+    alpha : float, optional
+        Two-sided significance level (0.05).
+    n_star : float, optional
+        Observations where the sequence is tightest (5,000, GrowthBook's default).
+
+    Returns
+    -------
+    SequentialEffect
+    """
     hw = halfwidth(se, n, alpha, n_star) if se > 0 else float("nan")
     lhw = halfwidth(lift_se, n, alpha, n_star) if lift_se > 0 else float("nan")
     return SequentialEffect(
@@ -122,9 +229,28 @@ def sequence(
 def srm_p_values(
     counts: Sequence[Sequence[float]], weights: Sequence[float], concentration: float = SRM_CONCENTRATION
 ) -> np.ndarray:
-    """Anytime-valid SRM p-value after each look: ``counts`` holds the cumulative members per arm at
-    each look (rows), ``weights`` the planned split. log BF = log Γ(A) - log Γ(A + n) + Σ [log Γ(a_i +
-    x_i) - log Γ(a_i)] - Σ x_i log p_i with a = concentration · p, A = Σ a; p = running min of 1/BF."""
+    """Anytime-valid SRM p-value after each look (a Dirichlet-multinomial Bayes factor):
+    log BF = log Γ(A) - log Γ(A + n) + Σ [log Γ(a_i + x_i) - log Γ(a_i)] - Σ x_i log p_i with
+    a = concentration · p, A = Σ a; p = running min of 1/BF.
+
+    Parameters
+    ----------
+    counts : sequence of sequence of float
+        Cumulative members per arm at each look (rows).
+    weights : sequence of float
+        The planned split.
+    concentration : float, optional
+        The prior's concentration (10,000).
+
+    Returns
+    -------
+    numpy.ndarray
+        One p-value per look.
+
+    References
+    ----------
+    Lindon and Malek (2022), "Anytime-valid inference for multinomial count data", NeurIPS.
+    """
     x = np.atleast_2d(np.asarray(counts, float))
     p = np.asarray(weights, float) / np.sum(weights)
     a = concentration * p

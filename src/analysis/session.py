@@ -15,6 +15,12 @@ from analysis import i18n, tables
 from analysis.data import DataSource, load, open_source
 from analysis.definitions import DEFAULT_TZ
 
+__all__ = [
+    "ReportContext",
+    "register_figure_display",
+    "open_report",
+]
+
 
 @dataclass(frozen=True)
 class ReportContext:
@@ -31,11 +37,42 @@ class ReportContext:
         return i18n.translator(self.lang)
 
     def save(self, df: pd.DataFrame, name: str, key: tuple[str, str] | None = None) -> Path | None:
-        """``tables/NAME.csv`` in the run folder (nothing when run interactively without output_dir);
-        ``key=(column, value)``: the file keeps other values' rows (see :func:`analysis.tables.save`)."""
+        """Save a public table as ``tables/NAME.csv`` in the run folder (formula-like cells
+        neutralised); nothing when run interactively without ``output_dir``.
+
+        Parameters
+        ----------
+        df : pandas.DataFrame
+            The table.
+        name : str
+            The file name without ``.csv``.
+        key : (str, str), optional
+            ``(column, value)``: the file keeps other values' rows (one experiment's rows among several; see
+            :func:`analysis.tables.save`).
+
+        Returns
+        -------
+        pathlib.Path or None
+            The file written.
+        """
         return tables.save(df, name, self.output_dir, key)
 
     def save_restricted(self, df: pd.DataFrame, name: str) -> Path | None:
+        """Save a member-level table under ``restricted/`` (owner-readable only), never
+        linked from a page.
+
+        Parameters
+        ----------
+        df : pandas.DataFrame
+            The table.
+        name : str
+            The file name without ``.csv``.
+
+        Returns
+        -------
+        pathlib.Path or None
+            The file written; None without ``output_dir``.
+        """
         return tables.save_restricted(df, name, self.output_dir)
 
 
@@ -65,13 +102,37 @@ def open_report(
     lang: str = "en",
     shared: str = "",
 ) -> ReportContext:
-    """Load and validate ``data_dir``, a path or a URL (raises on contract errors); ``as_of`` empty =
-    last complete day, ``tz`` empty = the package default (:data:`analysis.definitions.DEFAULT_TZ`).
+    """What a report notebook opens first: the validated source, the resolved ``as_of`` and
+    where to save.
 
-    ``validated``: the fingerprint of the data as the run validated them (set by the runner). When the
-    source still has that fingerprint it is not validated again; when it changed, it is. ``lang``: the
-    page language (``en`` or ``zh``) of the report's words. ``shared``: the run's private folder where its
-    reports share tables they would each build (set by the runner; used only with ``validated`` data)."""
+    Parameters
+    ----------
+    data_dir : str
+        A folder, a DuckDB file or a database URL.
+    as_of : str, optional
+        The last complete local day (ISO); empty = the source's last complete day.
+    tz : str, optional
+        The community's time zone; empty = :data:`analysis.definitions.DEFAULT_TZ`.
+    output_dir : str, optional
+        The run folder (set by the runner); empty = nothing is saved.
+    validated : str, optional
+        The fingerprint of the data as the run validated them (set by the runner). When the source still
+        has that fingerprint it is not validated again; when it changed, it is.
+    lang : {"en", "zh"}, optional
+        The page language of the report's words.
+    shared : str, optional
+        The run's private folder where its reports share tables they would each build (set by the
+        runner; used only with ``validated`` data).
+
+    Returns
+    -------
+    ReportContext
+
+    Raises
+    ------
+    analysis.DataContractError
+        When the data do not meet the input contract.
+    """
     i18n.check_lang(lang)
     matplotlib.rcParams.update({"figure.dpi": 100, "savefig.dpi": 100, "font.size": 9})
     register_figure_display()

@@ -23,18 +23,44 @@ import pandas as pd
 from scipy import sparse
 
 from analysis.clusters import cell_contrast
-from analysis.data import fetch
+from analysis.data import DataSource, fetch
 from analysis.definitions import ALPHA
 from analysis.display import HtmlRepr
 from analysis.experiment import PRE_COVARIATE
+
+__all__ = [
+    "saturation_effects",
+    "community_levels",
+    "from_table",
+    "invite_edges",
+    "NeighbourTest",
+    "neighbour_test",
+]
 
 COLUMNS = ["saturation", "effect_type", "effect", "se", "df", "ci_lower", "ci_upper", "p_value"]
 
 
 def saturation_effects(cells: pd.DataFrame, alpha: float = ALPHA) -> pd.DataFrame:
-    """Direct, spillover and total effects at each saturation above 0, from one row per community and
-    treatment status: ``cluster``, ``saturation``, ``treated`` (bool), ``n``, ``sum_y``. Pure control
-    communities (saturation 0) must be present."""
+    """Direct, spillover and total effects at each saturation above 0. Pure control
+    communities (saturation 0) must be present.
+
+    Parameters
+    ----------
+    cells : pandas.DataFrame
+        One row per community and treatment status: ``cluster``, ``saturation``, ``treated`` (bool),
+        ``n``, ``sum_y``.
+    alpha : float, optional
+        Two-sided significance level (0.05).
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    References
+    ----------
+    Baird, Bohren, McIntosh and Özler (2018), "Optimal design of experiments in the presence of
+    interference", Review of Economics and Statistics 100(5).
+    """
     d = cells.assign(
         cell=list(zip(cells["saturation"].astype(float), cells["treated"].astype(bool), strict=True))
     )
@@ -72,9 +98,26 @@ TABLE_COLUMNS = ["experiment", "metric", "arm", "saturation", *COLUMNS[1:]]
 def community_levels(
     table: pd.DataFrame, community: pd.Series, control: str, levels: Sequence[float] = ()
 ) -> pd.Series:
-    """Each community's saturation: 0 where no assigned member was treated (pure control); otherwise the
-    nearest of the design's ``levels`` to its treated share, or (no levels given) the mean treated share
-    of all communities with treated members, rounded to 0.01 (one pooled saturation)."""
+    """Each community's saturation: 0 where no assigned member was treated (pure control);
+    otherwise the nearest of the design's ``levels`` to its treated share, or (no levels given) the mean
+    treated share of all communities with treated members, rounded to 0.01.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`analysis.experiment.metric_table`.
+    community : pandas.Series
+        Each row's community.
+    control : str
+        The control arm.
+    levels : sequence of float, optional
+        The design's saturation levels.
+
+    Returns
+    -------
+    pandas.Series
+        Community -> saturation.
+    """
     treated = (table["arm"] != control).astype(float)
     share = treated.groupby(community.to_numpy()).mean()
     positive = share[share > 0]
@@ -97,14 +140,35 @@ def from_table(
     cuped: bool = True,
     edges: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Direct, spillover and total effects of an experiment's treatment arms (pooled: treated = any arm
-    but ``control``) by saturation, for each metric, from the metric table and each row's community.
-    ``cuped``: each metric adjusted for its pre-period value (the slope pooled within community and
-    treatment cells, so it carries no treatment effect). Empty (same columns) when no community is pure
-    control or none has treated members: spillover is then not identified. With invite ``edges``
-    (:func:`invite_edges`), one ``invite_spillover`` row per metric is added: :func:`neighbour_test`'s
-    difference and randomisation p-value (no interval, no saturation); not when whole communities were
-    randomised, since the test re-draws members' arms."""
+    """Direct, spillover and total effects of an experiment's treatment arms (pooled: treated = any
+    arm but ``control``) by saturation, for each metric. Empty (same columns) when no community is pure
+    control or none has treated members: spillover is then not identified.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`analysis.experiment.metric_table`.
+    community : pandas.Series
+        Each row's community.
+    control : str
+        The control arm.
+    metrics : sequence of str, optional
+        The metrics.
+    levels : sequence of float, optional
+        The design's saturation levels.
+    alpha : float, optional
+        Two-sided significance level (0.05).
+    cuped : bool, optional
+        Adjust each metric for its pre-period value (the slope pooled within community and treatment
+        cells, so it carries no treatment effect).
+    edges : pandas.DataFrame, optional
+        Invite edges (:func:`invite_edges`): adds one ``invite_spillover`` row per metric from
+        :func:`neighbour_test` (not when whole communities were randomised).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     level = community_levels(table, community, control, levels)
     arms = sorted(str(a) for a in table["arm"].unique() if a != control)
     # the randomisation test re-draws members' arms: only valid when members, not communities, were drawn
@@ -161,8 +225,19 @@ def _invite_rows(
     return pd.DataFrame(out, columns=TABLE_COLUMNS)
 
 
-def invite_edges(src) -> pd.DataFrame:
-    """member_id, invited_by of every invited member (one row per member, from ``members``)."""
+def invite_edges(src: DataSource) -> pd.DataFrame:
+    """The invite graph: every invited member and their inviter.
+
+    Parameters
+    ----------
+    src : DataSource
+        The community, from :func:`analysis.open` (or ``ctx.src`` in a report).
+
+    Returns
+    -------
+    pandas.DataFrame
+        member_id, invited_by.
+    """
     m = src.table("members")
     return fetch(m.filter(m.invited_by.notnull()).select("member_id", "invited_by"))
 
@@ -192,9 +267,33 @@ def neighbour_test(
     draws: int = 999,
     seed: int = 0,
 ) -> NeighbourTest:
-    """The test of :class:`NeighbourTest` on the metric table and invite ``edges`` (``member_id``,
-    ``invited_by``; both ends must be assigned members to count). NaN when it cannot be run (no focal
-    member with and without a treated neighbour)."""
+    """Fisher randomisation test of "no spillover through invitations" (see
+    :class:`NeighbourTest`). NaN when it cannot be run (no focal member with and without a treated
+    neighbour).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`analysis.experiment.metric_table`.
+    edges : pandas.DataFrame
+        ``member_id``, ``invited_by``; both ends must be assigned members to count.
+    control : str
+        The control arm.
+    metric : str, optional
+        The outcome (contributions).
+    draws : int, optional
+        Randomisation draws (999).
+    seed : int, optional
+        Random seed.
+
+    Returns
+    -------
+    NeighbourTest
+
+    References
+    ----------
+    Athey, Eckles and Imbens (2018), "Exact p-values for network interference", JASA 113(521).
+    """
     ids = pd.Index(table["member_id"])
     a, b = ids.get_indexer(edges["member_id"]), ids.get_indexer(edges["invited_by"])
     keep = (a >= 0) & (b >= 0) & (a != b)

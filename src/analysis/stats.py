@@ -1,7 +1,7 @@
 """Two-sample statistics for experiments, from sufficient statistics (n, Σx, Σx²; Σxy for CUPED).
 
 Conventions follow GrowthBook's gbstats: Welch's t with Satterthwaite degrees of freedom; relative lift
-(mean_t - mean_c) / |mean_c| with a delta-method variance; CUPED with θ pooled over the two arms of a
+(mean_t - mean_c) / abs(mean_c) with a delta-method variance; CUPED with θ pooled over the two arms of a
 comparison, falling back to the raw estimate when the covariate has no variance. Every function
 returns a frozen dataclass or a DataFrame; degenerate input gives NaN results, not exceptions.
 """
@@ -19,6 +19,28 @@ from scipy import stats
 from analysis.definitions import ALPHA
 from analysis.display import HtmlRepr
 
+__all__ = [
+    "Moments",
+    "Effect",
+    "welch",
+    "cuped_theta",
+    "cuped",
+    "holm",
+    "benjamini_hochberg",
+    "adjusted_ci",
+    "SRM",
+    "srm",
+    "mde",
+    "plan",
+    "gini",
+    "lorenz",
+    "top_shares",
+    "concentration",
+    "wilson",
+    "mean_ci",
+    "spearman",
+]
+
 
 @dataclass(frozen=True)
 class Moments(HtmlRepr):
@@ -33,6 +55,32 @@ class Moments(HtmlRepr):
 
     @classmethod
     def of(cls, y: np.ndarray, x: np.ndarray | None = None) -> Moments:
+        """The sums of one arm's member values.
+
+        Parameters
+        ----------
+        y : numpy.ndarray
+            The metric, one value per member.
+        x : numpy.ndarray, optional
+            Its pre-period covariate (CUPED).
+
+        Returns
+        -------
+        Moments
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from analysis.stats import Moments, welch
+        >>> c = Moments.of(np.array([1.0, 2, 3, 4]))
+        >>> t = Moments.of(np.array([2.0, 3, 5, 6]))
+        >>> e = welch(c, t)
+        >>> round(e.effect, 3), round(e.p_value, 3)
+        (1.5, 0.233)
+        >>> from scipy.stats import ttest_ind
+        >>> round(float(ttest_ind([2, 3, 5, 6], [1, 2, 3, 4], equal_var=False).pvalue), 3)
+        0.233
+        """
         y = np.asarray(y, float)
         if x is None:
             return cls(len(y), float(y.sum()), float((y * y).sum()))
@@ -58,6 +106,7 @@ class Moments(HtmlRepr):
 
     @property
     def mean(self) -> float:
+        """Mean of Y."""
         return self.sum / self.n if self.n else float("nan")
 
     def _co(self, ab_sum: float, a_sum: float, b_sum: float) -> float:
@@ -71,14 +120,17 @@ class Moments(HtmlRepr):
 
     @property
     def x_mean(self) -> float:
+        """Mean of the covariate X."""
         return self.x_sum / self.n if self.n else float("nan")
 
     @property
     def x_var(self) -> float:
+        """Sample variance of X (n - 1 denominator)."""
         return self._co(self.x_sum_sq, self.x_sum, self.x_sum)
 
     @property
     def cov(self) -> float:
+        """Sample covariance of Y and X (n - 1 denominator)."""
         return self._co(self.xy_sum, self.x_sum, self.sum)
 
 
@@ -137,22 +189,72 @@ def _welch(mean_c, var_c, n_c, mean_t, var_t, n_t, alpha, lift_base, theta=float
 
 
 def welch(control: Moments, treatment: Moments, alpha: float = ALPHA) -> Effect:
-    """Welch's t-test on the difference of means (Satterthwaite dof), with the relative lift."""
+    """Welch's t-test on the difference of means (Satterthwaite degrees of freedom), with the relative
+    lift and its delta-method interval.
+
+    Parameters
+    ----------
+    control : Moments
+        The control arm's sums.
+    treatment : Moments
+        The treatment arm's sums.
+    alpha : float, optional
+        Two-sided significance level and 1 - confidence (0.05).
+
+    Returns
+    -------
+    Effect
+        Treatment minus control, absolute and relative, with CI and p-value (equal to
+        ``scipy.stats.ttest_ind(equal_var=False)``).
+    """
     return _welch(
         control.mean, control.var, control.n, treatment.mean, treatment.var, treatment.n, alpha, control.mean
     )
 
 
 def cuped_theta(control: Moments, treatment: Moments) -> float:
-    """θ = Cov(Y, X) / Var(X) on the pooled rows of both arms (NaN without covariate variance)."""
+    """θ = Cov(Y, X) / Var(X) on the pooled rows of both arms.
+
+    Parameters
+    ----------
+    control : Moments
+        The control arm's sums.
+    treatment : Moments
+        The treatment arm's sums.
+
+    Returns
+    -------
+    float
+        NaN without covariate variance.
+    """
     pooled = control + treatment
     return pooled.cov / pooled.x_var if pooled.x_var and pooled.x_var > 0 else float("nan")
 
 
 def cuped(control: Moments, treatment: Moments, alpha: float = ALPHA, theta: float | None = None) -> Effect:
-    """CUPED: Ȳ - θ X̄ per arm, Var = (s_Y² + θ² s_X² - 2 θ cov) / n; θ pooled per comparison unless
-    given. Falls back to the raw estimate when the pre-period has no variance. The relative lift divides
-    by the unadjusted control mean (gbstats)."""
+    """CUPED: Ȳ - θ X̄ per arm, Var = (s_Y² + θ² s_X² - 2 θ cov) / n, θ pooled per comparison unless
+    given. Falls back to the raw estimate when the pre-period has no variance. The relative lift divides by
+    the unadjusted control mean (gbstats).
+
+    Parameters
+    ----------
+    control : Moments
+        The control arm's sums.
+    treatment : Moments
+        The treatment arm's sums.
+    alpha : float, optional
+        Two-sided significance level and 1 - confidence (0.05).
+    theta : float, optional
+        A given θ (default pooled from the two arms).
+
+    Returns
+    -------
+    Effect
+
+    References
+    ----------
+    Deng, Xu, Kohavi and Walker (2013), WSDM; GrowthBook's gbstats (``frequentist`` CUPED).
+    """
     th = cuped_theta(control, treatment) if theta is None else theta
     if not (th == th) or th == 0:
         return welch(control, treatment, alpha)
@@ -186,7 +288,24 @@ def cuped(control: Moments, treatment: Moments, alpha: float = ALPHA, theta: flo
 
 
 def holm(p: Sequence[float]) -> np.ndarray:
-    """Holm-Bonferroni adjusted p-values: sorted ascending, (m - i + 1) p_(i), running max, capped at 1."""
+    """Holm–Bonferroni adjusted p-values: sorted ascending, (m - i + 1) p_(i), running max, capped at 1.
+
+    Parameters
+    ----------
+    p : sequence of float
+        Raw p-values.
+
+    Returns
+    -------
+    numpy.ndarray
+        Adjusted p-values in the input order.
+
+    Examples
+    --------
+    >>> from analysis.stats import holm
+    >>> holm([0.01, 0.04, 0.03]).round(2).tolist()
+    [0.03, 0.06, 0.06]
+    """
     p = np.asarray(p, float)
     m = len(p)
     order = np.argsort(p)
@@ -197,7 +316,19 @@ def holm(p: Sequence[float]) -> np.ndarray:
 
 
 def benjamini_hochberg(p: Sequence[float]) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values: sorted descending, m p_(i) / rank, running min, capped at 1."""
+    """Benjamini–Hochberg adjusted p-values: sorted descending, m p_(i) / rank, running min,
+    capped at 1.
+
+    Parameters
+    ----------
+    p : sequence of float
+        Raw p-values.
+
+    Returns
+    -------
+    numpy.ndarray
+        Adjusted p-values in the input order (``statsmodels``' ``fdr_bh``).
+    """
     p = np.asarray(p, float)
     m = len(p)
     order = np.argsort(p)[::-1]
@@ -209,7 +340,23 @@ def benjamini_hochberg(p: Sequence[float]) -> np.ndarray:
 
 
 def adjusted_ci(effect: float, p_adjusted: float, alpha: float = ALPHA) -> tuple[float, float]:
-    """A CI consistent with an adjusted p-value: σ' = |Δ| / z_{1 - p̃/2}, Δ ± z_{1 - α/2} σ' (gbstats)."""
+    """A CI consistent with an adjusted p-value: σ' = abs(Δ) / z_{1 - p̃/2},
+    Δ ± z_{1 - α/2} σ' (gbstats).
+
+    Parameters
+    ----------
+    effect : float
+        The estimate Δ.
+    p_adjusted : float
+        Its adjusted p-value p̃.
+    alpha : float, optional
+        Two-sided significance level and 1 - confidence (0.05).
+
+    Returns
+    -------
+    (float, float)
+        Lower and upper bound.
+    """
     if not (p_adjusted == p_adjusted) or effect != effect:
         return float("nan"), float("nan")
     if p_adjusted >= 1:
@@ -224,6 +371,10 @@ def adjusted_ci(effect: float, p_adjusted: float, alpha: float = ALPHA) -> tuple
 
 @dataclass(frozen=True)
 class SRM(HtmlRepr):
+    """Sample-ratio mismatch test: Pearson χ² (``chi2``, ``dof``), its ``p_value`` and whether it is
+    ``flagged``.
+    """
+
     chi2: float
     dof: int
     p_value: float
@@ -231,7 +382,27 @@ class SRM(HtmlRepr):
 
 
 def srm(observed: Sequence[float], weights: Sequence[float], threshold: float = 0.001) -> SRM:
-    """Pearson χ² of observed arm counts against the planned weights; flagged at p < threshold."""
+    """Pearson χ² of observed arm counts against the planned weights.
+
+    Parameters
+    ----------
+    observed : sequence of float
+        Members per arm.
+    weights : sequence of float
+        Planned weights (any scale).
+    threshold : float, optional
+        Flag below this p-value (0.001).
+
+    Returns
+    -------
+    SRM
+
+    Examples
+    --------
+    >>> from analysis.stats import srm
+    >>> srm([5000, 5200], [1, 1]).flagged
+    False
+    """
     o = np.asarray(observed, float)
     w = np.asarray(weights, float)
     e = o.sum() * w / w.sum()
@@ -242,7 +413,21 @@ def srm(observed: Sequence[float], weights: Sequence[float], threshold: float = 
 
 
 def mde(se: float, alpha: float = ALPHA, power: float = 0.8) -> float:
-    """Minimum detectable absolute effect of a two-sided test with standard error ``se``."""
+    """Minimum detectable absolute effect of a two-sided test with standard error ``se``.
+
+    Parameters
+    ----------
+    se : float
+        The estimate's standard error.
+    alpha : float, optional
+        Two-sided significance level and 1 - confidence (0.05).
+    power : float, optional
+        The power (0.8).
+
+    Returns
+    -------
+    float
+    """
     return (stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)) * se
 
 
@@ -254,8 +439,29 @@ def plan(
     power: float = 0.8,
     ratio: float = 1.0,
 ) -> pd.Series:
-    """Members needed to detect an absolute ``effect``: n_t = ((z_{1-α/2} + z_power) / δ)² (σ_c²/κ + σ_t²),
-    κ = n_c / n_t = ``ratio``. Returns n_treatment, n_control, total."""
+    """Members needed to detect an absolute ``effect``:
+    n_t = ((z_{1-α/2} + z_power) / δ)² (σ_c²/κ + σ_t²), κ = n_c / n_t.
+
+    Parameters
+    ----------
+    sd_control : float
+        Standard deviation of the metric in control.
+    effect : float
+        The absolute effect δ to detect.
+    sd_treatment : float, optional
+        Its standard deviation under treatment (default ``sd_control``).
+    alpha : float, optional
+        Two-sided significance level and 1 - confidence (0.05).
+    power : float, optional
+        The power (0.8).
+    ratio : float, optional
+        κ = n_control / n_treatment (1).
+
+    Returns
+    -------
+    pandas.Series
+        n_treatment, n_control, total.
+    """
     sd_t = sd_control if sd_treatment is None else sd_treatment
     z = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)
     n_t = math.ceil((z / effect) ** 2 * (sd_control**2 / ratio + sd_t**2))
@@ -268,7 +474,24 @@ def plan(
 
 
 def gini(values: np.ndarray) -> float:
-    """Gini coefficient of non-negative values (0 = equal, → 1 = one holds everything)."""
+    """Gini coefficient (0 = equal, → 1 = one member holds everything).
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        Non-negative values, one per member (for example contributions).
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from analysis.stats import gini
+    >>> gini(np.array([1.0, 1, 1, 1])), gini(np.array([0.0, 0, 0, 4]))
+    (0.0, 0.75)
+    """
     x = np.sort(np.asarray(values, dtype=float))
     n = x.size
     if n == 0 or x.sum() == 0:
@@ -280,7 +503,20 @@ def gini(values: np.ndarray) -> float:
 
 
 def lorenz(values: np.ndarray, points: int = 101) -> pd.DataFrame:
-    """Lorenz curve: share_of_members (poorest first) and share_of_total, ``points`` rows from 0 to 1."""
+    """Lorenz curve.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        Non-negative values, one per member (for example contributions).
+    points : int, optional
+        Rows from 0 to 1 (101).
+
+    Returns
+    -------
+    pandas.DataFrame
+        share_of_members (poorest first), share_of_total.
+    """
     x = np.sort(np.asarray(values, dtype=float))
     n = x.size
     cum = np.concatenate([[0.0], np.cumsum(x)]) / (x.sum() if x.sum() else 1)
@@ -290,8 +526,21 @@ def lorenz(values: np.ndarray, points: int = 101) -> pd.DataFrame:
 
 
 def top_shares(values: np.ndarray, percents: tuple[int, ...] = (1, 10)) -> dict[str, float]:
-    """``top{k}_share``: the share of the total held by the top k% of the positive values (the ⌈k% · n⌉
-    largest; ties at the cut do not change the share); NaN when the total is 0."""
+    """The share of the total held by the top k% of the positive values (the ⌈k% · n⌉ largest;
+    ties at the cut do not change the share).
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        Non-negative values, one per member (for example contributions).
+    percents : tuple of int, optional
+        The k values (1, 10).
+
+    Returns
+    -------
+    dict of str to float
+        ``top{k}_share``; NaN when the total is 0.
+    """
     x = np.sort(np.asarray(values, dtype=float)[np.asarray(values) > 0])[::-1]
     total = x.sum()
     return {
@@ -301,7 +550,18 @@ def top_shares(values: np.ndarray, percents: tuple[int, ...] = (1, 10)) -> dict[
 
 
 def concentration(values: np.ndarray) -> dict[str, float]:
-    """Gini and the shares held by the top 1% and 10% (:func:`top_shares`) of positive values."""
+    """Gini and the shares held by the top 1% and 10% of positive values.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        Non-negative values, one per member (for example contributions).
+
+    Returns
+    -------
+    dict of str to float
+        gini, top1_share, top10_share.
+    """
     x = np.sort(np.asarray(values, dtype=float)[np.asarray(values) > 0])[::-1]
     return {"contributors": int(x.size), "total": float(x.sum()), "gini": gini(x), **top_shares(x)}
 
@@ -311,7 +571,28 @@ def concentration(values: np.ndarray) -> dict[str, float]:
 
 
 def wilson(successes: float, n: float, alpha: float = ALPHA) -> tuple[float, float]:
-    """Wilson score interval of a proportion successes / n (NaN, NaN when n = 0)."""
+    """Wilson score interval of a proportion.
+
+    Parameters
+    ----------
+    successes : float
+        Count of successes.
+    n : float
+        Trials.
+    alpha : float, optional
+        Two-sided significance level and 1 - confidence (0.05).
+
+    Returns
+    -------
+    (float, float)
+        Lower and upper bound; (NaN, NaN) when n = 0.
+
+    Examples
+    --------
+    >>> from analysis.stats import wilson
+    >>> [round(float(b), 4) for b in wilson(81, 263)]
+    [0.2553, 0.3662]
+    """
     if n <= 0:
         return float("nan"), float("nan")
     z = stats.norm.ppf(1 - alpha / 2)
@@ -322,8 +603,21 @@ def wilson(successes: float, n: float, alpha: float = ALPHA) -> tuple[float, flo
 
 
 def mean_ci(values: np.ndarray, alpha: float = ALPHA) -> tuple[float, float, float]:
-    """Mean and its t interval from the sample variance (mean, lower, upper; NaN bounds below n = 2).
-    For counts per member (invitees, contributions) the empirical variance absorbs overdispersion."""
+    """Mean and its t interval from the sample variance. For counts per member (invitees,
+    contributions) the empirical variance absorbs overdispersion.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        The sample.
+    alpha : float, optional
+        Two-sided significance level and 1 - confidence (0.05).
+
+    Returns
+    -------
+    (float, float, float)
+        Mean, lower, upper (NaN bounds below n = 2).
+    """
     x = np.asarray(values, float)
     if x.size == 0:
         return float("nan"), float("nan"), float("nan")
@@ -335,7 +629,23 @@ def mean_ci(values: np.ndarray, alpha: float = ALPHA) -> tuple[float, float, flo
 
 
 def spearman(x: np.ndarray, y: np.ndarray, alpha: float = ALPHA) -> tuple[float, float, float]:
-    """Spearman's rank correlation with a Fisher-z interval (SE 1.06 / √(n − 3), Fieller et al. 1957)."""
+    """Spearman's rank correlation with a Fisher-z interval (SE 1.06 / √(n − 3), Fieller et al.
+    1957).
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        First variable.
+    y : numpy.ndarray
+        Second variable.
+    alpha : float, optional
+        Two-sided significance level and 1 - confidence (0.05).
+
+    Returns
+    -------
+    (float, float, float)
+        rho, lower, upper.
+    """
     x, y = np.asarray(x, float), np.asarray(y, float)
     if x.size < 4 or np.ptp(x) == 0 or np.ptp(y) == 0:
         return float("nan"), float("nan"), float("nan")

@@ -44,19 +44,59 @@ from analysis.definitions import ChurnRules as ChurnRules  # re-exported: the ru
 from analysis.display import HtmlRepr
 from analysis.stats import holm
 
+__all__ = [
+    "churn_table",
+    "join_runs",
+    "landmark_table",
+    "kaplan_meier",
+    "survival_summary",
+    "logrank",
+    "RMST",
+    "rmst",
+    "rmst_table",
+    "usable_tau",
+    "reactivation",
+    "sensitivity",
+]
+
 # --------------------------------------------------------------------------------------------------
 # the per-member churn table
 
 
 @accepts_dates
 def churn_table(src: DataSource, as_of: date, rules: ChurnRules | None = None) -> pd.DataFrame:
-    """One row per member in the analysis: member_id, join_day, channel, community, churn_day (NaT when
-    none by the cutoff), event (bool), duration (days), entry (days; > 0 only with delayed entry),
-    came_back (churned and active again later), left_truncated (joined before the log).
+    """One row per member in the churn analysis, by the churn rule counted from the join day
+    (which counts as active for members who joined inside the log).
 
-    The churn rule is :func:`analysis.activity.quiet_runs` from the join day, which counts as active for
-    members who joined inside the log. ``attrs`` carry the counts the report must state: members joined
-    after the cutoff and members joined before the log (left out or entered late)."""
+    Parameters
+    ----------
+    src : DataSource
+        The community, from :func:`analysis.open` (or ``ctx.src`` in a report).
+    as_of : date, str or pandas.Timestamp
+        The last complete local day included; nothing after it is read.
+    rules : ChurnRules, optional
+        The churn definition (default :class:`analysis.definitions.ChurnRules`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        member_id, join_day, channel, community, churn_day (NaT when none by the cutoff), event (bool),
+        duration (days), entry (days; > 0 only with delayed entry), came_back (churned and active again
+        later), left_truncated (joined before the log). ``attrs`` carry the counts the report must state:
+        members joined after the cutoff and members joined before the log (left out or entered late).
+
+    Examples
+    --------
+    >>> import analysis as ca
+    >>> from analysis import survival
+    >>> churn = survival.churn_table(ca.open("data/demo"), "2026-06-29")
+    >>> km = survival.kaplan_meier(churn, group="channel")
+    >>> summary = survival.survival_summary(km, at=(30,)).set_index("group")
+    >>> summary.columns.tolist()[:5]
+    ['members', 'events', 'median', 'median_ci_lower', 'median_ci_upper']
+    >>> bool(summary.loc["all", "s30"] > 0.5)
+    True
+    """
     rules = rules or ChurnRules()
     first, _ = src.day_range()
     cutoff = as_of - timedelta(days=rules.churn_days)
@@ -114,11 +154,25 @@ CHURN_COLUMNS = [
 
 
 def join_runs(src: DataSource, as_of: date, thresholds: Sequence[int]) -> dict[int, pd.DataFrame]:
-    """The churn rule from the join day (:func:`analysis.activity.quiet_starts`; the join day counts as
-    active for members who joined inside the log) for every member joined by ``as_of``, one frame
-    (churn_k, back, first_k) per churn threshold, rows as in :func:`analysis.activity.members_frame`.
-    The active days are fetched and put in order once per source and ``as_of``; every threshold not yet
-    computed comes from one pass over them (the churn_days sweep)."""
+    """The churn rule from the join day for every member joined by ``as_of``, one frame per churn
+    threshold. The active days are fetched and put in order once per source and ``as_of``; every threshold
+    not yet computed comes from one pass over them.
+
+    Parameters
+    ----------
+    src : DataSource
+        The community, from :func:`analysis.open` (or ``ctx.src`` in a report).
+    as_of : date, str or pandas.Timestamp
+        The last complete local day included; nothing after it is read.
+    thresholds : sequence of int
+        The churn_days values.
+
+    Returns
+    -------
+    dict of int to pandas.DataFrame
+        threshold -> churn_k (first day offset of the quiet run, -1 for none), back, first_k; rows as in
+        :func:`analysis.activity.members_frame`.
+    """
     key = ("join_runs", as_of, src.tz)
     if key not in src.cache:
         m = members_frame(src, as_of)
@@ -161,14 +215,28 @@ def _offset_days(start: np.ndarray, k: np.ndarray) -> pd.Series:
 def landmark_table(
     src: DataSource, churn: pd.DataFrame, as_of: date, rules: ChurnRules | None = None
 ) -> pd.DataFrame:
-    """Members still in the risk set at the landmark (duration >= landmark_days), with covariates from
-    days 0 .. landmark-1 after joining and time counted from the landmark.
+    """Members still in the risk set at the landmark (duration >= landmark_days), with
+    covariates from days 0 .. landmark-1 after joining and time counted from the landmark.
 
-    Adds: lm_contributions, lm_active_days, lm_score, lm_tier (core / active / lurker / dormant: the
-    tier rules ``rules.tiers`` on the landmark window, with the core cut pooled over all members at their
-    landmark),
-    and ``t`` = duration - landmark_days. Members who joined before the log (kept with delayed entry)
-    have no observed landmark window: their covariates are NaN (``attrs["covariates_unknown"]``)."""
+    Parameters
+    ----------
+    src : DataSource
+        The community, from :func:`analysis.open` (or ``ctx.src`` in a report).
+    churn : pandas.DataFrame
+        From :func:`churn_table`.
+    as_of : date, str or pandas.Timestamp
+        The last complete local day included; nothing after it is read.
+    rules : ChurnRules, optional
+        The churn definition (its ``landmark_days`` and ``tiers``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The churn table's columns plus lm_contributions, lm_active_days, lm_score, lm_tier (core / active /
+        lurker / dormant on the landmark window, with the core cut pooled over all members at their
+        landmark) and ``t`` = duration - landmark_days. Members who joined before the log have no observed
+        landmark window: their covariates are NaN (``attrs["covariates_unknown"]``).
+    """
     rules = rules or ChurnRules()
     L = rules.landmark_days
     d = churn[churn["duration"] >= L].copy()
@@ -218,12 +286,31 @@ def kaplan_meier(
     event: str = "event",
     entry: str | None = "entry",
 ) -> pd.DataFrame:
-    """KM survival with 95% CI (lifelines' exponential Greenwood) and at-risk counts, per group.
+    """Kaplan–Meier survival with 95% CI (lifelines' exponential Greenwood) and at-risk counts,
+    per group.
 
-    Columns: group, timeline, survival, ci_lower, ci_upper, at_risk, events. Group ``all`` = every row
-    of ``df``, the other groups its values of ``group`` (rows where it is missing are in ``all`` only).
-    With delayed entry, a member entering at time e is at risk on (e, T], R's counting-process
-    convention (``survfit(Surv(entry, T, E))``): not at an event time equal to its entry."""
+    With delayed entry, a member entering at time e is at risk on (e, T], R's counting-process convention
+    (``survfit(Surv(entry, T, E))``): not at an event time equal to its entry.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per member, for example :func:`churn_table` or :func:`landmark_table`.
+    group : str, optional
+        A column of ``df``; group ``all`` holds every row, the other groups its values (rows where it is
+        missing are in ``all`` only).
+    duration : str, optional
+        The column of follow-up time in days.
+    event : str, optional
+        The column that is True (1) for a churn.
+    entry : str or None, optional
+        The delayed-entry column (``"entry"``; ignored when absent), None for none.
+
+    Returns
+    -------
+    pandas.DataFrame
+        group, timeline, survival, ci_lower, ci_upper, at_risk, events.
+    """
     from lifelines import KaplanMeierFitter
 
     frames = []
@@ -271,9 +358,22 @@ def _step_at(km: pd.DataFrame, t: float, col: str) -> float:
 
 
 def survival_summary(km: pd.DataFrame, at: Sequence[int] = (30, 60, 90)) -> pd.DataFrame:
-    """Per group: members at start, median lifetime with 95% CI, survival at ``at`` days with CI.
+    """Per group: members at start, median lifetime with 95% CI, survival at ``at`` days with
+    CI. Medians are NaN (not reached) when survival stays above 50% during follow-up.
 
-    Medians are NaN (not reached) when survival stays above 50% during follow-up."""
+    Parameters
+    ----------
+    km : pandas.DataFrame
+        From :func:`kaplan_meier`.
+    at : sequence of int, optional
+        Days to read survival at (30, 60, 90).
+
+    Returns
+    -------
+    pandas.DataFrame
+        group, members, events, median, median_ci_lower, median_ci_upper, and per day ``s{d}``,
+        ``s{d}_ci_lower``, ``s{d}_ci_upper``.
+    """
     rows = []
     for g, k in km.groupby("group", sort=False):
         row = {"group": g, "members": int(k["at_risk"].iloc[0]), "events": int(k["events"].sum())}
@@ -295,7 +395,25 @@ def survival_summary(km: pd.DataFrame, at: Sequence[int] = (30, 60, 90)) -> pd.D
 def logrank(
     df: pd.DataFrame, group: str, duration: str = "duration", event: str = "event"
 ) -> tuple[dict, pd.DataFrame]:
-    """Overall k-group log-rank test and pairwise tests with Holm-adjusted p-values."""
+    """Overall k-group log-rank test and pairwise tests with Holm-adjusted p-values.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per member, for example :func:`churn_table` or :func:`landmark_table`.
+    group : str
+        The column that defines the groups.
+    duration : str, optional
+        The column of follow-up time in days.
+    event : str, optional
+        The column that is True (1) for a churn.
+
+    Returns
+    -------
+    (dict, pandas.DataFrame)
+        The overall test (chi2, df, p_value) and the pairwise table (group_a, group_b, chi2, p_value,
+        p_holm).
+    """
     from lifelines.statistics import multivariate_logrank_test, pairwise_logrank_test
 
     d = df[df[group].notna()]
@@ -327,8 +445,29 @@ class RMST(HtmlRepr):
 
 
 def rmst(durations: np.ndarray, events: np.ndarray, tau: float, weights: np.ndarray | None = None) -> RMST:
-    """Area under the KM curve on [0, tau] with Var = Σ_{t_j <= tau} A_j² d_j / (n_j (n_j - d_j)),
-    A_j = area under the curve from t_j to tau (the estimator's variance, as in survRM2)."""
+    """Restricted mean survival time: the area under the KM curve on [0, tau], with
+    Var = Σ_{t_j <= tau} A_j² d_j / (n_j (n_j - d_j)), A_j the area under the curve from t_j to tau.
+
+    Parameters
+    ----------
+    durations : numpy.ndarray
+        Follow-up times.
+    events : numpy.ndarray
+        1 for an event, 0 for censored.
+    tau : float
+        The horizon.
+    weights : numpy.ndarray, optional
+        Case weights (members per row).
+
+    Returns
+    -------
+    RMST
+        tau, rmst and se.
+
+    References
+    ----------
+    Uno et al., survRM2 (R package): the same estimator and variance.
+    """
     t = np.asarray(durations, float)
     e = np.asarray(events, bool)
     w = np.ones_like(t) if weights is None else np.asarray(weights, float)
@@ -354,11 +493,31 @@ def rmst_table(
     duration: str = "duration",
     event: str = "event",
 ) -> pd.DataFrame:
-    """RMST per group with 95% CI, and the difference to ``reference`` (default: the largest group)
-    with CI and two-sided z-test p-value.
+    """RMST per group with 95% CI, and the difference to ``reference`` with CI and a two-sided
+    z-test p-value. ``tau`` is lowered to the shortest of the groups' longest follow-up (survRM2's rule), so
+    no group's curve is extrapolated.
 
-    ``tau`` is lowered to the shortest of the groups' longest follow-up (survRM2's rule), so no group's
-    curve is extrapolated; the ``tau`` column holds the value used."""
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per member, for example :func:`churn_table` or :func:`landmark_table`.
+    group : str
+        The column that defines the groups.
+    tau : float
+        The horizon asked for.
+    reference : str, optional
+        The reference group (default the largest).
+    duration : str, optional
+        The column of follow-up time in days.
+    event : str, optional
+        The column that is True (1) for a churn.
+
+    Returns
+    -------
+    pandas.DataFrame
+        group, members, tau (the value used), rmst, se, ci_lower, ci_upper, reference, difference,
+        diff_ci_lower, diff_ci_upper, p_value.
+    """
     groups = {str(k): g for k, g in df.groupby(group, observed=True)}
     ref = reference or max(groups, key=lambda k: len(groups[k]))
     tau = usable_tau(df, group, tau, duration)
@@ -390,7 +549,23 @@ def rmst_table(
 
 
 def usable_tau(df: pd.DataFrame, group: str, tau: float, duration: str = "duration") -> float:
-    """``tau``, or the shortest of the groups' longest follow-up times when that is shorter."""
+    """``tau``, or the shortest of the groups' longest follow-up times when that is shorter.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per member, for example :func:`churn_table` or :func:`landmark_table`.
+    group : str
+        The column that defines the groups.
+    tau : float
+        The horizon asked for.
+    duration : str, optional
+        The column of follow-up time in days.
+
+    Returns
+    -------
+    float
+    """
     longest = df.groupby(group, observed=True)[duration].max()
     return tau if not len(longest) or tau <= longest.min() else float(longest.min())
 
@@ -400,7 +575,20 @@ def usable_tau(df: pd.DataFrame, group: str, tau: float, duration: str = "durati
 
 
 def reactivation(churn: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
-    """Share of churned members who were active again later: [by], churned, came_back, rate."""
+    """Share of churned members who were active again later.
+
+    Parameters
+    ----------
+    churn : pandas.DataFrame
+        From :func:`churn_table`.
+    by : str, optional
+        A column to break down by.
+
+    Returns
+    -------
+    pandas.DataFrame
+        [by], churned, came_back, rate.
+    """
     d = churn[churn["event"]]
     keys = [by] if by else []
     g = d.groupby(keys, observed=True) if keys else [((), d)]
@@ -424,8 +612,25 @@ def sensitivity(
     churn_days: Sequence[int] = (14, 30, 60, 90),
     left_truncation: str = "exclude",
 ) -> pd.DataFrame:
-    """How the answers move with the churn threshold: per churn_days, members, churned, median lifetime,
-    S(30), S(60), S(90) and the share of churned who came back."""
+    """How the answers move with the churn threshold (one pass over the active days serves
+    every threshold).
+
+    Parameters
+    ----------
+    src : DataSource
+        The community, from :func:`analysis.open` (or ``ctx.src`` in a report).
+    as_of : date, str or pandas.Timestamp
+        The last complete local day included; nothing after it is read.
+    churn_days : sequence of int, optional
+        The thresholds (14, 30, 60, 90).
+    left_truncation : {"exclude", "entry"}, optional
+        How members who joined before the log are treated.
+
+    Returns
+    -------
+    pandas.DataFrame
+        churn_days, cutoff, members, churned, median (lifetime), s30, s60, s90, came_back_rate.
+    """
     rows = []
     first, _ = src.day_range()
     churn_days = [w for w in churn_days if as_of - timedelta(days=w) >= first + timedelta(days=7)]

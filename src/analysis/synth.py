@@ -41,6 +41,12 @@ import pyarrow.parquet as pq
 
 from analysis.definitions import CONTRIBUTION_TYPES, DEFAULT_TZ, DEFAULT_WEIGHTS, EXPERIMENT_METRICS
 
+__all__ = [
+    "SegmentParams",
+    "SynthConfig",
+    "generate",
+]
+
 SEGMENTS = ("core", "regular", "lurker")
 CHANNELS = ("organic", "search", "social", "invite", "ads")
 COMMUNITIES = ("Photography", "Travel", "Food & Cooking", "Gadgets", "Parenting")
@@ -161,10 +167,12 @@ class SynthConfig:
 
     @property
     def as_of(self) -> date:
+        """The last complete local day of the simulated log."""
         return self.start + timedelta(days=self.days - 1)
 
     @property
     def experiment_start(self) -> date:
+        """The local day the simulated experiment starts assigning members."""
         return self.start + timedelta(days=self.days - self.experiment_start_offset)
 
     @property
@@ -183,7 +191,18 @@ def _hour_cdf() -> np.ndarray:
 
 
 def time_of_day_cdf(seconds: np.ndarray) -> np.ndarray:
-    """Share of a day's events that fall before ``seconds`` after local midnight."""
+    """Share of a day's events that fall before ``seconds`` after local midnight.
+
+    Parameters
+    ----------
+    seconds : numpy.ndarray
+        Seconds after local midnight.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shares in [0, 1], the same shape.
+    """
     cdf = _hour_cdf()
     hours = np.clip(np.asarray(seconds, dtype=float) / 3600.0, 0, 24)
     h = np.minimum(np.floor(hours).astype(int), 23)
@@ -727,7 +746,21 @@ class _Sim:
 
 
 def generate(cfg: SynthConfig, out: str | Path) -> dict:
-    """Write members, events, assignments, arms, rewards and ground_truth.json into ``out``."""
+    """Simulate a community and write members, events, assignments, arms, rewards and
+    ``ground_truth.json`` (the planted effects and hazards) into ``out``.
+
+    Parameters
+    ----------
+    cfg : SynthConfig
+        Size, calendar and seed.
+    out : str or pathlib.Path
+        The folder to write.
+
+    Returns
+    -------
+    dict
+        The ground truth, as written to ``ground_truth.json``.
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     sim = _start(cfg)
