@@ -19,7 +19,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_every_markdown_cell_of_every_template_has_a_chinese_text():
-    for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
+    """Report templates are rendered in both languages (the researcher's tour, explore.ipynb, is not a
+    page: it carries its Chinese beside the English)."""
+    templates = [ROOT / "notebooks" / spec.notebook for spec in report.REPORTS]
+    assert len(templates) == len(list((ROOT / "notebooks").glob("*.ipynb"))) - 1
+    for nb in templates:
         for cell in json.loads(nb.read_text(encoding="utf-8"))["cells"]:
             if cell["cell_type"] == "markdown":
                 text = "".join(cell["source"]).strip()

@@ -4,6 +4,7 @@ results that display as small HTML tables, and plots that draw grouped frames or
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import os
 from pathlib import Path
 
@@ -77,3 +78,20 @@ def test_grouped_trend_draws_one_line_per_group_and_refuses_a_frame_it_cannot_dr
         plots.daily_trend(by.rename(columns={"group": "channel"}), columns=["dau"])
     with pytest.raises(ValueError, match="no column wau_typo"):
         plots.daily_trend(by, columns=["wau_typo"])
+
+
+def test_a_chart_a_cell_returns_shows_as_a_picture_after_import():
+    """The plotting functions build a matplotlib ``Figure`` without pyplot; importing the package in
+    IPython registers a PNG formatter, so ``plots.daily_trend(...)`` as a cell's value is a chart."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    try:
+        importlib.reload(importlib.import_module("analysis"))
+        from analysis import plots
+
+        daily = pd.DataFrame({"date": pd.date_range("2026-01-01", periods=3).date, "dau": [1, 2, 3]})
+        data, _ = shell.display_formatter.format(plots.daily_trend(daily, columns=["dau"]))
+        assert data["image/png"][:4] == b"\x89PNG"
+    finally:
+        InteractiveShell.clear_instance()
