@@ -95,3 +95,79 @@ def test_a_chart_a_cell_returns_shows_as_a_picture_after_import():
         assert data["image/png"][:4] == b"\x89PNG"
     finally:
         InteractiveShell.clear_instance()
+
+
+# every public function that takes a day, called with ISO strings from another directory; the values of
+# its other required parameters come from this table (a new public function needs an entry here)
+AS_OF, EARLIER = "2026-06-29", "2026-05-01"
+
+
+def _arguments(src):
+    from analysis import activity, experiment, growth, kpi, monitoring, risk, survival
+    from analysis.definitions import TierRules
+
+    tiers = activity.assign_tiers(src, AS_OF)
+    table = experiment.metric_table(src, experiment.experiments(src)[0], AS_OF)
+    feats = risk.features(src, EARLIER, AS_OF)
+    per = growth.invite_members(src, AS_OF)
+    return {
+        "src": src,
+        "experiment": experiment.experiments(src)[0],
+        "table": table,
+        "tiers": tiers,
+        "tiers_now": tiers,
+        "rules": TierRules(),
+        "churn": survival.churn_table(src, AS_OF),
+        "thresholds": (14, 30),
+        "period": kpi.Period.of(None, AS_OF),
+        "frame": kpi.daily_kpis(src, AS_OF),
+        "weeks": 2,
+        "per": per,
+        "feats": feats,
+        "members": feats["member_id"],
+        "starts": tiers.loc[tiers["tier"] == "core", ["member_id"]].assign(start_day=pd.Timestamp(EARLIER)),
+        "mon": monitoring.monitoring(table),
+        "source": os.path.relpath(DEMO),  # from the temporary directory the test works in
+        "data_dir": os.path.relpath(DEMO),
+    }
+
+
+def test_every_public_function_that_takes_a_day_accepts_iso_strings_from_another_directory(
+    tmp_path, monkeypatch
+):
+    """From a temporary directory (the demo opened by a relative path), each public function of the
+    reference with a day parameter (as_of, ref, landmark, day, first, end, between) computes its result
+    from ISO strings, and a result equals the one computed from ``date`` objects."""
+    import inspect
+
+    import analysis as ca
+    from analysis import kpi
+    from test_docs import _documented_modules
+
+    days = {"as_of": AS_OF, "ref": AS_OF, "landmark": EARLIER, "day": EARLIER, "first": "2026-01-01"}
+    days |= {"end": AS_OF, "between": (EARLIER, AS_OF)}
+    monkeypatch.chdir(tmp_path)
+    src = ca.open(os.path.relpath(DEMO, tmp_path))
+    args = _arguments(src)
+    called = []
+    for modname in _documented_modules():
+        mod = importlib.import_module(modname)
+        for name in mod.__all__:
+            fn = getattr(mod, name)
+            params = inspect.signature(fn).parameters if inspect.isfunction(fn) else {}
+            if not set(params) & set(days):
+                continue
+            kwargs = {}
+            for p, spec in params.items():
+                if p in days:
+                    kwargs[p] = days[p]
+                elif spec.default is inspect.Parameter.empty:
+                    assert p in args, f"{modname}.{name}: add a value for {p!r} to _arguments"
+                    kwargs[p] = args[p]
+            result = fn(**kwargs)
+            assert result is not None, f"{modname}.{name}"
+            called.append(f"{modname}.{name}")
+    assert len(called) >= 40, called
+    by_string = kpi.weekly_lifecycle(src, AS_OF)
+    by_date = kpi.weekly_lifecycle(src, pd.Timestamp(AS_OF).date())
+    pd.testing.assert_frame_equal(by_string, by_date)

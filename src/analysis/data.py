@@ -1294,12 +1294,13 @@ def experiments(src: DataSource) -> list[str]:
     return [] if a is None else sorted(a.select("experiment").distinct().execute()["experiment"].tolist())
 
 
-DATE_PARAMETERS = ("as_of", "ref", "since")
+DATE_PARAMETERS = ("as_of", "ref", "since", "landmark", "day", "first", "end", "between")
 
 
 def accepts_dates(func: Callable) -> Callable:
-    """Let a public function take its day parameters (``as_of``, ``ref``, ``since``) as a ``date``, a
-    datetime or pandas Timestamp, or an ISO string (see :func:`to_date`)."""
+    """Let a public function take its day parameters (``as_of``, ``ref``, ``since``, ``landmark``,
+    ``day``, ``first``, ``end``, and each end of a ``between`` pair) as a ``date``, a datetime or pandas
+    Timestamp, or an ISO string (see :func:`to_date`)."""
     sig = inspect.signature(func)
     names = [n for n in sig.parameters if n in DATE_PARAMETERS]
 
@@ -1307,8 +1308,11 @@ def accepts_dates(func: Callable) -> Callable:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         bound = sig.bind(*args, **kwargs)
         for n in names:
-            if bound.arguments.get(n) is not None:
-                bound.arguments[n] = to_date(bound.arguments[n])
+            value = bound.arguments.get(n)
+            if isinstance(value, tuple | list):
+                bound.arguments[n] = tuple(to_date(v) for v in value)
+            elif value is not None:
+                bound.arguments[n] = to_date(value)
         return func(*bound.args, **bound.kwargs)
 
     return wrapper

@@ -205,6 +205,7 @@ def cycle_time(per: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+@accepts_dates
 def invited_share(per: pd.DataFrame, first: date, alpha: float = ALPHA) -> pd.DataFrame:
     """Share of new members who came by invitation (``invited_by`` set), by join week (Monday)
     inside the log.
@@ -368,6 +369,7 @@ def cascade_summary(casc: pd.DataFrame) -> pd.DataFrame:
 # tiers at the time of inviting
 
 
+@accepts_dates
 def tiers_by_month(src: DataSource, per: pd.DataFrame, as_of: date) -> dict[pd.Timestamp, pd.DataFrame]:
     """Tiers at the day before each join month of an invitee inside the log (the tier an inviter
     had when the month's invitations landed); months starting on the log's first day have none.

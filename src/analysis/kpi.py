@@ -865,6 +865,7 @@ def period_by_group(daily_by: pd.DataFrame, period: Period) -> pd.DataFrame:
     return out.sort_values("mean_dau", ascending=False)
 
 
+@accepts_dates
 def last_weeks(frame: pd.DataFrame, as_of: date, weeks: int, column: str = "date") -> pd.DataFrame:
     """Rows of ``frame`` whose ``column`` (a day) falls in the ``weeks`` weeks ending at ``as_of``.
 

@@ -19,6 +19,7 @@ import pandas as pd
 
 from analysis import clusters
 from analysis import sequential as sq
+from analysis.data import accepts_dates
 from analysis.definitions import ALPHA
 from analysis.experiment import COUNT_METRICS, PRE_COVARIATE, RETENTION_DAYS, _control
 from analysis.stats import Moments
@@ -201,6 +202,7 @@ def _row(table: pd.DataFrame, metric: str, arm: str, day, e: sq.SequentialEffect
     }
 
 
+@accepts_dates
 def status(mon: pd.DataFrame, end: date) -> pd.DataFrame:
     """Per metric and arm at the latest look: whether the always-valid interval excludes no change
     (``settled``), in which direction, and the planned end.

@@ -189,6 +189,7 @@ def _derived(
     return df.sort_values("member_id", ignore_index=True)
 
 
+@accepts_dates
 def outcomes(
     src: DataSource, feats: pd.DataFrame, landmark: date, rules: RiskRules = RiskRules()
 ) -> pd.Series:
@@ -589,6 +590,7 @@ def backtest(src: DataSource, as_of: date, rules: RiskRules = RiskRules()) -> Ba
     return Backtest(fit_date, pd.DataFrame(rows), test)
 
 
+@accepts_dates
 def p_alive(src: DataSource, day: date, as_of: date, members: pd.Series) -> np.ndarray:
     """BG/NBD probability that each member is still "alive" at ``day`` (active days as the
     transactions, in days; fitted on every member active by ``day``, from data up to ``day``).
@@ -672,6 +674,7 @@ def risk_now(src: DataSource, as_of: date, rules: RiskRules = RiskRules()) -> Ri
     return RiskNow(model, now, train)
 
 
+@accepts_dates
 def history_needed(as_of: date, rules: RiskRules = RiskRules(), backtest: bool = False) -> date:
     """The first log day the risk now needs: the newest training landmark is ``lag`` days before
     ``as_of``, with the features' history before it.

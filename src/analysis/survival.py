@@ -153,6 +153,7 @@ CHURN_COLUMNS = [
 ]
 
 
+@accepts_dates
 def join_runs(src: DataSource, as_of: date, thresholds: Sequence[int]) -> dict[int, pd.DataFrame]:
     """The churn rule from the join day for every member joined by ``as_of``, one frame per churn
     threshold. The active days are fetched and put in order once per source and ``as_of``; every threshold
