@@ -27,10 +27,51 @@ def test_open_from_another_directory_with_string_dates(tmp_path, monkeypatch):
 
 def _results():
     """One instance of each result type, from the demo where it is cheap and built directly otherwise."""
-    from analysis import bgnbd, clusters, definitions, experiment, sequential, spillover, stats
+    from analysis import (
+        activity,
+        bgnbd,
+        clusters,
+        cox,
+        definitions,
+        experiment,
+        growth,
+        randomisation,
+        risk,
+        sequential,
+        spillover,
+        stats,
+        survival,
+    )
+    from analysis.data import validate
 
     src = __import__("analysis").open(DEMO)
     name = experiment.experiments(src)[0]
+    section = risk.section(src, "2026-06-29")
+    table = experiment.metric_table(src, name, "2026-06-29")
+    cells = pd.DataFrame({"cluster": [1, 2, 3, 4], "cell": ["a", "a", "b", "b"], "n": [5, 6, 4, 7]})
+    cells["sum_y"] = [5.0, 9, 8, 12]
+    signal = experiment.Signal(0.8, 0.6, 1.1, 0.2, 120, ratio=True)
+    extra = [
+        validate(DEMO),
+        definitions.InviteRules(),
+        definitions.ExperimentRules(),
+        cox.fit(
+            pd.DataFrame({"x": [1, 1, 1, 0, 0, 0]}),
+            np.array([1, 1, 6, 6, 8, 9]),
+            np.array([1, 0, 1, 1, 0, 1]),
+        ),
+        clusters.cell_contrast(cells, {"a": -1.0, "b": 1.0}),
+        signal,
+        experiment.SchemeStory("cash", "ship", signal, signal, True, signal, signal),
+        growth.fission(src, "2026-06-29", activity.assign_tiers(src, "2026-06-29")),
+        randomisation.design(src, table, experiment.planned_split(src, name)),
+        section,
+        section.now,
+        section.now.model,
+        section.backtest,
+        survival.rmst(np.array([1.0, 2, 3]), np.array([1, 0, 1]), 3),
+    ]
+    extra.append(extra[7].growth)
     m = stats.Moments.of(np.array([1.0, 2, 3, 4]), np.array([0.0, 1, 1, 2]))
     e = stats.welch(m, stats.Moments.of(np.array([2.0, 3, 5, 4])))
     sums = pd.DataFrame({"n": [10, 12, 9, 11], "sum_y": [5.0, 7, 4, 9], "sum_y2": [9.0, 11, 6, 12]})
@@ -47,11 +88,25 @@ def _results():
         sequential.effect(m, m),
         spillover.NeighbourTest("contributions", 10, 4, 0.5, 0.3, 99),
         experiment.Verdict("cash", "ship", "all_improved", (("contributions", 0.1, 0.01),)),
+        *extra,
     ]
 
 
 def test_every_result_type_displays_as_an_escaped_html_table():
-    for obj in _results():
+    import inspect
+    import pkgutil
+
+    from analysis.display import HtmlRepr
+
+    results = _results()
+    types = set()
+    for mod in pkgutil.iter_modules([str(DEMO.parents[1] / "src" / "analysis")]):
+        module = importlib.import_module(f"analysis.{mod.name}")
+        types |= {c for _, c in inspect.getmembers(module, inspect.isclass) if issubclass(c, HtmlRepr)}
+    types.discard(HtmlRepr)
+    missing = {t.__name__ for t in types} - {type(obj).__name__ for obj in results}
+    assert not missing, f"no instance of {sorted(missing)} is checked"
+    for obj in results:
         html = obj._repr_html_()
         assert html.startswith("<table><caption>" + type(obj).__name__)
         for f in dataclasses.fields(obj):
