@@ -482,7 +482,49 @@ def _cohort_end(start: pd.Series, grain: str) -> pd.Series:
 def _new_member_cells(
     src: DataSource, as_of: date, grain: str, by: Breakdown, windows: dict[str, tuple[int, int]]
 ) -> pd.DataFrame:
-    """cohort_date, [group], cohort_size, window label, retained, last_offset for each window."""
+    """cohort_date, [group], cohort_size, window label, retained, rate, is_complete for each window.
+
+    Week and month cohorts are sums of day cohorts: every member joins on one day, so cohort sizes and
+    the members retained in a window add up. The day cells are computed once per source, ``as_of``,
+    breakdown column and windows, and every grain is read from them."""
+    if grain == "day" or not (by is None or isinstance(by, str)):
+        return _query_cells(src, as_of, grain, by, windows)
+    key = ("new_member_day_cells", as_of, by, tuple(windows.items()))
+    if key not in src.cache:
+        src.cache[key] = _query_cells(src, as_of, "day", by, windows, mask=False)
+    days = src.cache[key]
+    gcols = ["group"] if by is not None else []
+    cohort = pd.to_datetime(days["cohort_date"])
+    days = days.assign(cohort_date=cohort.dt.to_period("W-SUN" if grain == "week" else "M").dt.start_time)
+    cells = days.groupby(["cohort_date", *gcols, "window"], as_index=False, sort=False).agg(
+        cohort_size=("cohort_size", "sum"), retained=("retained", "sum")
+    )
+    return _finish_cells(cells, grain, windows, as_of)
+
+
+def _finish_cells(
+    cells: pd.DataFrame, grain: str, windows: dict[str, tuple[int, int]], as_of: date
+) -> pd.DataFrame:
+    """Completeness (the cohort's last day + the window's last day <= as_of), NaN where incomplete."""
+    cells["cohort_date"] = pd.to_datetime(cells["cohort_date"])
+    last = cells["window"].map({k: v[1] for k, v in windows.items()})
+    cohort_last_day = _cohort_end(cells["cohort_date"], grain)
+    cells["is_complete"] = (cohort_last_day + pd.to_timedelta(last, unit="D")) <= pd.Timestamp(as_of)
+    cells.loc[~cells["is_complete"], "retained"] = np.nan
+    cells["rate"] = cells["retained"] / cells["cohort_size"]
+    cells["cohort_date"] = cells["cohort_date"].dt.date
+    return cells
+
+
+def _query_cells(
+    src: DataSource,
+    as_of: date,
+    grain: str,
+    by: Breakdown,
+    windows: dict[str, tuple[int, int]],
+    mask: bool = True,
+) -> pd.DataFrame:
+    """The cells counted on the backend; ``mask=False`` keeps the counts of incomplete cells."""
     first, _ = src.day_range()
     m = src.members_local(as_of)
     m = m.filter(m.join_day >= first)  # cohorts before the log cannot be observed
@@ -508,15 +550,8 @@ def _new_member_cells(
     grid = sizes.merge(pd.DataFrame({"window": list(windows)}), how="cross")
     cells = grid.merge(retained, on=["cohort", *gcols, "window"], how="left")
     cells["retained"] = cells["retained"].fillna(0)
-    cells["cohort"] = pd.to_datetime(cells["cohort"])
-    last = cells["window"].map({k: v[1] for k, v in windows.items()})
-    cohort_last_day = _cohort_end(cells["cohort"], grain)
-    cells["is_complete"] = (cohort_last_day + pd.to_timedelta(last, unit="D")) <= pd.Timestamp(as_of)
-    cells.loc[~cells["is_complete"], "retained"] = np.nan
-    cells["rate"] = cells["retained"] / cells["cohort_size"]
     cells = cells.rename(columns={"cohort": "cohort_date"})
-    cells["cohort_date"] = cells["cohort_date"].dt.date
-    return cells
+    return _finish_cells(cells, grain, windows, as_of) if mask else cells
 
 
 @accepts_dates
