@@ -143,7 +143,8 @@ def daily_kpis(
     frames = []
     cal = _calendar(first, as_of)
     groups = sorted(daily["group"].unique()) if gcols else [None]
-    counts_by_n = _trailing_distinct(md, gcols, tuple(sorted(set(windows.values()))))
+    gaps, _ = _with_group(_day_gaps(src, as_of), _groups(src, by))
+    counts_by_n = _trailing_distinct(gaps, gcols, tuple(sorted(set(windows.values()))))
     for g in groups:
         d = daily[daily["group"] == g] if gcols else daily
         d = d.set_index("day").reindex(cal).drop(columns=gcols, errors="ignore").fillna(0)
@@ -192,18 +193,29 @@ def _finish_daily(out: pd.DataFrame, first: date, gcols: list[str], windows: dic
     return out[["date", *gcols, "uv", "dau", *windows, *ratio, *tail, "checkins", "invites", *flags]]
 
 
-def _trailing_distinct(md: ir.Table, gcols: list[str], windows: tuple[int, ...]) -> dict[int, pd.DataFrame]:
+def _day_gaps(src: DataSource, as_of: date) -> ir.Table:
+    """Each member's active days as whole numbers ``d`` (days since 1970-01-01) with the member's
+    previous active day ``prev`` (null for the first): one ordered pass over the member-days, kept on
+    the backend for every breakdown of the session (a member has one group, so the previous day within
+    a group is the previous day)."""
+    key = ("kpi_day_gaps", as_of)
+    if key not in src.cache:
+        md = member_days(src, as_of)
+        t = md.select("member_id", d=md.day.epoch_days())
+        src.cache[key] = src.materialize(
+            t.mutate(prev=t.d.lag().over(ibis.window(group_by="member_id", order_by="d")))
+        )
+    return src.cache[key]
+
+
+def _trailing_distinct(gaps: ir.Table, gcols: list[str], windows: tuple[int, ...]) -> dict[int, pd.DataFrame]:
     """Interval events for distinct actives in trailing n-day windows, for each n in ``windows``.
 
-    A member active on ``day`` (previous active day ``prev``) is counted in the windows ending on
-    [max(day, prev + n), day + n - 1]; these intervals are disjoint per member, so the distinct count
-    on d is the number of intervals covering d: +1 at the start, -1 at day + n. One ordered pass
-    (the lag) serves every n.
+    A member active on day ``d`` (previous active day ``prev``, from :func:`_day_gaps`) is counted in
+    the windows ending on [max(d, prev + n), d + n - 1]; these intervals are disjoint per member, so the
+    distinct count on a day is the number of intervals covering it: +1 at the start, -1 at d + n.
     """
-    # days as whole numbers (days since 1970-01-01): integer sums, not date + interval arithmetic
-    w = ibis.window(group_by=["member_id", *gcols], order_by="d")
-    t = md.select("member_id", *gcols, d=md.day.epoch_days())
-    t = t.mutate(prev=t.d.lag().over(w))
+    t = gaps
     parts = []
     for n in windows:
         tn = t.mutate(start=ibis.ifelse(t.prev.isnull(), t.d, ibis.greatest(t.d, t.prev + n)), stop=t.d + n)
@@ -487,12 +499,14 @@ def _new_member_cells(
     Week and month cohorts are sums of day cohorts: every member joins on one day, so cohort sizes and
     the members retained in a window add up. The day cells are computed once per source, ``as_of``,
     breakdown column and windows, and every grain is read from them."""
-    if grain == "day" or not (by is None or isinstance(by, str)):
+    if not (by is None or isinstance(by, str)):
         return _query_cells(src, as_of, grain, by, windows)
     key = ("new_member_day_cells", as_of, by, tuple(windows.items()))
     if key not in src.cache:
         src.cache[key] = _query_cells(src, as_of, "day", by, windows, mask=False)
     days = src.cache[key]
+    if grain == "day":
+        return _finish_cells(days.copy(), grain, windows, as_of)
     gcols = ["group"] if by is not None else []
     cohort = pd.to_datetime(days["cohort_date"])
     days = days.assign(cohort_date=cohort.dt.to_period("W-SUN" if grain == "week" else "M").dt.start_time)
@@ -804,19 +818,23 @@ def weekly_lifecycle(src: DataSource, as_of: date, by: Breakdown = None) -> pd.D
     first, _ = src.day_range()
     md, gcols = _with_group(member_days(src, as_of), _groups(src, by))
     lit = ibis.literal(as_of)
+    # week 0 ends at as_of, week 1 the week before; each active (member, week) with the member's next
+    # older (``older``) and next newer (``newer``) active week, in one ordered pass
     wk = md.mutate(week=lit.delta(md.day, unit="day") // 7).select("member_id", "week", *gcols).distinct()
+    w = ibis.window(group_by=["member_id", *gcols], order_by="week")
+    wk = src.materialize(wk.mutate(newer=wk.week.lag().over(w), older=wk.week.lead().over(w)))
     m = src.members_local(as_of)
     joined = m.select(jid=m.member_id, jweek=lit.delta(m.join_day, unit="day") // 7)
-    prev = wk.select(pid=wk.member_id, pweek=wk.week - 1)
-    cur = wk.left_join(prev, (wk.member_id == prev.pid) & (wk.week == prev.pweek))
-    cur = cur.left_join(joined, cur.member_id == joined.jid)
-    state = ibis.cases((cur.pid.notnull(), "returning"), (cur.jweek == cur.week, "new"), else_="resurrecting")
+    cur = wk.left_join(joined, wk.member_id == joined.jid)
+    state = ibis.cases(
+        (cur.older == cur.week + 1, "returning"), (cur.jweek == cur.week, "new"), else_="resurrecting"
+    )
     cur = cur.mutate(state=state)
     counts = cur.group_by(["week", *gcols, "state"]).aggregate(k=cur.count()).execute()
-    # dormant in week t: active in t+1 (the week before), not in t
-    nxt = wk.select("week", *gcols, nid=wk.member_id).mutate(nweek=ibis._.week - 1).drop("week")
-    gone = nxt.anti_join(wk, (nxt.nid == wk.member_id) & (nxt.nweek == wk.week)).rename(week="nweek")
-    dormant = gone.group_by(["week", *gcols]).aggregate(dormant=gone.count()).execute()
+    # dormant in week t: active in t + 1 (the week before) and not in t
+    gone = wk.filter(wk.newer.isnull() | (wk.newer != wk.week - 1)).mutate(gone_week=wk.week - 1)
+    dormant = gone.group_by(["gone_week", *gcols]).aggregate(dormant=gone.count()).execute()
+    dormant = dormant.rename(columns={"gone_week": "week"})
     wide = counts.pivot_table(
         index=["week", *gcols], columns="state", values="k", aggfunc="sum", fill_value=0
     )
