@@ -356,3 +356,22 @@ def test_index_opens_with_this_weeks_summary_in_both_languages(good_run):
         assert "nan" not in re.sub(r"<[^>]+>", " ", section)
         assert html.escape(t("Core members likely to leave")) in section
         assert f'href="runs/{folder}/churn{suffix}.html"' in section
+
+
+def test_csv_cells_are_neutralised_like_the_rule_cell_by_cell():
+    """The vectorised neutralisation of a column equals OWASP's rule applied to each cell, for text,
+    numbers and missing values mixed in one column."""
+    import numpy as np
+
+    from analysis import tables
+
+    cells = ["=1+1", "+86 138", "-3", "@SUM(A1)", "\tx", "ok", "", "会员=1", 7, -2.5, None, np.nan]
+    cells += [np.str_("=np"), "\rcr"]
+    column = pd.Series(cells * 3, dtype=object)
+    got = tables._neutralised_column(column)
+    want = column.map(tables.neutralise)
+    assert got.tolist()[:8] == want.tolist()[:8] and len(got) == len(want)
+    for g, w in zip(got, want, strict=True):
+        assert (g is w) or (g == w) or (pd.isna(g) and pd.isna(w)), (g, w)
+    assert got[0] == "'=1+1" and got[4] == "'\tx" and got[7] == "会员=1" and got[8] == 7
+    assert got[12] == "'=np" and got[13] == "'\rcr"

@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from IPython.display import HTML
 
 from analysis.formats import NA as NA  # re-exported for the notebooks
@@ -127,6 +129,7 @@ def paragraphs(*texts: str) -> HTML:
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # OWASP: cells a spreadsheet may run as a formula
+_FORMULA_PATTERN = "^[=+\\-@\t\r]"  # the same characters, for Arrow's regular expressions
 
 
 def neutralise(value: Any) -> Any:
@@ -147,8 +150,25 @@ def _neutralised(df: pd.DataFrame) -> pd.DataFrame:
         return df
     out = df.copy()
     for c in text:
-        out[c] = out[c].astype(object).map(neutralise)
+        out[c] = _neutralised_column(out[c])
     return out
+
+
+def _neutralised_column(column: pd.Series) -> pd.Series:
+    """:func:`neutralise` on every cell of a column, vectorised (a million member IDs in a fraction of
+    a second): the text cells that start like a formula get the ``'`` prefix, every other cell (numbers,
+    missing values) is kept as it is."""
+    values = column.astype(object)
+    cells = values.to_numpy()
+    is_text = np.fromiter((isinstance(v, str) for v in cells), bool, len(cells))
+    if not is_text.any():
+        return values
+    text = pa.array(cells[is_text], type=pa.string())
+    risky = np.zeros(len(cells), bool)
+    risky[is_text] = pc.match_substring_regex(text, _FORMULA_PATTERN).to_numpy(zero_copy_only=False)
+    out = cells.copy()
+    out[risky] = ["'" + v for v in cells[risky]]
+    return pd.Series(out, index=column.index, name=column.name, dtype=object)
 
 
 def bullets(items: Sequence[tuple[str, str]]) -> HTML:
