@@ -150,7 +150,7 @@ def features(src: DataSource, landmark: date, as_of: date, rules: RiskRules = Ri
     df = fetch(j.drop("member_id"))
     members = members_frame(src, as_of)[["member_id", "join_day", "channel", "community"]]
     members = members.iloc[df["row"].to_numpy()].reset_index(drop=True)
-    df = pd.concat([members, df.drop(columns="row")], axis=1)
+    df = pd.concat([members, df], axis=1)
     df = df[df["join_day"] <= pd.Timestamp(landmark)].reset_index(drop=True)
     if "arm" not in df:
         df["arm"] = None
@@ -181,12 +181,17 @@ def _derived(
         df[f"log_{c}"] = np.log1p(df[c].fillna(0).astype(float))
     for c in ("active_7", "active_28", "active_56"):
         df[c] = df[c].astype(float)
-    tiers = assign_tiers(src, landmark, rules.tiers, as_of=as_of)[["member_id", "tier"]]
-    df = df.merge(tiers, on="member_id", how="left")
+    # tiers of the members joined by the landmark come in members_frame order: place them by row
+    tiers = assign_tiers(src, landmark, rules.tiers, as_of=as_of)["tier"].to_numpy()
+    joined = members_frame(src, as_of)["join_day"].to_numpy() <= np.datetime64(landmark, "D")
+    tier_by_row = np.full(len(joined), None, dtype=object)
+    tier_by_row[np.flatnonzero(joined)] = tiers
+    df["tier"] = tier_by_row[df["row"].to_numpy()]
     for c in CATEGORICAL:
         df[c] = df[c].astype(object).where(df[c].notna(), "unknown").astype(str)
     df["landmark"] = day
-    return df.sort_values("member_id", ignore_index=True)
+    # member_id order: the rows of members_frame are in member_id order
+    return df.sort_values("row", ignore_index=True).drop(columns="row")
 
 
 @accepts_dates
