@@ -283,6 +283,9 @@ def tiers_from_window(per: pd.DataFrame, ref: date | None, rules: TierRules) -> 
     return pd.Series(pd.Categorical(tier, categories=list(TIERS)), index=per.index, name="tier")
 
 
+RECENT_TIERS = 4  # tier frames kept per source (about 50 MB each at a million members)
+
+
 @accepts_dates
 def assign_tiers(
     src: DataSource, ref: date, rules: TierRules | None = None, as_of: date | None = None
@@ -315,9 +318,17 @@ def assign_tiers(
     [302, 8456, 1797, 1927, 7466]
     """
     rules = rules or TierRules()
-    per = member_window(src, ref, rules, as_of)
-    per["tier"] = tiers_from_window(per, ref, rules)
-    return per
+    # a report asks for the same reference day more than once (its tiers now, then the weekly trend
+    # through that day): the last few results are kept, and each caller gets its own copy
+    key = ("tiers", ref, as_of or ref, repr(rules))
+    recent = src.cache.setdefault("recent_tiers", {})
+    if key not in recent:
+        per = member_window(src, ref, rules, as_of)
+        per["tier"] = tiers_from_window(per, ref, rules)
+        recent[key] = per
+        while len(recent) > RECENT_TIERS:
+            del recent[next(iter(recent))]
+    return recent[key].copy()
 
 
 # --------------------------------------------------------------------------------------------------
