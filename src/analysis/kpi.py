@@ -766,15 +766,18 @@ def monthly_retention(src: DataSource, as_of: date, by: Breakdown = None) -> pd.
         by ``as_of``; else retained and rate are NaN).
     """
     md, gcols = _with_group(member_days(src, as_of), _groups(src, by))
-    mm = md.mutate(month=md.day.truncate("M")).select("member_id", "month", *gcols).distinct()
-    nxt = mm.select(mid=mm.member_id, pmonth=(mm.month - ibis.interval(months=1)).cast("date"))
+    # months as whole numbers (year * 12 + month - 1): M + 1 is an integer join, not date arithmetic
+    mm = md.mutate(month=md.day.year() * 12 + md.day.month() - 1).select("member_id", "month", *gcols)
+    mm = mm.distinct()
+    nxt = mm.select(mid=mm.member_id, pmonth=mm.month - 1)
     j = mm.left_join(nxt, (mm.member_id == nxt.mid) & (mm.month == nxt.pmonth))
     res = (
         j.group_by(["month", *gcols])
         .aggregate(active=j.count(), retained=j.count(where=j.mid.notnull()))
         .execute()
     )
-    month = pd.to_datetime(res["month"])
+    index = res["month"].astype("int64")
+    month = pd.to_datetime(pd.DataFrame({"year": index // 12, "month": index % 12 + 1, "day": 1}))
     next_end = month + pd.offsets.MonthBegin(2) - pd.Timedelta(days=1)
     res["is_complete"] = next_end <= pd.Timestamp(as_of)
     res["retained"] = res["retained"].astype(float).where(res["is_complete"])
