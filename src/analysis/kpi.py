@@ -127,7 +127,8 @@ def daily_kpis(
     """
     windows = _check_windows(windows)
     first = src.day_range()[0]
-    md, gcols = _with_group(member_days(src, as_of), _groups(src, by))
+    groups = _groups(src, by)  # once: a DataFrame breakdown is uploaded once
+    md, gcols = _with_group(member_days(src, as_of), groups)
     keys = ["day", *gcols]
     daily = (
         md.group_by(keys)
@@ -142,10 +143,9 @@ def daily_kpis(
     daily["day"] = _as_date_index(daily["day"])
     frames = []
     cal = _calendar(first, as_of)
-    groups = sorted(daily["group"].unique()) if gcols else [None]
-    gaps, _ = _with_group(_day_gaps(src, as_of), _groups(src, by))
+    gaps, _ = _with_group(_day_gaps(src, as_of), groups)
     counts_by_n = _trailing_distinct(gaps, gcols, tuple(sorted(set(windows.values()))))
-    for g in groups:
+    for g in sorted(daily["group"].unique()) if gcols else [None]:
         d = daily[daily["group"] == g] if gcols else daily
         d = d.set_index("day").reindex(cal).drop(columns=gcols, errors="ignore").fillna(0)
         for name, n in windows.items():
@@ -198,7 +198,7 @@ def _day_gaps(src: DataSource, as_of: date) -> ir.Table:
     previous active day ``prev`` (null for the first): one ordered pass over the member-days, kept on
     the backend for every breakdown of the session (a member has one group, so the previous day within
     a group is the previous day)."""
-    key = ("kpi_day_gaps", as_of)
+    key = ("kpi_day_gaps", as_of, src.tz)
     if key not in src.cache:
         md = member_days(src, as_of)
         t = md.select("member_id", d=md.day.epoch_days())
@@ -215,10 +215,12 @@ def _trailing_distinct(gaps: ir.Table, gcols: list[str], windows: tuple[int, ...
     the windows ending on [max(d, prev + n), d + n - 1]; these intervals are disjoint per member, so the
     distinct count on a day is the number of intervals covering it: +1 at the start, -1 at d + n.
     """
-    t = gaps
     parts = []
     for n in windows:
-        tn = t.mutate(start=ibis.ifelse(t.prev.isnull(), t.d, ibis.greatest(t.d, t.prev + n)), stop=t.d + n)
+        tn = gaps.mutate(
+            start=ibis.ifelse(gaps.prev.isnull(), gaps.d, ibis.greatest(gaps.d, gaps.prev + n)),
+            stop=gaps.d + n,
+        )
         starts = tn.group_by(["start", *gcols]).aggregate(k=tn.count()).rename(at="start")
         stops = tn.group_by(["stop", *gcols]).aggregate(k=-tn.count()).rename(at="stop")
         parts += [starts.mutate(n=n), stops.mutate(n=n)]
