@@ -12,4 +12,3 @@ ROOT = Path(__file__).resolve().parent
 def _doctests_from_the_project_root(request, monkeypatch):
     if isinstance(request.node, pytest.DoctestItem):
         monkeypatch.chdir(ROOT)
-        monkeypatch.setenv("MPLBACKEND", "Agg")

@@ -129,7 +129,8 @@ def paragraphs(*texts: str) -> HTML:
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # OWASP: cells a spreadsheet may run as a formula
-_FORMULA_PATTERN = "^[=+\\-@\t\r]"  # the same characters, for Arrow's regular expressions
+# the same characters as one class of Arrow's regular expressions ("-" is the only one to escape there)
+_FORMULA_PATTERN = "^[" + "".join("\\-" if c == "-" else c for c in FORMULA_START) + "]"
 
 
 def neutralise(value: Any) -> Any:
