@@ -143,8 +143,8 @@ def daily_kpis(
     daily["day"] = _as_date_index(daily["day"])
     frames = []
     cal = _calendar(first, as_of)
-    gaps, _ = _with_group(_day_gaps(src, as_of), groups)
-    counts_by_n = _trailing_distinct(gaps, gcols, tuple(sorted(set(windows.values()))))
+    hist = _gap_histogram(src, as_of, groups, cap=max(windows.values()))
+    counts_by_n = _trailing_distinct(hist, gcols, tuple(sorted(set(windows.values()))))
     for g in sorted(daily["group"].unique()) if gcols else [None]:
         d = daily[daily["group"] == g] if gcols else daily
         d = d.set_index("day").reindex(cal).drop(columns=gcols, errors="ignore").fillna(0)
@@ -208,28 +208,37 @@ def _day_gaps(src: DataSource, as_of: date) -> ir.Table:
     return src.cache[key]
 
 
-def _trailing_distinct(gaps: ir.Table, gcols: list[str], windows: tuple[int, ...]) -> dict[int, pd.DataFrame]:
-    """Interval events for distinct actives in trailing n-day windows, for each n in ``windows``.
+def _gap_histogram(src: DataSource, as_of: date, groups: ir.Table | None, cap: int) -> pd.DataFrame:
+    """Member-days counted by day ``d`` (days since 1970-01-01), [group] and ``gap``: days since the
+    member's previous active day (from :func:`_day_gaps`), ``cap`` for a first active day and for every
+    gap of ``cap`` days or more. A few thousand rows: days x gaps x groups."""
+    gaps, gcols = _with_group(_day_gaps(src, as_of), groups)
+    t = gaps.mutate(gap=ibis.least((gaps.d - gaps.prev).fill_null(cap), cap))
+    return t.group_by(["d", "gap", *gcols]).aggregate(k=t.count()).execute()
 
-    A member active on day ``d`` (previous active day ``prev``, from :func:`_day_gaps`) is counted in
-    the windows ending on [max(d, prev + n), d + n - 1]; these intervals are disjoint per member, so the
-    distinct count on a day is the number of intervals covering it: +1 at the start, -1 at d + n.
+
+def _trailing_distinct(
+    hist: pd.DataFrame, gcols: list[str], windows: tuple[int, ...]
+) -> dict[int, pd.DataFrame]:
+    """Interval events for distinct actives in trailing n-day windows, for each n in ``windows`` (each at
+    most the histogram's cap).
+
+    A member active on day ``d`` with ``gap`` days since their previous active day (from
+    :func:`_gap_histogram`) is counted in the windows ending on [max(d, d - gap + n), d + n - 1]; these
+    intervals are disjoint per member, so the distinct count on a day is the number of intervals covering
+    it: +1 at the start, -1 at d + n.
     """
-    parts = []
+    d, gap, k = (hist[c].to_numpy("int64") for c in ("d", "gap", "k"))
+    epoch = pd.Timestamp("1970-01-01")
+    out = {}
     for n in windows:
-        tn = gaps.mutate(
-            start=ibis.ifelse(gaps.prev.isnull(), gaps.d, ibis.greatest(gaps.d, gaps.prev + n)),
-            stop=gaps.d + n,
-        )
-        starts = tn.group_by(["start", *gcols]).aggregate(k=tn.count()).rename(at="start")
-        stops = tn.group_by(["stop", *gcols]).aggregate(k=-tn.count()).rename(at="stop")
-        parts += [starts.mutate(n=n), stops.mutate(n=n)]
-    res = parts[0]
-    for p in parts[1:]:
-        res = res.union(p)
-    res = res.execute()
-    res["at"] = pd.Timestamp("1970-01-01") + pd.to_timedelta(res["at"].astype("int64"), unit="D")
-    return {n: res[res["n"] == n] for n in windows}
+        start = np.where(gap >= n, d, d - gap + n)
+        at = pd.to_timedelta(np.concatenate([start, d + n]), unit="D") + epoch
+        events = pd.DataFrame({"at": at, "k": np.concatenate([k, -k])})
+        for c in gcols:
+            events[c] = np.concatenate([hist[c].to_numpy(), hist[c].to_numpy()])
+        out[n] = events
+    return out
 
 
 def _cumulative_window(events: pd.DataFrame, cal: pd.DatetimeIndex) -> np.ndarray:
@@ -551,18 +560,19 @@ def _query_cells(
     mm = m.select(*gcols, mid=m.member_id, join_day=m.join_day, cohort=m.cohort)
     act = md.join(mm, md.member_id == mm.mid)
     act = act.mutate(k=act.day.delta(act.join_day, unit="day"))
-    parts = []
-    for label, (lo, hi) in windows.items():
-        w = act.filter((act.k >= lo) & (act.k <= hi))
-        parts.append(
-            w.group_by(["cohort", *gcols])
-            .aggregate(retained=w.member_id.nunique())
-            .mutate(window=ibis.literal(label))
-        )
-    retained = parts[0]
-    for p in parts[1:]:
-        retained = retained.union(p)
-    retained = retained.execute()
+    spans = list(windows.values())
+    act = act.filter(act.k.between(min(lo for lo, _ in spans), max(hi for _, hi in spans)))
+    # one pass for every window: a single day counts its member-days (one per member), a bracket its
+    # distinct members
+    counts = {
+        f"w{i}": act.count(where=act.k == lo)
+        if lo == hi
+        else act.member_id.nunique(where=act.k.between(lo, hi))
+        for i, (lo, hi) in enumerate(spans)
+    }
+    wide = act.group_by(["cohort", *gcols]).aggregate(**counts).execute()
+    retained = wide.melt(id_vars=["cohort", *gcols], var_name="window", value_name="retained")
+    retained["window"] = retained["window"].map({f"w{i}": label for i, label in enumerate(windows)})
     grid = sizes.merge(pd.DataFrame({"window": list(windows)}), how="cross")
     cells = grid.merge(retained, on=["cohort", *gcols, "window"], how="left")
     cells["retained"] = cells["retained"].fillna(0)
